@@ -1,0 +1,1 @@
+"""Micromagnetic engine: material, field terms, minimizer, demagnetization curves, anchors."""

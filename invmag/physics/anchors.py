@@ -1,0 +1,49 @@
+"""The six anchor points of a demagnetization curve (SPEC 3, paper section 2.2)."""
+
+import numpy as np
+
+from .. import ANCHORS
+
+LEVELS = {"hk90": 0.9, "hk80": 0.8, "hk70": 0.7, "hc": 0.0}
+
+
+def _first_crossing(h: np.ndarray, m: np.ndarray, level: float) -> float:
+    """|H| at the first crossing of M = level on the descending branch h ≤ 0, linear
+    interpolation between computed points (NaN points skipped); NaN if never reached."""
+    ok = np.isfinite(m) & (h <= 0)
+    h, m = h[ok], m[ok]
+    below = np.flatnonzero(m <= level)
+    if below.size == 0:
+        return np.nan
+    j = below[0]
+    if j == 0:
+        return abs(h[0]) if m[0] == level else np.nan
+    m0, m1 = m[j - 1], m[j]
+    t = (m0 - level) / (m0 - m1)
+    return abs(h[j - 1] + t * (h[j] - h[j - 1]))
+
+
+def anchors(H, M):
+    """Anchors of curves M (N, n) or (n,) on the descending field axis H (n,) in units of H_A.
+
+    Returns (values, flagged): values (N, 6) in the order of invmag.ANCHORS (m1, mr in Ms;
+    hk90, hk80, hk70, hc as positive magnitudes in H_A) and flagged (N,) True where any anchor
+    is NaN (the curve never reached that level in the field range, or the point is missing).
+    """
+    H = np.asarray(H, dtype=np.float64)
+    M = np.atleast_2d(np.asarray(M, dtype=np.float64))
+    if H.ndim != 1 or M.shape[-1] != H.size:
+        raise ValueError(f"M must have {H.size} points per curve, got shape {M.shape}")
+    if H.size < 2 or np.any(np.diff(H) >= 0):
+        raise ValueError("H must be strictly descending")
+    i1, i0 = np.flatnonzero(np.isclose(H, 1.0)), np.flatnonzero(H == 0)
+    if i1.size == 0 or i0.size == 0:
+        raise ValueError("H must contain +1 (the anisotropy field) and 0")
+    out = np.full((M.shape[0], len(ANCHORS)), np.nan)
+    for n, m in enumerate(M):
+        out[n, 0], out[n, 1] = m[i1[0]], m[i0[0]]
+        mr = out[n, 1]
+        if np.isfinite(mr):
+            for a, frac in LEVELS.items():
+                out[n, ANCHORS.index(a)] = _first_crossing(H, m, frac * mr)
+    return out, np.isnan(out).any(axis=1)

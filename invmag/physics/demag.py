@@ -1,0 +1,124 @@
+"""Demagnetizing tensor of one layer of long rectangular cells, and its FFT convolution.
+
+The Newell tensor needs fourth-order differences of the functions f and g (Newell, Williams and
+Dunlop, JGR 98, 9551 (1993)). For one layer of cells of thickness L ≫ dx the z-difference is
+2[f(x, y, L) − f(x, y, 0)], and evaluating f at z = L cancels catastrophically (terms of size L³
+must leave a result of size L·dx²). We use the exact large-L expansion instead,
+
+    f(x, y, L) = L·f2(x, y) − x²y²/(8L) + O(ρ⁶/L³) + terms the x and y differences annihilate,
+    g(x, y, L) = L·g2(x, y)             + O(ρ⁶/L³) + annihilated terms,
+
+whose neglected part is below 1e-8 relative for any sample smaller than L/10. Tests compare it
+with the naive formula evaluated at 60 digits.
+"""
+
+import numpy as np
+import torch
+
+
+def _f0(x, y):
+    """Newell f(x, y, 0) (float64 arrays, lengths in units of dx)."""
+    x, y = np.abs(x), np.abs(y)
+    r = np.hypot(x, y)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.where(x > 0, -0.5 * y * x * x * np.arcsinh(y / np.where(x > 0, x, 1)), 0.0)
+    return (2 * x * x - y * y) * r / 6 + t
+
+
+def _g0(x, y):
+    """Newell g(x, y, 0)."""
+    s = np.sign(x) * np.sign(y)
+    x, y = np.abs(x), np.abs(y)
+    r = np.hypot(x, y)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a = np.where(y > 0, -y**3 / 6 * np.arcsinh(x / np.where(y > 0, y, 1)), 0.0)
+        b = np.where(x > 0, -x**3 / 6 * np.arcsinh(y / np.where(x > 0, x, 1)), 0.0)
+    return s * (-x * y * r / 3 + a + b)
+
+
+def _f2(x, y):
+    """Coefficient of L in f(x, y, L) for L → ∞, up to annihilated terms."""
+    x, y = np.abs(x), np.abs(y)
+    rho2 = x * x + y * y
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log = np.where(rho2 > 0, 0.5 * np.log(np.where(rho2 > 0, rho2, 1)), 0.0)
+        at = np.where(x > 0, np.arctan(y / np.where(x > 0, x, 1)), np.pi / 2)
+    return 0.5 * (x * x - y * y) * log - x * y * at
+
+
+def _g2(x, y):
+    """Coefficient of L in g(x, y, L) for L → ∞, up to annihilated terms."""
+    s = np.sign(x) * np.sign(y)
+    x, y = np.abs(x), np.abs(y)
+    rho2 = x * x + y * y
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log = np.where(rho2 > 0, 0.5 * np.log(np.where(rho2 > 0, rho2, 1)), 0.0)
+        ax = np.where(y > 0, np.arctan(x / np.where(y > 0, y, 1)), np.pi / 2)
+        ay = np.where(x > 0, np.arctan(y / np.where(x > 0, x, 1)), np.pi / 2)
+    return s * (-x * y * log - 0.5 * y * y * ax - 0.5 * x * x * ay)
+
+
+def _second_differences(func, X, Y, a, b):
+    """D²x D²y func at offsets (X, Y) with steps (a, b)."""
+    out = 0.0
+    for i, wi in ((-1, 1.0), (0, -2.0), (1, 1.0)):
+        for j, wj in ((-1, 1.0), (0, -2.0), (1, 1.0)):
+            out = out + wi * wj * func(X + i * a, Y + j * b)
+    return out
+
+
+def layer_tensor(nx: int, ny: int, dx: float, dy: float, dz: float):
+    """In-plane demag tensor (Nxx, Nyy, Nxy) of one layer of dx × dy × dz cells (any length unit).
+
+    Returns float64 arrays of shape (2ny−1, 2nx−1), indexed by offset (Y, X) with zero offset at
+    the centre. Self term: Nxx + Nyy + Nzz = 1 with Nzz ≈ 0 for dz ≫ dx.
+    """
+    if min(nx, ny) < 1 or min(dx, dy, dz) <= 0:
+        raise ValueError("grid sizes and cell dimensions must be positive")
+    # Lengths in units of dx, offsets as (Y, X) grids.
+    b, L = dy / dx, dz / dx
+    X = np.arange(-(nx - 1), nx, dtype=np.float64)[None, :]
+    Y = b * np.arange(-(ny - 1), ny, dtype=np.float64)[:, None]
+    X, Y = np.broadcast_arrays(X, Y)
+    scale = 1.0 / (2 * np.pi * b)  # −2·D²z/(4π·dx·dy·dz) with D²z f = 2[f(L) − f(0)], dx = 1
+
+    def component(f2, f0, correction):
+        main = _second_differences(f2, X, Y, 1.0, b)
+        thin = _second_differences(f0, X, Y, 1.0, b) / L
+        return -scale * (main + correction / L**2 - thin)
+
+    x2y2 = -4.0 * b * b / 8.0  # D²x D²y of −x²y²/8 with steps (1, b)
+    nxx = component(_f2, _f0, x2y2)
+    nyy = component(lambda x, y: _f2(y, x), lambda x, y: _f0(y, x), x2y2 / 1.0)
+    nxy = component(_g2, _g0, 0.0)
+    return nxx, nyy, nxy
+
+
+class DemagKernel:
+    """FFT convolution of m (…, 2, ny, nx) with the layer tensor, zero padded (open boundaries)."""
+
+    def __init__(self, nx: int, ny: int, dx: float, dy: float, dz: float, device=None,
+                 dtype=torch.float32):
+        self.nx, self.ny = nx, ny
+        self.px, self.py = 2 * nx, 2 * ny
+        nxx, nyy, nxy = layer_tensor(nx, ny, dx, dy, dz)
+        spectra = []
+        for n in (nxx, nyy, nxy):
+            padded = np.zeros((self.py, self.px))
+            # place offset (Y, X) at index (Y mod py, X mod px): circular layout for convolution
+            iy = np.arange(-(ny - 1), ny) % self.py
+            ix = np.arange(-(nx - 1), nx) % self.px
+            padded[np.ix_(iy, ix)] = n
+            # every component is even or odd in both X and Y, so its spectrum is real
+            spectra.append(np.fft.rfft2(padded).real)
+        self.kxx, self.kyy, self.kxy = (torch.as_tensor(s, dtype=dtype, device=device)
+                                        for s in spectra)
+
+    def field(self, mx: torch.Tensor, my: torch.Tensor):
+        """Demag field (hx, hy) in units of Ms for magnetization components (…, ny, nx)."""
+        s = (self.py, self.px)
+        fx = torch.fft.rfft2(mx, s=s)
+        fy = torch.fft.rfft2(my, s=s)
+        hx = torch.fft.irfft2(-(self.kxx * fx + self.kxy * fy), s=s)[..., : self.ny, : self.nx]
+        hy = torch.fft.irfft2(-(self.kxy * fx + self.kyy * fy), s=s)[..., : self.ny, : self.nx]
+        return hx, hy
