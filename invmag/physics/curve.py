@@ -12,9 +12,7 @@ records M and moves to its next field at once, a finished structure leaves the b
 next queued one takes its place, so no structure waits for the slowest one.
 """
 
-from dataclasses import dataclass, field as dfield
-import math
-
+from dataclasses import dataclass
 import numpy as np
 import torch
 
@@ -86,7 +84,6 @@ class _Slots:
     k_saved: np.ndarray
     it: np.ndarray                 # iterations in this field step
     fine_until: np.ndarray         # fast mode: fine steps up to this field index
-    extra: dict = dfield(default_factory=dict)
 
     TENSORS = ("theta", "g", "kx", "ky", "tau", "saved")
     ARRAYS = ("idx", "k", "k_saved", "it", "fine_until")
@@ -235,18 +232,15 @@ class CurveSolver:
             s.theta[back] = s.saved[back]
         keep = torch.as_tensor(~revert, device=dev)
         s.saved[sel[keep]] = s.theta[sel[keep]]
-        # Zeeman is the only term that changes with the field: update the gradient in place.
-        old_h = torch.as_tensor(self.hA * self.H[s.k[rows]], device=dev, dtype=self.dtype)
-        s.k[rows] = np.minimum(new_k, len(self.H))
-        live = s.k[rows] < len(self.H)
+        h_old = torch.as_tensor(self.hA * self.H[s.k[rows]], device=dev, dtype=self.dtype)
+        s.k[rows] = new_k
         s.it[rows] = 0
-        new_h = torch.as_tensor(self.hA * self.H[np.minimum(s.k[rows], len(self.H) - 1)],
+        h_new = torch.as_tensor(self.hA * self.H[np.minimum(new_k, len(self.H) - 1)],
                                 device=dev, dtype=self.dtype)
         if revert.any():
-            s.g[sel] = self._gradient(s.theta[sel], s.kx[sel], s.ky[sel], new_h)
-        else:
-            s.g[sel] = s.g[sel] + (new_h - old_h)[:, None, None] * torch.sin(s.theta[sel])
-        del live
+            s.g[sel] = self._gradient(s.theta[sel], s.kx[sel], s.ky[sel], h_new)
+        else:  # only the Zeeman term depends on the field: dg/dh = sin θ
+            s.g[sel] = s.g[sel] + (h_new - h_old)[:, None, None] * torch.sin(s.theta[sel])
 
 
 def demag_curves(phis, material: Material = Material(), cell_size: float = 2e-9,

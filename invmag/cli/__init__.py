@@ -1,0 +1,1 @@
+"""Command line: thin typer commands over the Python API."""

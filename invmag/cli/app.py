@@ -1,0 +1,15 @@
+"""The `invmag` command: one typer app, one module per pipeline stage."""
+
+import typer
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Inverse design of nanocrystalline permanent magnets (see SPEC.md).")
+
+
+def _register():
+    from . import simulate  # noqa: F401  (modules add their commands to `app`)
+
+
+def main():
+    _register()
+    app()

@@ -1,0 +1,132 @@
+"""Physics of the solver: analytic limits, batch independence, and labels that do not depend on
+the step bound or on the fast protocol."""
+
+import numpy as np
+import pytest
+import torch
+
+from invmag.physics.anchors import anchors
+from invmag.physics.curve import SolverSettings, demag_curves
+from invmag.physics.material import Material
+from invmag.physics.terms import Exchange, Micromagnet, State
+from conftest import reference
+
+MAT = Material()
+DX = 2e-9
+
+
+def _state(theta, phi=None, h=0.0):
+    theta = torch.tensor(np.array(theta), dtype=torch.float64)[None]
+    phi = torch.zeros_like(theta) if phi is None else torch.as_tensor(phi, dtype=torch.float64)[None]
+    return State(theta, torch.sin(phi), torch.cos(phi), torch.tensor([h], dtype=torch.float64))
+
+
+def test_exchange_energy_uniform_and_spiral():
+    ex = Exchange(MAT, DX, DX)
+    nx, ny = 32, 8
+    assert ex.energy(_state(np.full((ny, nx), 0.7))).item() == pytest.approx(0.0, abs=1e-15)
+    for q_dx in (0.05, 0.3, 1.1):
+        theta = np.broadcast_to(q_dx * np.arange(nx), (ny, nx))
+        e_si = ex.energy(_state(theta)).item() * MAT.Kd  # J/m³
+        pairs_per_cell = (nx - 1) / nx                   # open boundary: nx − 1 bonds per row
+        expected = MAT.A * (2 - 2 * np.cos(q_dx)) / DX**2 * pairs_per_cell
+        assert e_si == pytest.approx(expected, rel=1e-12)
+
+
+def test_gradient_is_the_derivative_of_the_energy(voronoi):
+    """dE/dθ from the fields equals a finite difference of the total energy (all four terms)."""
+    model = Micromagnet(MAT, 12, 12, DX, DX, 36e-6, dtype=torch.float64)
+    rng = np.random.default_rng(0)
+    phi = voronoi(12, 3, np.pi, 0)
+    theta = rng.normal(0, 0.5, (12, 12))
+    s = _state(theta, phi, h=1.3)
+    g = model.gradient(s)[0].numpy() / (12 * 12)  # per-cell gradient of the mean energy
+    for iy, ix in [(0, 0), (5, 7), (11, 3)]:
+        d = np.zeros_like(theta)
+        d[iy, ix] = 1e-6
+        e = [model.energy(_state(theta + sgn * d, phi, 1.3)).item() for sgn in (1, -1)]
+        assert (e[0] - e[1]) / 2e-6 == pytest.approx(g[iy, ix], rel=1e-5)
+
+
+def _sw_field(psi):
+    return (np.cos(psi) ** (2 / 3) + np.sin(psi) ** (2 / 3)) ** -1.5
+
+
+def test_stoner_wohlfarth_switching_fields():
+    psis = np.radians([15, 30, 45, 60])
+    phis = np.stack([np.full((3, 3), p, dtype=np.float32) for p in psis])  # 6 nm single domain
+    settings = SolverSettings(field_step=0.002, tolerance=1e-5, dtype="float64")
+    c = demag_curves(phis, settings=settings)
+    assert c.converged.all()
+    for psi, m in zip(psis, c.M):
+        jump = np.argmax(-np.diff(m))  # the irreversible switch: the largest drop of M
+        h_sw = -0.5 * (c.H[jump] + c.H[jump + 1])
+        assert h_sw == pytest.approx(_sw_field(psi), rel=0.02)
+        # before switching the moment stays in the coherent SW state: M = cos(angle to y)
+        assert m[0] > np.cos(psi) and m[-1] < -np.cos(psi)
+
+
+def test_aligned_and_isotropic_multigrain(voronoi):
+    aligned = voronoi(24, 6, np.radians(5), 1)
+    isotropic = voronoi(24, 6, np.pi, 2)
+    c = demag_curves(np.stack([aligned, isotropic]))
+    a, _ = anchors(c.H, c.M)
+    assert a[0, 0] > 0.99 and a[0, 1] > 0.99        # M1 ≈ Mr ≈ 1
+    assert a[1, 1] < 0.85 and a[1, 1] < a[0, 1] - 0.1  # isotropic remanence well below 1
+    assert a[1, 5] < a[0, 5]                          # misalignment lowers Hc
+
+
+def test_batch_consistency(voronoi):
+    """A structure relaxed alone and inside a refilled batch gives the same curve."""
+    phis = np.stack([voronoi(16, 3, np.radians(a), s) for s, a in [(3, 30), (4, 90), (5, 180)]])
+    alone = demag_curves(phis[1])
+    batched = demag_curves(phis, settings=SolverSettings(batch_size=2))
+    assert np.nanmax(np.abs(batched.M[1] - alone.M[0])) < 1e-4
+    assert np.allclose(anchors(batched.H, batched.M)[0][1], anchors(alone.H, alone.M)[0][0],
+                       atol=1e-4)
+
+
+def test_halving_the_step_bound_keeps_the_anchors():
+    phi, _, _ = reference("oblique")
+    curves = [demag_curves(phi, settings=SolverSettings(tau_max=t, fast=True)) for t in (1.0, 0.5)]
+    a1, a2 = (anchors(c.H, c.M)[0][0] for c in curves)
+    assert np.abs(a1 - a2).max() < 1e-3
+
+
+@pytest.mark.parametrize("name", ["aligned", "oblique"])
+def test_fast_protocol_keeps_anchors_within_0_005(name):
+    phi, _, _ = reference(name)
+    full = demag_curves(phi)
+    fast = demag_curves(phi, settings=SolverSettings(fast=True))
+    a_full, a_fast = anchors(full.H, full.M)[0][0], anchors(fast.H, fast.M)[0][0]
+    assert np.abs(a_full - a_fast).max() < 0.005
+    assert fast.iterations[0] < full.iterations[0]
+    assert np.isnan(fast.M[0]).sum() > 0  # points skipped, not invented
+
+
+def test_fast_protocol_redoes_an_irreversible_jump_finely(voronoi):
+    """This structure has an avalanche at H ≈ 0.21 H_A on the positive branch (ΔM ≈ 0.04):
+    the coarse step that contains it must be redone in fine steps."""
+    phi = voronoi(24, 8, np.pi, 9)
+    full = demag_curves(phi)
+    assert -np.diff(full.M[0])[:100].max() > 0.02
+    fast = demag_curves(phi, settings=SolverSettings(fast=True, coarse=10))
+    assert np.isfinite(fast.M[0][:101]).sum() > 11  # more than the 11 points of the coarse grid
+    assert np.abs(anchors(full.H, full.M)[0] - anchors(fast.H, fast.M)[0]).max() < 0.005
+
+
+def test_iteration_cap_flags_instead_of_accepting(voronoi):
+    c = demag_curves(voronoi(12, 3, np.pi, 0), settings=SolverSettings(max_iterations=3))
+    assert not c.converged[0]
+
+
+@pytest.mark.parametrize("bad", [np.zeros((2, 3, 4, 5)), np.array([[np.nan, 0.0], [0.0, 0.0]])])
+def test_bad_structures_are_rejected(bad):
+    with pytest.raises(ValueError):
+        demag_curves(bad)
+
+
+def test_bad_settings_are_rejected():
+    for kw in ({"tolerance": 0}, {"field_step": 0.03}, {"dtype": "float16"}, {"tau_min": 2.0}):
+        with pytest.raises(ValueError):
+            SolverSettings(**kw)
