@@ -109,7 +109,7 @@ def test_fast_protocol_redoes_an_irreversible_jump_finely(voronoi):
     the coarse step that contains it must be redone in fine steps."""
     phi = voronoi(24, 8, np.pi, 9)
     full = demag_curves(phi)
-    assert -np.diff(full.M[0])[:100].max() > 0.02
+    assert np.diff(full.M[0])[:100].min() < -0.02
     fast = demag_curves(phi, settings=SolverSettings(fast=True, coarse=10))
     assert np.isfinite(fast.M[0][:101]).sum() > 11  # more than the 11 points of the coarse grid
     assert np.abs(anchors(full.H, full.M)[0] - anchors(fast.H, fast.M)[0]).max() < 0.005

@@ -110,15 +110,14 @@ class DemagKernel:
             ix = np.arange(-(nx - 1), nx) % self.px
             padded[np.ix_(iy, ix)] = n
             # every component is even or odd in both X and Y, so its spectrum is real
-            spectra.append(np.fft.rfft2(padded).real)
+            spectra.append(-np.fft.rfft2(padded).real[..., None])  # −N: h = −N ∗ m
         self.kxx, self.kyy, self.kxy = (torch.as_tensor(s, dtype=dtype, device=device)
                                         for s in spectra)
 
-    def field(self, mx: torch.Tensor, my: torch.Tensor):
-        """Demag field (hx, hy) in units of Ms for magnetization components (…, ny, nx)."""
+    def field(self, m: torch.Tensor) -> torch.Tensor:
+        """Demag field (…, 2, ny, nx) in units of Ms of the magnetization m (…, 2, ny, nx)."""
         s = (self.py, self.px)
-        fx = torch.fft.rfft2(mx, s=s)
-        fy = torch.fft.rfft2(my, s=s)
-        hx = torch.fft.irfft2(-(self.kxx * fx + self.kxy * fy), s=s)[..., : self.ny, : self.nx]
-        hy = torch.fft.irfft2(-(self.kxy * fx + self.kyy * fy), s=s)[..., : self.ny, : self.nx]
-        return hx, hy
+        f = torch.view_as_real(torch.fft.rfft2(m, s=s))  # (…, 2, py, px//2+1, re/im)
+        fx, fy = f[..., 0, :, :, :], f[..., 1, :, :, :]
+        h = torch.stack((self.kxx * fx + self.kxy * fy, self.kxy * fx + self.kyy * fy), dim=-4)
+        return torch.fft.irfft2(torch.view_as_complex(h), s=s)[..., : self.ny, : self.nx]

@@ -2,8 +2,9 @@
 
 The magnetization and the easy axes stay in the xy plane, so the state is one angle per cell,
 theta[b, iy, ix], measured from +y towards +x: m = (sin θ, cos θ, 0). Easy axes likewise:
-k = (sin φ, cos φ, 0). Every term gives its field h = H/Ms and its energy density averaged
-over the cells, in units of µ0·Ms² (paper eqs. 2–5).
+k = (sin φ, cos φ, 0). Fields are stacked as (B, 2, ny, nx) with components (x, y). Every term
+adds its field h = H/Ms into a shared buffer and gives its energy density averaged over the
+cells, in units of µ0·Ms² (paper eqs. 2–5).
 """
 
 from dataclasses import dataclass
@@ -29,17 +30,19 @@ class State:
     h: torch.Tensor
 
     @property
-    def m(self):
-        return torch.sin(self.theta), torch.cos(self.theta)
+    def m(self) -> torch.Tensor:
+        """Unit magnetization (B, 2, ny, nx)."""
+        return torch.stack((torch.sin(self.theta), torch.cos(self.theta)), dim=-3)
 
 
 class LinearTerm:
     """A term whose field is linear in m: its energy density is −½ m·h."""
 
     def energy(self, state: State) -> torch.Tensor:
-        mx, my = state.m
-        hx, hy = self.field(state, mx, my)
-        return -0.5 * (mx * hx + my * hy).mean(dim=(-2, -1))
+        m = state.m
+        h = torch.zeros_like(m)
+        self.add_field(h, state, m)
+        return -0.5 * (m * h).sum(dim=-3).mean(dim=(-2, -1))
 
 
 class Exchange(LinearTerm):
@@ -49,12 +52,10 @@ class Exchange(LinearTerm):
         self.cx = 2 * material.A / (material.Kd * dx * dx)
         self.cy = 2 * material.A / (material.Kd * dy * dy)
 
-    def field(self, state, mx, my):
-        m = torch.stack((mx, my), dim=-3)  # (B, 2, ny, nx)
+    def add_field(self, h, state, m):
         p = F.pad(m, (1, 1, 1, 1), mode="replicate")  # ghost cells copy the edge: zero normal derivative
-        lap = (self.cx * (p[..., 1:-1, 2:] + p[..., 1:-1, :-2] - 2 * m)
-               + self.cy * (p[..., 2:, 1:-1] + p[..., :-2, 1:-1] - 2 * m))
-        return lap[..., 0, :, :], lap[..., 1, :, :]
+        h += self.cx * (p[..., 1:-1, 2:] + p[..., 1:-1, :-2] - 2 * m)
+        h += self.cy * (p[..., 2:, 1:-1] + p[..., :-2, 1:-1] - 2 * m)
 
 
 class Anisotropy(LinearTerm):
@@ -63,9 +64,10 @@ class Anisotropy(LinearTerm):
     def __init__(self, material: Material):
         self.c = 2 * material.K1 / material.Kd
 
-    def field(self, state, mx, my):
-        km = self.c * (state.kx * mx + state.ky * my)
-        return km * state.kx, km * state.ky
+    def add_field(self, h, state, m):
+        km = self.c * (state.kx * m[..., 0, :, :] + state.ky * m[..., 1, :, :])
+        h[..., 0, :, :] += km * state.kx
+        h[..., 1, :, :] += km * state.ky
 
 
 class Demag(LinearTerm):
@@ -74,15 +76,15 @@ class Demag(LinearTerm):
     def __init__(self, kernel: DemagKernel):
         self.kernel = kernel
 
-    def field(self, state, mx, my):
-        return self.kernel.field(mx, my)
+    def add_field(self, h, state, m):
+        h += self.kernel.field(m)
 
 
 class Zeeman:
     """Applied field h along +y (one value per structure)."""
 
-    def field(self, state, mx, my):
-        return torch.zeros_like(mx), state.h[:, None, None].expand_as(my)
+    def add_field(self, h, state, m):
+        h[..., 1, :, :] += state.h[:, None, None]
 
     def energy(self, state: State) -> torch.Tensor:
         return -state.h * torch.cos(state.theta).mean(dim=(-2, -1))
@@ -96,22 +98,21 @@ class Micromagnet:
         self.material, self.nx, self.ny = material, nx, ny
         self.device, self.dtype = torch.device(device or "cpu"), dtype
         kernel = DemagKernel(nx, ny, dx, dy, dz, device=self.device, dtype=dtype)
-        self.terms = [Exchange(material, dx, dy), Anisotropy(material), Demag(kernel), Zeeman()]
+        self.terms = [Demag(kernel), Exchange(material, dx, dy), Anisotropy(material), Zeeman()]
 
-    def field(self, state: State):
-        """Effective field (hx, hy), units of Ms."""
-        mx, my = state.m
-        hx, hy = torch.zeros_like(mx), torch.zeros_like(my)
+    def field(self, state: State, m: torch.Tensor | None = None) -> torch.Tensor:
+        """Effective field (B, 2, ny, nx), units of Ms."""
+        m = state.m if m is None else m
+        h = torch.zeros_like(m)
         for term in self.terms:
-            tx, ty = term.field(state, mx, my)
-            hx, hy = hx + tx, hy + ty
-        return hx, hy
+            term.add_field(h, state, m)
+        return h
 
     def gradient(self, state: State) -> torch.Tensor:
         """dE/dθ per cell in units of µ0Ms²·V; equals the torque (m × h)_z, so |.| = |m × h_eff|/Ms."""
-        mx, my = state.m
-        hx, hy = self.field(state)
-        return mx * hy - my * hx
+        m = state.m
+        h = self.field(state, m)
+        return m[..., 0, :, :] * h[..., 1, :, :] - m[..., 1, :, :] * h[..., 0, :, :]
 
     def energy(self, state: State) -> torch.Tensor:
         """Total energy density per structure (B,), units of µ0·Ms²."""
