@@ -103,21 +103,23 @@ class DemagKernel:
         self.px, self.py = 2 * nx, 2 * ny
         nxx, nyy, nxy = layer_tensor(nx, ny, dx, dy, dz)
         spectra = []
-        for n in (nxx, nyy, nxy):
+        for n in (nxx, nxy, nyy):
             padded = np.zeros((self.py, self.px))
             # place offset (Y, X) at index (Y mod py, X mod px): circular layout for convolution
             iy = np.arange(-(ny - 1), ny) % self.py
             ix = np.arange(-(nx - 1), nx) % self.px
             padded[np.ix_(iy, ix)] = n
             # every component is even or odd in both X and Y, so its spectrum is real
-            spectra.append(-np.fft.rfft2(padded).real[..., None])  # −N: h = −N ∗ m
-        self.kxx, self.kyy, self.kxy = (torch.as_tensor(s, dtype=dtype, device=device)
-                                        for s in spectra)
+            spectra.append(-np.fft.rfft2(padded).real)  # −N: h = −N ∗ m
+        kxx, kxy, kyy = spectra
+        complex_dtype = torch.complex64 if dtype == torch.float32 else torch.complex128
+        # (out component, in component, py, px//2+1): h_i = Σ_j K_ij m_j in Fourier space
+        self.spectrum = torch.as_tensor(np.array([[kxx, kxy], [kxy, kyy]]), device=device,
+                                        dtype=complex_dtype)
 
     def field(self, m: torch.Tensor) -> torch.Tensor:
         """Demag field (…, 2, ny, nx) in units of Ms of the magnetization m (…, 2, ny, nx)."""
         s = (self.py, self.px)
-        f = torch.view_as_real(torch.fft.rfft2(m, s=s))  # (…, 2, py, px//2+1, re/im)
-        fx, fy = f[..., 0, :, :, :], f[..., 1, :, :, :]
-        h = torch.stack((self.kxx * fx + self.kxy * fy, self.kxy * fx + self.kyy * fy), dim=-4)
-        return torch.fft.irfft2(torch.view_as_complex(h), s=s)[..., : self.ny, : self.nx]
+        f = torch.fft.rfft2(m, s=s)
+        h = (self.spectrum * f[..., None, :, :, :]).sum(dim=-3)
+        return torch.fft.irfft2(h, s=s)[..., : self.ny, : self.nx]
