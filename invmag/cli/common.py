@@ -5,6 +5,7 @@ from contextlib import contextmanager
 import torch
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 console = Console()
 errors = Console(stderr=True)
@@ -21,7 +22,7 @@ def user_errors():
         yield
     except (UserError, ValueError, FileNotFoundError, KeyError, OSError) as e:
         msg = str(e) if not isinstance(e, KeyError) else f"missing key {e}"
-        errors.print(f"[bold red]error:[/] {msg}", highlight=False, soft_wrap=True)
+        errors.print(f"[bold red]error:[/] {escape(msg)}", highlight=False, soft_wrap=True)
         raise typer.Exit(2)
     except KeyboardInterrupt:
         errors.print("[yellow]interrupted[/]")

@@ -1,0 +1,1 @@
+"""Data layer: grain structures, run configs, HDF5 sample files and label generation."""

@@ -1,0 +1,307 @@
+"""Run configs (SPEC 8): TOML files validated on load into frozen dataclasses.
+
+`load_config("quick")` / `load_config("paper")` read the configs embedded in invmag/configs/,
+`load_config("path/to/x.toml")` a file. Every key is required; an unknown key, a wrong type or an
+out-of-range value raises ValueError naming the key, e.g.
+"config: grid.nx must be an integer ≥ 4, got 'abc'". Lengths are in nm, angles in rad.
+"""
+
+from dataclasses import asdict, dataclass
+import json
+import math
+from pathlib import Path
+import re
+import tomllib
+
+import torch
+
+from ..physics.curve import DTYPES, SolverSettings
+from ..physics.material import Material
+
+EMBEDDED = Path(__file__).resolve().parents[1] / "configs"
+
+
+@dataclass(frozen=True)
+class Grid:
+    """nx × ny cells of cell_size × cell_size nm in the plane, thickness nm along z."""
+
+    nx: int
+    ny: int
+    cell_size: float
+    thickness: float
+
+    @property
+    def area_nm2(self) -> float:
+        return self.nx * self.ny * self.cell_size ** 2
+
+
+@dataclass(frozen=True)
+class Structures:
+    """Voronoi sampling: grain_density (lo, hi) grains per µm², |θ| ≤ max_misorientation rad."""
+
+    grain_density: tuple[float, float]
+    max_misorientation: float
+
+
+@dataclass(frozen=True)
+class Data:
+    """Sample counts: unlabelled structures (VAE), labelled curves, of which the last `test`."""
+
+    unlabelled: int
+    labelled: int
+    test: int
+
+
+@dataclass(frozen=True)
+class VAE:
+    latent: int
+    dense: int
+    channels: int
+    epochs: int
+    batch_size: int
+    learning_rate: float
+    kl_weight: float
+
+
+@dataclass(frozen=True)
+class Regressor:
+    shared: tuple[int, ...]
+    head: tuple[int, ...]
+    max_epochs: int
+    batch_size: int
+    learning_rate: float
+    folds: int
+
+
+@dataclass(frozen=True)
+class Design:
+    population: int
+    generations: int
+    latent_bound: float
+    algorithm: str
+
+
+@dataclass(frozen=True)
+class Config:
+    """A whole run config. solver is the physics SolverSettings; solver_device its device."""
+
+    name: str
+    seed: int
+    material: Material
+    grid: Grid
+    structures: Structures
+    solver: SolverSettings
+    solver_device: str
+    data: Data
+    vae: VAE
+    regressor: Regressor
+    design: Design
+
+    def to_dict(self) -> dict:
+        """Plain nested dict in the TOML layout (lists, not tuples)."""
+        out = {"name": self.name, "seed": self.seed}
+        for section in SCHEMA:
+            if section:
+                values = asdict(getattr(self, section))
+                if section == "solver":
+                    values["device"] = self.solver_device
+                out[section] = {k: list(v) if isinstance(v, tuple) else v
+                                for k, v in values.items()}
+        return out
+
+    def to_toml(self) -> str:
+        """TOML text that load_config reads back to an equal Config."""
+        d = self.to_dict()
+        lines = [f"{k} = {_toml_value(d[k])}" for k in SCHEMA[""]]
+        for section in list(SCHEMA)[1:]:
+            lines += ["", f"[{section}]"] + [f"{k} = {_toml_value(v)}" for k, v in d[section].items()]
+        return "\n".join(lines) + "\n"
+
+
+def _toml_value(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return json.dumps(v)  # a TOML basic string
+    if isinstance(v, list):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    return repr(v)
+
+
+# -- schema: per key a check that returns the normalized value or None, and what it expects --
+@dataclass(frozen=True)
+class Field:
+    check: object  # callable(value) -> normalized value, or None when invalid
+    expects: str
+
+
+def _is_int(v):
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_num(v):
+    return (_is_int(v) or isinstance(v, float)) and math.isfinite(v)
+
+
+def integer(lo: int) -> Field:
+    return Field(lambda v: v if _is_int(v) and v >= lo else None, f"an integer ≥ {lo}")
+
+
+def number(lo: float = 0.0, hi: float = math.inf, strict: bool = True) -> Field:
+    def check(v):
+        ok = _is_num(v) and (v > lo if strict else v >= lo) and v <= hi * (1 + 1e-12)
+        return float(v) if ok else None
+    expects = f"a number {'>' if strict else '≥'} {lo:g}" + (f" and ≤ {hi:.6g}" if hi < math.inf else "")
+    return Field(check, expects)
+
+
+def boolean() -> Field:
+    return Field(lambda v: v if isinstance(v, bool) else None, "true or false")
+
+
+def choice(*options: str) -> Field:
+    return Field(lambda v: v if v in options else None,
+                 "one of " + ", ".join(repr(o) for o in options))
+
+
+def pattern(regex: str, expects: str) -> Field:
+    return Field(lambda v: v if isinstance(v, str) and re.fullmatch(regex, v) else None, expects)
+
+
+def sizes() -> Field:
+    """A non-empty list of positive integers (layer widths)."""
+    return Field(lambda v: tuple(v) if isinstance(v, list) and v and all(
+        _is_int(x) and x >= 1 for x in v) else None, "a non-empty list of integers ≥ 1")
+
+
+def density_range() -> Field:
+    def check(v):
+        if isinstance(v, list) and len(v) == 2 and all(_is_num(x) for x in v) and 0 < v[0] <= v[1]:
+            return (float(v[0]), float(v[1]))
+        return None
+    return Field(check, "a list [lo, hi] of grains per µm² with 0 < lo ≤ hi")
+
+
+def field_step() -> Field:
+    def check(v):
+        ok = _is_num(v) and 0 < v <= 1 and abs(1 / v - round(1 / v)) < 1e-9
+        return float(v) if ok else None
+    return Field(check, "a number in (0, 1] whose inverse is an integer")
+
+
+def device() -> Field:
+    def check(v):
+        if v == "auto":
+            return v
+        try:
+            return str(torch.device(v)) if isinstance(v, str) else None
+        except RuntimeError:
+            return None
+    return Field(check, "'auto' or a torch device such as 'cpu' or 'cuda'")
+
+
+SCHEMA: dict[str, dict[str, Field]] = {
+    "": {"name": pattern(r"[A-Za-z0-9_.-]+", "a name of letters, digits, '_', '.', '-'"),
+         "seed": integer(0)},
+    "material": {"A": number(), "Js": number(), "K1": number()},
+    "grid": {"nx": integer(4), "ny": integer(4), "cell_size": number(), "thickness": number()},
+    "structures": {"grain_density": density_range(),
+                   "max_misorientation": number(0, math.pi, strict=False)},
+    "solver": {"tolerance": number(), "tau_max": number(), "tau_min": number(),
+               "max_iterations": integer(1), "field_step": field_step(), "fast": boolean(),
+               "coarse": integer(1), "jump_angle": number(), "batch_size": integer(1),
+               "dtype": choice(*DTYPES), "device": device()},
+    "data": {"unlabelled": integer(1), "labelled": integer(1), "test": integer(0)},
+    "vae": {"latent": integer(1), "dense": integer(1), "channels": integer(1),
+            "epochs": integer(1), "batch_size": integer(1), "learning_rate": number(),
+            "kl_weight": number(strict=False)},
+    "regressor": {"shared": sizes(), "head": sizes(), "max_epochs": integer(1),
+                  "batch_size": integer(1), "learning_rate": number(), "folds": integer(2)},
+    "design": {"population": integer(2), "generations": integer(1), "latent_bound": number(),
+               "algorithm": choice("ga", "de", "pso", "nsga2")},
+}
+
+SECTIONS = {"material": Material, "grid": Grid, "structures": Structures, "data": Data,
+            "vae": VAE, "regressor": Regressor, "design": Design}
+
+CROSS_CHECKS = [  # (key, predicate on the validated sections, what it expects)
+    ("solver.tau_min", lambda s: s["solver"]["tau_min"] <= s["solver"]["tau_max"],
+     "≤ solver.tau_max"),
+    ("data.test", lambda s: s["data"]["test"] < s["data"]["labelled"], "< data.labelled"),
+]
+
+
+def _error(key: str, message: str) -> ValueError:
+    return ValueError(f"config: {key} {message}")
+
+
+def _validate(raw: dict) -> dict:
+    """Validated, normalized values per section ("" for the top level)."""
+    for k, v in raw.items():
+        if k in SCHEMA[""]:
+            continue
+        if not k or k not in SCHEMA:
+            raise _error(f"[{k}]" if isinstance(v, dict) else k,
+                         "is an unknown section" if isinstance(v, dict) else "is an unknown key")
+        if not isinstance(v, dict):
+            raise _error(k, f"must be a table [{k}], got {v!r}")
+    out = {}
+    for section, schema in SCHEMA.items():
+        table = raw if not section else raw.get(section)
+        if table is None:
+            raise _error(f"[{section}]", "is missing")
+        prefix = f"{section}." if section else ""
+        extra = [k for k in table if k not in schema] if section else []
+        if extra:
+            raise _error(prefix + extra[0], "is an unknown key")
+        values = {}
+        for key, field in schema.items():
+            if key not in table:
+                raise _error(prefix + key, "is missing")
+            value = field.check(table[key])
+            if value is None:
+                raise _error(prefix + key, f"must be {field.expects}, got {table[key]!r}")
+            values[key] = value
+        out[section] = values
+    for key, ok, expects in CROSS_CHECKS:
+        if not ok(out):
+            section, name = key.split(".")
+            raise _error(key, f"must be {expects}, got {out[section][name]!r}")
+    return out
+
+
+def config_from_dict(raw: dict) -> Config:
+    """Validate a nested dict (the TOML layout) into a Config."""
+    v = _validate(raw)
+    solver = dict(v["solver"])
+    device_name = solver.pop("device")
+    return Config(name=v[""]["name"], seed=v[""]["seed"], solver=SolverSettings(**solver),
+                  solver_device=device_name,
+                  **{s: cls(**v[s]) for s, cls in SECTIONS.items()})
+
+
+def parse_config(text: str, source: str = "config") -> Config:
+    """Validate TOML text into a Config."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ValueError(f"config: {source} is not valid TOML ({e})") from None
+    return config_from_dict(raw)
+
+
+def embedded_names() -> list[str]:
+    return sorted(p.stem for p in EMBEDDED.glob("*.toml"))
+
+
+def load_config(name_or_path) -> Config:
+    """An embedded config by name ("quick", "paper") or a TOML file by path."""
+    text = str(name_or_path)
+    path = Path(text)
+    if not path.suffix and not path.exists() and "/" not in text:
+        if text not in embedded_names():
+            raise ValueError(f"config: no embedded config {text!r} (embedded: "
+                             f"{', '.join(embedded_names())}) and no file of that name")
+        path = EMBEDDED / f"{text}.toml"
+    if not path.is_file():
+        raise ValueError(f"config: no such file {text}")
+    return parse_config(path.read_text(encoding="utf-8"), str(path))

@@ -1,0 +1,133 @@
+"""`generate`: the data of a run — unlabelled structures for the VAE and labelled curves.
+
+Resumable: samples are computed in batches of fixed index ranges and a batch is marked done only
+once written, so a rerun computes exactly the batches that are not done (a killed run, resumed,
+ends with the same file as an uninterrupted one), and a larger count extends the files.
+"""
+
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+import time
+
+import numpy as np
+
+from ..physics.anchors import anchors
+from .config import Config
+from .labels import label_batch
+from .parallel import Pool
+from .run import claim_run
+from .store import SampleStore, label_layout, run_attrs, structure_layout
+from .structures import draw_batch, sample_seed
+
+UNLABELLED, LABELLED = 0, 1  # seed streams: the two sets never share a structure
+STRUCTURE_BATCH = 256
+
+
+@dataclass
+class Summary:
+    """What a generate call did: counts (targets, done before, computed now) and seconds."""
+
+    structures: int
+    labelled: int
+    structures_computed: int
+    labels_computed: int
+    label_seconds: float
+    deleted: list
+
+
+def _batches(todo: np.ndarray, size: int):
+    """Pending sample indices grouped by absolute batch (index // size), in index order."""
+    if todo.size == 0:
+        return []
+    cuts = np.flatnonzero(np.diff(todo // size)) + 1
+    return np.split(todo, cuts)
+
+
+def _seeds(cfg: Config, stream: int, rows) -> list[int]:
+    return [sample_seed(cfg.seed, stream, int(i)) for i in rows]
+
+
+def _no_progress(stage, completed, total):
+    pass
+
+
+def make_structures(cfg: Config, path, n: int, pool: Pool, progress=_no_progress) -> int:
+    """Fill structures.h5 up to n samples; returns how many were computed."""
+    g = cfg.grid
+    with SampleStore(path, structure_layout(g.ny, g.nx), n, run_attrs(cfg, UNLABELLED)) as store:
+        todo = np.flatnonzero(~store.done[:n])
+        completed = n - todo.size
+        progress("structures", completed, n)
+        tasks = ((rows, (_seeds(cfg, UNLABELLED, rows), cfg.grid, cfg.structures))
+                 for rows in _batches(todo, STRUCTURE_BATCH))
+        for rows, (phis, params) in pool.unordered(draw_batch, tasks):
+            store.write(rows, phi=phis, params=params)
+            completed += len(rows)
+            progress("structures", completed, n)
+    return todo.size
+
+
+def make_labels(cfg: Config, path, n: int, pool: Pool, progress=_no_progress) -> int:
+    """Fill labels.h5 up to n samples (structures, curves, anchors, flags); returns how many
+    curves were computed."""
+    g, H = cfg.grid, cfg.solver.fields()
+    store = SampleStore(path, label_layout(g.ny, g.nx, len(H)), n, run_attrs(cfg, LABELLED),
+                        fixed={"H": H})
+    with store:
+        todo = np.flatnonzero(~store.done[:n])
+        completed = n - todo.size
+        progress("labels", completed, n)
+        config = cfg.to_dict()
+        drawn = {}  # structures of the batches in flight, by first row
+
+        def tasks():
+            for rows in _batches(todo, cfg.solver.batch_size):
+                phis, params = draw_batch(_seeds(cfg, LABELLED, rows), cfg.grid, cfg.structures)
+                drawn[rows[0]] = (phis, params)
+                yield rows, (phis, config)
+
+        fn = label_batch
+        if pool.in_process:  # per-field progress inside the batch
+            fields = [0]
+
+            def on_fields(k):
+                fields[0] += k
+                progress("labels", completed + fields[0] / len(H), n)
+
+            fn = partial(label_batch, progress=on_fields)
+        for rows, (M, converged) in pool.unordered(fn, tasks()):
+            phis, params = drawn.pop(rows[0])
+            values, flagged = anchors(H, M)
+            store.write(rows, phi=phis, params=params, M=M, anchors=values,
+                        converged=converged, flagged=flagged)
+            completed += len(rows)
+            if pool.in_process:
+                fields[0] = 0
+            progress("labels", completed, n)
+    return todo.size
+
+
+def generate(cfg: Config, run_dir, labelled: int | None = None, unlabelled: int | None = None,
+             force: bool = False, workers: int = 1, scheduler: str | None = None,
+             progress=_no_progress) -> Summary:
+    """Write a run's config.toml, structures.h5 and labels.h5 (SPEC 6), resuming what is there.
+
+    labelled, unlabelled: sample counts (default: the config's data section); more than a run
+    holds extends it. force: replace a run made with a different config. workers: local
+    processes; scheduler: Dask scheduler address. progress: callable(stage, completed, total)
+    with stage "structures" or "labels" and completed in samples (fractional inside a batch).
+    """
+    n_u = cfg.data.unlabelled if unlabelled is None else unlabelled
+    n_l = cfg.data.labelled if labelled is None else labelled
+    for name, n in (("unlabelled", n_u), ("labelled", n_l)):
+        if n < 0:
+            raise ValueError(f"the number of {name} samples must be ≥ 0, got {n}")
+    run = Path(run_dir)
+    deleted = claim_run(cfg, run, force)
+    with Pool(workers, scheduler) as pool:
+        n_structures = make_structures(cfg, run / "structures.h5", n_u, pool, progress)
+        start = time.perf_counter()
+        n_labels = make_labels(cfg, run / "labels.h5", n_l, pool, progress)
+        seconds = time.perf_counter() - start
+    return Summary(n_u, n_l, n_structures, n_labels, seconds, deleted)

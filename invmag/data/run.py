@@ -1,0 +1,63 @@
+"""A run directory and the config it was made with (runs/<name>/config.toml)."""
+
+from pathlib import Path
+
+from .config import Config, parse_config
+
+DATA_FILES = ("structures.h5", "labels.h5")
+# keys that change how much is computed or where, not what any sample is
+VOLATILE = ("data.", "solver.device", "solver.batch_size")
+# keys that change the samples themselves: data made under other values must go
+SAMPLE_KEYS = ("seed", "material.", "grid.", "structures.", "solver.")
+
+
+def _flat(d: dict, prefix: str = "") -> dict:
+    out = {}
+    for k, v in d.items():
+        out.update(_flat(v, f"{prefix}{k}.") if isinstance(v, dict) else {prefix + k: v})
+    return out
+
+
+def config_changes(old: Config, new: Config) -> list[str]:
+    """Keys whose values differ between two configs, as 'key: old → new', volatile keys aside."""
+    a, b = _flat(old.to_dict()), _flat(new.to_dict())
+    return [f"{k}: {a[k]!r} → {b[k]!r}" for k in a
+            if a[k] != b[k] and not k.startswith(VOLATILE)]
+
+
+def run_config(run_dir) -> Config | None:
+    """The config a run was made with, or None for a new run."""
+    path = Path(run_dir) / "config.toml"
+    return parse_config(path.read_text(encoding="utf-8"), str(path)) if path.is_file() else None
+
+
+def claim_run(cfg: Config, run_dir, force: bool = False) -> list[str]:
+    """Make run_dir the run of cfg: write its config.toml. A run made with a different config
+    is refused (ValueError) unless force; with force, data files made under other sample keys
+    are deleted. Returns the names of deleted files."""
+    run = Path(run_dir)
+    if run.exists() and not run.is_dir():
+        raise ValueError(f"run directory {run} is a file")
+    try:
+        old = run_config(run)
+    except ValueError as e:
+        if not force:
+            raise ValueError(f"{run}/config.toml is not a valid config ({e}); use --force to "
+                             "replace it") from None
+        old = None
+    changes = config_changes(old, cfg) if old is not None else []
+    if changes and not force:
+        shown = "; ".join(changes[:3]) + ("; …" if len(changes) > 3 else "")
+        raise ValueError(f"run {run} was made with a different config ({shown}); use another "
+                         "--run, or --force to replace it")
+    stale = (force and old is None and (run / "config.toml").exists()) or any(
+        c.startswith(SAMPLE_KEYS) for c in changes)
+    deleted = [name for name in DATA_FILES if stale and (run / name).exists()]
+    for name in deleted:
+        (run / name).unlink()
+    run.mkdir(parents=True, exist_ok=True)
+    tmp = run / "config.toml.tmp"
+    tmp.write_text(cfg.to_toml(), encoding="utf-8")
+    tmp.replace(run / "config.toml")
+    return deleted
+

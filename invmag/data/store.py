@@ -1,0 +1,177 @@
+"""HDF5 sample files of a run (SPEC 6): structures.h5 (VAE) and labels.h5 (curves, anchors).
+
+Every per-sample dataset is chunked along the sample axis and resizable, so a run can grow; a
+structure is one compressed chunk (gzip), so the paper's 320 000 × 160 × 160 structures are
+written and read piecewise, never held in memory. Crash safety: a batch is written, flushed, then
+marked in the `done` mask and flushed again, so a kill at any moment leaves a readable file whose
+done rows are complete, and loses at most the batch in flight.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+from .. import ANCHORS, __version__
+
+PARAMS = ("n_grains", "theta_max", "seed")
+
+
+@dataclass(frozen=True)
+class Column:
+    """A per-sample dataset: each sample a row of `shape` and `dtype`; unwritten rows hold
+    `fill`; `compressed` rows are stored one per gzip chunk."""
+
+    shape: tuple
+    dtype: str
+    fill: object = 0
+    compressed: bool = False
+
+
+def structure_layout(ny: int, nx: int) -> dict[str, Column]:
+    """structures.h5: phi (M, ny, nx) rad, params (M, 3) = (n_grains, theta_max rad, seed)."""
+    return {"phi": Column((ny, nx), "float32", 0.0, compressed=True),
+            "params": Column((len(PARAMS),), "float64", np.nan),
+            "done": Column((), "bool", False)}
+
+
+def label_layout(ny: int, nx: int, n_fields: int) -> dict[str, Column]:
+    """labels.h5: the structure columns plus M (N, n) in Ms, anchors (N, 6) (Ms, H_A),
+    converged and flagged (N,)."""
+    return {**structure_layout(ny, nx),
+            "M": Column((n_fields,), "float64", np.nan),
+            "anchors": Column((len(ANCHORS),), "float64", np.nan),
+            "converged": Column((), "bool", False),
+            "flagged": Column((), "bool", False)}
+
+
+def run_attrs(cfg, stream: int) -> dict:
+    """File attributes: the config (TOML), material constants, grid, seeds and version."""
+    m = cfg.material
+    return {"config": cfg.to_toml(), "invmag_version": __version__,
+            "A_J_per_m": m.A, "Js_T": m.Js, "K1_J_per_m3": m.K1, "Ms_A_per_m": m.Ms,
+            "HA_A_per_m": m.HA, "cell_size_nm": cfg.grid.cell_size,
+            "thickness_nm": cfg.grid.thickness, "config_seed": cfg.seed, "seed_stream": stream,
+            "seeds": "params[:, 2] is each sample's seed: numpy SeedSequence(config_seed, "
+                     "spawn_key=(seed_stream, index)); invmag.data.structures.draw(seed, grid, "
+                     "structures) regenerates the sample"}
+
+
+class SampleStore:
+    """An HDF5 file of `size` samples with the columns of `layout`, open for writing.
+
+    Creates the file (atomically: written under a temporary name, then renamed) or opens an
+    existing one, which is extended to `size` rows if it holds fewer. `fixed` datasets (e.g. the
+    field axis H) are written at creation, `attrs` at creation and when they changed.
+    """
+
+    def __init__(self, path, layout: dict[str, Column], size: int, attrs: dict | None = None,
+                 fixed: dict | None = None):
+        self.path = Path(path)
+        self.layout = layout
+        if not self.path.exists():
+            self._create(size, attrs or {}, fixed or {})
+        try:
+            self.file = h5py.File(self.path, "r+")
+        except OSError as e:
+            raise ValueError(f"{self.path} cannot be opened ({e}); move it away to start over") \
+                from None
+        self._check()
+        if attrs and any(self.file.attrs.get(k) != v for k, v in attrs.items()):
+            self.file.attrs.update(attrs)
+            self.file.flush()
+        if size > self.size:
+            self._resize(size)
+
+    def _create(self, size: int, attrs: dict, fixed: dict):
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        with h5py.File(tmp, "w") as f:
+            for name, col in self.layout.items():
+                rows = 1 if col.compressed else max(1, 65536 // max(1, int(np.prod(col.shape))))
+                f.create_dataset(name, shape=(size, *col.shape), maxshape=(None, *col.shape),
+                                 dtype=col.dtype, chunks=(rows, *col.shape), fillvalue=col.fill,
+                                 **({"compression": "gzip", "compression_opts": 4,
+                                     "shuffle": True} if col.compressed else {}))
+            for name, value in fixed.items():
+                f.create_dataset(name, data=value)
+            if "anchors" in f:
+                f["anchors"].attrs["names"] = list(ANCHORS)
+            f["params"].attrs["columns"] = list(PARAMS)
+            f.attrs.update(attrs)
+        tmp.replace(self.path)
+
+    def _check(self):
+        for name, col in self.layout.items():
+            if name not in self.file or self.file[name].shape[1:] != col.shape:
+                found = self.file[name].shape[1:] if name in self.file else "nothing"
+                raise ValueError(f"{self.path}: dataset {name!r} holds rows of {found}, expected "
+                                 f"{col.shape}; move the file away to start over")
+
+    def _resize(self, size: int):
+        for name in self.layout:
+            self.file[name].resize(size, axis=0)
+        self.file.flush()
+
+    @property
+    def size(self) -> int:
+        return self.file["done"].shape[0]
+
+    @property
+    def done(self) -> np.ndarray:
+        return self.file["done"][:]
+
+    def write(self, rows, **columns):
+        """Write whole rows (sorted sample indices) of every column but `done`, flush, then
+        mark them done and flush again."""
+        rows = np.asarray(rows)
+        order = np.argsort(rows)
+        rows = rows[order]
+        missing = set(self.layout) - set(columns) - {"done"}
+        if missing:
+            raise ValueError(f"write: missing columns {sorted(missing)}")
+        for name, values in columns.items():
+            self.file[name][rows] = np.asarray(values)[order]
+        self.file.flush()
+        self.file["done"][rows] = True
+        self.file.flush()
+
+    def close(self):
+        self.file.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+@dataclass
+class Labels:
+    """The labelled set of a run, as arrays (see label_layout); H (n,) in H_A."""
+
+    phi: np.ndarray
+    params: np.ndarray
+    H: np.ndarray
+    M: np.ndarray
+    anchors: np.ndarray
+    converged: np.ndarray
+    flagged: np.ndarray
+    done: np.ndarray
+
+    @property
+    def good(self) -> np.ndarray:
+        """Samples that are usable labels: done, converged and not flagged."""
+        return self.done & self.converged & ~self.flagged
+
+    def split(self, n_test: int) -> tuple[np.ndarray, np.ndarray]:
+        """Indices (train, test) of the good samples; test: the last n_test in index order."""
+        good = np.flatnonzero(self.good)
+        cut = max(0, len(good) - n_test)
+        return good[:cut], good[cut:]
+
+
+def read_labels(path) -> Labels:
+    """Read a whole labels.h5 into memory."""
+    with h5py.File(path, "r") as f:
+        return Labels(**{name: f[name][:] for name in Labels.__dataclass_fields__})

@@ -1,0 +1,117 @@
+"""Grain structures (SPEC 4): seeded 2D Voronoi samples, the kx encoding, .npy files.
+
+A structure is ``phi[iy, ix]`` (float32, rad): the easy-axis angle of each cell, measured from +y
+towards +x, in the canonical range [−π/2, π/2] (phi and phi ± π are the same axis).
+"""
+
+from pathlib import Path
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+HALF_PI = np.pi / 2
+
+
+def canonical(phi):
+    """Map axis angles (rad) to the canonical range [−π/2, π/2)."""
+    return (np.asarray(phi) + HALF_PI) % np.pi - HALF_PI
+
+
+def sample_structure(nx: int, ny: int, cell_size_nm: float, n_grains: int, theta_max: float,
+                     seed) -> np.ndarray:
+    """Voronoi structure of nx × ny square cells: n_grains seeds uniform in the sample, each cell
+    takes the grain of its nearest seed (open boundaries), each grain an axis angle uniform in
+    [−theta_max, theta_max] (rad). seed: int or numpy Generator. Returns phi (ny, nx) float32."""
+    if n_grains < 1:
+        raise ValueError(f"n_grains must be ≥ 1, got {n_grains}")
+    rng = np.random.default_rng(seed)
+    size = np.array([nx, ny]) * cell_size_nm
+    seeds = rng.uniform(0, 1, (n_grains, 2)) * size
+    angles = rng.uniform(-theta_max, theta_max, n_grains)
+    iy, ix = np.mgrid[0:ny, 0:nx]
+    centres = np.c_[ix.ravel() + 0.5, iy.ravel() + 0.5] * cell_size_nm
+    _, grain = cKDTree(seeds).query(centres)
+    return canonical(angles[grain]).reshape(ny, nx).astype(np.float32)
+
+
+def grain_range(area_nm2: float, grain_density) -> tuple[int, int]:
+    """Smallest and largest grain count for a sample of area_nm2 at grain_density (lo, hi) in
+    grains per µm² (paper: 16–256 grains in 320 × 320 nm²); at least one grain."""
+    lo, hi = (max(1, round(d * area_nm2 * 1e-6)) for d in grain_density)
+    return lo, max(lo, hi)
+
+
+def sample_parameters(rng, area_nm2: float, grain_density, max_misorientation: float):
+    """Generator parameters of one structure (paper 2.2): n_grains uniform over grain_range,
+    maximum misorientation |θ| uniform in [0, max_misorientation] (rad). Returns (n_g, θ)."""
+    lo, hi = grain_range(area_nm2, grain_density)
+    return int(rng.integers(lo, hi + 1)), float(rng.uniform(0, max_misorientation))
+
+
+def sample_seed(config_seed: int, stream: int, index: int) -> int:
+    """Seed of sample `index` of a stream (0: unlabelled, 1: labelled) of a config, derived with
+    numpy's SeedSequence; < 2**53 so it is exact in a float64 params column."""
+    state = np.random.SeedSequence(config_seed, spawn_key=(stream, index)).generate_state(1, np.uint64)
+    return int(state[0] >> np.uint64(11))
+
+
+def draw(seed: int, grid, structures):
+    """The structure a sample seed stands for, under a config's grid and structures sections.
+    Returns (phi (ny, nx) float32, params (n_grains, theta_max, seed))."""
+    rng = np.random.default_rng(seed)
+    area = grid.nx * grid.ny * grid.cell_size ** 2
+    n_grains, theta = sample_parameters(rng, area, structures.grain_density,
+                                        structures.max_misorientation)
+    phi = sample_structure(grid.nx, grid.ny, grid.cell_size, n_grains, theta, rng)
+    return phi, (n_grains, theta, seed)
+
+
+def draw_batch(seeds, grid, structures):
+    """Structures of many seeds: (phis (N, ny, nx) float32, params (N, 3) float64)."""
+    drawn = [draw(int(s), grid, structures) for s in seeds]
+    phis = np.stack([d[0] for d in drawn]) if drawn else np.zeros((0, grid.ny, grid.nx), np.float32)
+    return phis, np.array([d[1] for d in drawn], dtype=np.float64).reshape(-1, 3)
+
+
+def kx_from_phi(phi):
+    """VAE encoding kx = sin(phi), the x-component of the easy axis, in [−1, 1]."""
+    return np.sin(phi)
+
+
+def phi_from_kx(kx):
+    """Inverse of kx_from_phi: phi = arcsin(kx) in [−π/2, π/2] (kx clipped to [−1, 1])."""
+    return np.arcsin(np.clip(kx, -1.0, 1.0))
+
+
+def validate_structure(phi, name="structure") -> np.ndarray:
+    """Check a structure array (2D, float32/64, finite); returns it as float32."""
+    phi = np.asarray(phi)
+    if phi.dtype not in (np.float32, np.float64):
+        raise ValueError(f"{name}: angles must be float32 or float64, got dtype {phi.dtype}")
+    if phi.ndim != 2:
+        raise ValueError(f"{name}: a structure must be a 2D array phi[iy, ix], got shape "
+                         f"{phi.shape}")
+    if min(phi.shape) < 1:
+        raise ValueError(f"{name}: empty structure of shape {phi.shape}")
+    if not np.isfinite(phi).all():
+        raise ValueError(f"{name}: contains NaN or infinite angles")
+    return phi.astype(np.float32)
+
+
+def load_structure(path) -> np.ndarray:
+    """Read a structure from .npy: phi[iy, ix] (rad), returned as float32."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no such structure file: {path}")
+    try:
+        phi = np.load(path, allow_pickle=False)
+    except ValueError as e:  # pickled object arrays, or not a .npy file at all
+        raise ValueError(f"{path}: not a numeric .npy array ({e})") from None
+    if not isinstance(phi, np.ndarray):
+        raise ValueError(f"{path}: holds several arrays, expected one phi array")
+    return validate_structure(phi, str(path))
+
+
+def save_structure(path, phi):
+    """Write a structure to .npy as float32 (validated as load_structure does)."""
+    np.save(Path(path), validate_structure(phi))
