@@ -1,12 +1,13 @@
 """`invmag generate`: structures and labelled demagnetization curves of a run."""
 
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
 import typer
-from rich.progress import (BarColumn, Progress, ProgressColumn, TextColumn, TimeElapsedColumn,
-                           TimeRemainingColumn)
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, ProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -15,13 +16,29 @@ from .app import app
 from .common import console, resolve_device, user_errors
 
 
+def _rate(task) -> float | None:
+    """Samples per second since the task started (samples done by an earlier run excluded):
+    steadier than rich's 30 s window, which sees the per-batch steps of the progress."""
+    done = task.completed - task.fields["resumed_at"]
+    return done / task.elapsed if task.elapsed and done > 0 else None
+
+
 class RateColumn(ProgressColumn):
     """Samples per hour (curves/hour for labels)."""
 
     def render(self, task):
-        speed = task.finished_speed or task.speed
-        unit = task.fields.get("unit", "samples")
-        return Text(f"{speed * 3600:,.0f} {unit}/h" if speed else f"– {unit}/h", style="cyan")
+        rate, unit = _rate(task), task.fields["unit"]
+        return Text(f"{rate * 3600:,.0f} {unit}/h" if rate else f"– {unit}/h", style="cyan")
+
+
+class EtaColumn(ProgressColumn):
+    """Time left at the rate so far."""
+
+    def render(self, task):
+        rate = _rate(task)
+        left = 0 if task.finished else (task.total - task.completed) / rate if rate else None
+        shown = "–:––:––" if left is None else str(timedelta(seconds=round(left)))
+        return Text(f"ETA {shown}", style="cyan")
 
 
 def label_table(labels) -> Table:
@@ -47,7 +64,8 @@ def generate(
     run: Path = typer.Option(None, help="Run directory (default: runs/<config name>)."),
     labelled: int = typer.Option(None, help="Labelled curves (default: the config's data.labelled)."),
     unlabelled: int = typer.Option(None, help="Unlabelled structures (default: data.unlabelled)."),
-    workers: int = typer.Option(1, help="Local solver processes (one torch thread each)."),
+    workers: int = typer.Option(None, help="Local solver processes, one torch thread each "
+                                 "(default: one per CPU core; 1 on a GPU)."),
     scheduler: str = typer.Option(None, help="Dask scheduler address, e.g. tcp://host:8786."),
     force: bool = typer.Option(False, "--force", help="Replace a run made with another config."),
     device: str = typer.Option(None, help="torch device of the solver (default: the config's)."),
@@ -55,6 +73,7 @@ def generate(
     """Sample grain structures and compute labelled demag curves into the run (resumable)."""
     from ..data.config import load_config
     from ..data.generate import generate as run_generate
+    from ..data.parallel import default_workers
     from ..data.plots import labels_figure
     from ..data.store import read_labels
 
@@ -67,21 +86,28 @@ def generate(
         run = run or Path("runs") / cfg.name
         columns = (TextColumn("[bold]{task.description:<10}"), BarColumn(),
                    TextColumn("{task.completed:>6.0f}/{task.total:.0f}"), RateColumn(),
-                   TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
+                   TimeElapsedColumn(), EtaColumn())
         with Progress(*columns, console=console) as bar:
             tasks = {}
 
             def progress(stage, completed, total):
                 if stage not in tasks:
                     unit = "curves" if stage == "labels" else "structures"
-                    tasks[stage] = bar.add_task(stage, total=total, completed=completed, unit=unit)
+                    tasks[stage] = bar.add_task(stage, total=total, completed=completed,
+                                                unit=unit, resumed_at=completed)
                 bar.update(tasks[stage], completed=completed, total=total)
 
+            if workers is None:
+                workers = 1 if scheduler else default_workers(cfg.solver_device)
             summary = run_generate(cfg, run, labelled=labelled, unlabelled=unlabelled,
                                    force=force, workers=workers, scheduler=scheduler,
                                    progress=progress)
         if summary.deleted:
             console.print(f"[yellow]config changed:[/] deleted {', '.join(summary.deleted)}")
+        if summary.labels_failed:
+            reasons = escape("; ".join(summary.errors))
+            console.print(f"[yellow]warning:[/] {summary.labels_failed} samples in batches that "
+                          f"failed twice, recorded as not converged: {reasons}")
         labels = read_labels(run / "labels.h5")
         console.print(label_table(labels))
         if summary.labels_computed:

@@ -44,6 +44,7 @@ def simulate(
 ):
     """Demag curve of one structure by the paper's protocol (+H_A → −H_A in 0.01 H_A steps)."""
     from ..data.config import load_config
+    from ..data.labels import one_thread
     from ..data.structures import load_structure
 
     with user_errors():
@@ -61,7 +62,8 @@ def simulate(
                       TextColumn("{task.completed}/{task.total} fields"), TimeElapsedColumn(),
                       TimeRemainingColumn(), console=console, transient=True) as bar:
             task = bar.add_task(f"{file.name} {nx}×{ny}", total=len(solver.H))
-            curves = solver.run(phi[None], progress=lambda n: bar.advance(task, n))
+            with one_thread():  # several threads run this slower, much slower on a busy CPU
+                curves = solver.run(phi[None], progress=lambda n: bar.advance(task, n))
         values, flagged = anchors(curves.H, curves.M)
         console.print(anchor_table(values[0], cfg.material, title=f"Anchors of {file.name}"))
         if not curves.converged[0]:

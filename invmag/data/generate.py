@@ -26,12 +26,16 @@ STRUCTURE_BATCH = 256
 
 @dataclass
 class Summary:
-    """What a generate call did: counts (targets, done before, computed now) and seconds."""
+    """What a generate call did: sample counts (targets; computed now, of which `labels_failed`
+    in batches that failed twice, with their distinct `errors`), seconds spent on labels, data
+    files deleted because the config changed."""
 
     structures: int
     labelled: int
     structures_computed: int
     labels_computed: int
+    labels_failed: int
+    errors: list
     label_seconds: float
     deleted: list
 
@@ -61,22 +65,26 @@ def make_structures(cfg: Config, path, n: int, pool: Pool, progress=_no_progress
         progress("structures", completed, n)
         tasks = ((rows, (_seeds(cfg, UNLABELLED, rows), cfg.grid, cfg.structures))
                  for rows in _batches(todo, STRUCTURE_BATCH))
-        for rows, (phis, params) in pool.unordered(draw_batch, tasks):
+        for rows, drawn, error in pool.unordered(draw_batch, tasks):
+            if error:
+                raise RuntimeError(f"structures {rows[0]}–{rows[-1]} failed twice: {error}")
+            phis, params = drawn
             store.write(rows, phi=phis, params=params)
             completed += len(rows)
             progress("structures", completed, n)
     return todo.size
 
 
-def make_labels(cfg: Config, path, n: int, pool: Pool, progress=_no_progress) -> int:
-    """Fill labels.h5 up to n samples (structures, curves, anchors, flags); returns how many
-    curves were computed."""
+def make_labels(cfg: Config, path, n: int, pool: Pool, progress=_no_progress):
+    """Fill labels.h5 up to n samples (structures, curves, anchors, flags). A batch that fails
+    twice is recorded as done but not converged, with NaN curves and anchors. Returns (curves
+    computed, samples of failed batches, distinct error lines)."""
     g, H = cfg.grid, cfg.solver.fields()
     store = SampleStore(path, label_layout(g.ny, g.nx, len(H)), n, run_attrs(cfg, LABELLED),
                         fixed={"H": H})
     with store:
         todo = np.flatnonzero(~store.done[:n])
-        completed = n - todo.size
+        completed, failed, errors = n - todo.size, 0, []
         progress("labels", completed, n)
         config = cfg.to_dict()
         drawn = {}  # structures of the batches in flight, by first row
@@ -96,8 +104,13 @@ def make_labels(cfg: Config, path, n: int, pool: Pool, progress=_no_progress) ->
                 progress("labels", completed + fields[0] / len(H), n)
 
             fn = partial(label_batch, progress=on_fields)
-        for rows, (M, converged) in pool.unordered(fn, tasks()):
+        for rows, result, error in pool.unordered(fn, tasks()):
             phis, params = drawn.pop(rows[0])
+            if error:
+                result = np.full((len(rows), len(H)), np.nan), np.zeros(len(rows), bool)
+                failed += len(rows)
+                errors += [error] if error not in errors else []
+            M, converged = result
             values, flagged = anchors(H, M)
             store.write(rows, phi=phis, params=params, M=M, anchors=values,
                         converged=converged, flagged=flagged)
@@ -105,7 +118,7 @@ def make_labels(cfg: Config, path, n: int, pool: Pool, progress=_no_progress) ->
             if pool.in_process:
                 fields[0] = 0
             progress("labels", completed, n)
-    return todo.size
+    return todo.size, failed, errors
 
 
 def generate(cfg: Config, run_dir, labelled: int | None = None, unlabelled: int | None = None,
@@ -115,7 +128,7 @@ def generate(cfg: Config, run_dir, labelled: int | None = None, unlabelled: int 
 
     labelled, unlabelled: sample counts (default: the config's data section); more than a run
     holds extends it. force: replace a run made with a different config. workers: local
-    processes; scheduler: Dask scheduler address. progress: callable(stage, completed, total)
+    processes (1: this one); scheduler: Dask scheduler address. progress: callable(stage, completed, total)
     with stage "structures" or "labels" and completed in samples (fractional inside a batch).
     """
     n_u = cfg.data.unlabelled if unlabelled is None else unlabelled
@@ -128,6 +141,6 @@ def generate(cfg: Config, run_dir, labelled: int | None = None, unlabelled: int 
     with Pool(workers, scheduler) as pool:
         n_structures = make_structures(cfg, run / "structures.h5", n_u, pool, progress)
         start = time.perf_counter()
-        n_labels = make_labels(cfg, run / "labels.h5", n_l, pool, progress)
+        n_labels, n_failed, errors = make_labels(cfg, run / "labels.h5", n_l, pool, progress)
         seconds = time.perf_counter() - start
-    return Summary(n_u, n_l, n_structures, n_labels, seconds, deleted)
+    return Summary(n_u, n_l, n_structures, n_labels, n_failed, errors, seconds, deleted)

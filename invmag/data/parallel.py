@@ -4,14 +4,38 @@ Results come back as they finish (not in order); only the calling process handle
 process writes the HDF5 files.
 """
 
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 import multiprocessing
+import os
 
 
-def _one_thread():
+def _describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}".splitlines()[0]
+
+
+def _run_now(fn, *args) -> Future:
+    """Run fn(*args) in this process; its outcome as a finished Future."""
+    future = Future()
+    try:
+        future.set_result(fn(*args))
+    except Exception as e:
+        future.set_exception(e)
+    return future
+
+
+def default_workers(device: str) -> int:
+    """Local processes for a solver device: one per CPU core this process may use on the CPU
+    (each relaxes its batches on one torch thread: small FFTs do not scale over threads), one
+    on a GPU."""
+    if device.startswith("cuda") or (device == "auto" and _cuda_available()):
+        return 1
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _cuda_available() -> bool:
     import torch
 
-    torch.set_num_threads(1)
+    return torch.cuda.is_available()
 
 
 class Pool:
@@ -32,7 +56,8 @@ class Pool:
                 raise ValueError(f"cannot reach the Dask scheduler at {scheduler} ({e})") from None
             self.window = 2 * max(1, sum(self.client.nthreads().values()))
         elif workers > 1:
-            self.executor = ProcessPoolExecutor(workers, initializer=_one_thread,
+            # spawn: a fork of a process that has run torch can deadlock in the child
+            self.executor = ProcessPoolExecutor(workers,
                                                 mp_context=multiprocessing.get_context("spawn"))
             self.window = 2 * workers
 
@@ -41,30 +66,26 @@ class Pool:
         """True when batches run in this process (callbacks such as progress work)."""
         return self.client is None and self.executor is None
 
-    def describe(self) -> str:
-        if self.client is not None:
-            return f"Dask cluster {self.client.scheduler.address} ({self.window // 2} threads)"
-        if self.executor is not None:
-            return f"{self.window // 2} local processes"
-        return "this process"
-
     def unordered(self, fn, tasks):
         """Run fn(*args) for each (key, args) of tasks, at most `window` at a time; yields
-        (key, result) as batches finish. A failed task on Dask is retried once."""
-        if self.in_process:
-            for key, args in tasks:
-                yield key, fn(*args)
-            return
+        (key, result, error) as batches finish. A task that raises is run once more; if it
+        fails again, result is None and error the exception's first line."""
         tasks = iter(tasks)
-        pending = {}
+        pending = {}  # future -> (key, args, attempt)
+
+        def submit(key, args, attempt=1):
+            if self.client is not None:  # pure=False: a retry is a new task, not the cached one
+                future = self.client.submit(fn, *args, pure=False)
+            elif self.executor is not None:
+                future = self.executor.submit(fn, *args)
+            else:
+                future = _run_now(fn, *args)
+            pending[future] = (key, args, attempt)
 
         def submit_next():
             item = next(tasks, None)
             if item is not None:
-                key, args = item
-                future = (self.client.submit(fn, *args, retries=1) if self.client is not None
-                          else self.executor.submit(fn, *args))
-                pending[future] = key
+                submit(*item)
 
         for _ in range(self.window):
             submit_next()
@@ -76,10 +97,13 @@ class Pool:
             else:
                 finished = wait(list(pending), return_when=FIRST_COMPLETED).done
             for future in finished:
-                key = pending.pop(future)
-                result = future.result()
+                key, args, attempt = pending.pop(future)
+                if future.exception() is not None and attempt == 1:
+                    submit(key, args, attempt=2)
+                    continue
+                error = future.exception()
+                yield key, None if error else future.result(), error and _describe(error)
                 submit_next()
-                yield key, result
 
     def close(self):
         if self.client is not None:

@@ -75,8 +75,8 @@ class SampleStore:
         try:
             self.file = h5py.File(self.path, "r+")
         except OSError as e:
-            raise ValueError(f"{self.path} cannot be opened ({e}); move it away to start over") \
-                from None
+            raise ValueError(f"{self.path} cannot be opened ({e}); if no other process is "
+                             "writing it, move it away to start over") from None
         self._check()
         if attrs and any(self.file.attrs.get(k) != v for k, v in attrs.items()):
             self.file.attrs.update(attrs)

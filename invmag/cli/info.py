@@ -1,0 +1,65 @@
+"""`invmag info`: a config's summary and its models' layer tables (paper Tables 1, 2)."""
+
+import typer
+from rich import box
+from rich.table import Table
+
+from .app import app
+from .common import console, user_errors
+
+
+def layer_table(title: str, rows) -> Table:
+    """Rows of invmag.models.layers in the paper's columns; total trainable parameters."""
+    total = f"{sum(r.params for r in rows):,}".replace(",", " ")
+    table = Table(title=title, caption=f"trainable parameters: {total}", box=box.SIMPLE_HEAD,
+                  pad_edge=False)
+    for name in ("Layer", "Type", "Act.", "Output shape", "Parameters", "Connected to"):
+        table.add_column(name, justify="right" if name == "Parameters" else "left", no_wrap=True)
+    for r in rows:
+        table.add_row(r.name.replace("_", " "), r.kind, r.activation, r.shape,
+                      f"{r.params:,}".replace(",", " "), r.source.replace("_", " "))
+    return table
+
+
+def config_table(cfg) -> Table:
+    """The settings that shape the data and models of a config."""
+    from ..models.vae import conv_levels
+
+    g, d, v, r = cfg.grid, cfg.data, cfg.vae, cfg.regressor
+    table = Table(title=f"Config {cfg.name!r}", show_header=False)
+    table.add_column(style="bold")
+    table.add_column()
+    rows = {
+        "grid": f"{g.nx} × {g.ny} cells of {g.cell_size:g} nm ({g.nx * g.cell_size:g} × "
+                f"{g.ny * g.cell_size:g} nm²), thickness {g.thickness:g} nm",
+        "data": f"{d.unlabelled} unlabelled structures, {d.labelled} labelled curves "
+                f"({d.test} test)",
+        "VAE": f"latent {v.latent}, dense {v.dense}, channels {v.channels}, "
+               f"{conv_levels(g.ny, g.nx)} stride-2 levels; {v.epochs} epochs, batch "
+               f"{v.batch_size}, Nadam lr {v.learning_rate:g}, KL weight {v.kl_weight:g}",
+        "regressor": f"shared {list(r.shared)}, head {list(r.head)} × 6; ≤ {r.max_epochs} "
+                     f"epochs by {r.folds}-fold CV, batch {r.batch_size}, Nadam lr "
+                     f"{r.learning_rate:g}",
+        "device": cfg.solver_device,
+    }
+    for k, val in rows.items():
+        table.add_row(k, val)
+    return table
+
+
+@app.command()
+def info(config: str = typer.Option("quick", help="Config: embedded name or TOML path.")):
+    """Print a config's summary and its VAE and regressor layer tables (no training)."""
+    from ..data.config import load_config
+    from ..models.layers import n_params
+    from ..models.surrogate import build_regressor, build_vae
+
+    with user_errors():
+        cfg = load_config(config)
+        console.print(config_table(cfg))
+        for model, name in ((build_vae(cfg), "VAE (paper Table 1)"),
+                            (build_regressor(cfg), "Regressor (paper Table 2)")):
+            for part, rows in model.tables().items():
+                console.print(layer_table(f"{name}: {part}", rows))
+            console.print(f"[bold]{name}: {n_params(model):,} trainable parameters in all[/]"
+                          .replace(",", " "))

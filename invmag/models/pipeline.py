@@ -1,0 +1,160 @@
+"""`train_run`: a run's whole training (paper 3.3) — data, VAE, latent codes, cross-validated
+regressor, test metrics (paper Table 3), model file and plots."""
+
+from contextlib import nullcontext
+from dataclasses import dataclass
+import json
+import os
+from pathlib import Path
+import time
+
+import numpy as np
+import torch
+
+from .. import ANCHORS
+from ..data.config import Config
+from ..data.generate import generate
+from ..data.labels import one_thread
+from ..data.parallel import default_workers
+from ..data.plots import UNITS
+from ..data.store import read_labels
+from ..plots import plt
+from .plots import loss_figure, parity_figure, reconstruction_figure
+from .regressor import Regressor
+from .surrogate import Surrogate, build_regressor, build_vae, decode, encode
+from .training import (REGRESSOR, cross_validate, derive_seed, fit_regressor, new_regressor,
+                       train_vae)
+
+PAPER_MAE = {"m1": 0.0030, "mr": 0.0152, "hk90": 0.0184, "hk80": 0.0245, "hk70": 0.0234,
+             "hc": 0.0206}  # paper Table 3, Ms and H_A units
+EXAMPLES = 4  # test samples in the reconstruction figure
+
+
+def _no_progress(*args, **kwargs):
+    pass
+
+
+@dataclass
+class AnchorFit:
+    """A regressor trained on latent codes: normalization (6,), the CV curve (mean validation
+    MSE per epoch), the chosen epoch count and the final fit's training MSE per epoch."""
+
+    regressor: Regressor
+    y_mean: np.ndarray
+    y_std: np.ndarray
+    cv_curve: np.ndarray
+    epochs: int
+    losses: list
+
+
+def fit_anchors(cfg: Config, z, y, device, progress=_no_progress) -> AnchorFit:
+    """Standardize anchors y (N, 6) per anchor, choose the epoch count by cross-validation,
+    then train on all of (z, y)."""
+    y_mean, y_std = y.mean(0), y.std(0)
+    y_std = np.where(y_std > 0, y_std, 1.0)
+    y_norm = (y - y_mean) / y_std
+    cv_curve = cross_validate(cfg, z, y_norm, device, progress)
+    epochs = int(np.argmin(cv_curve)) + 1
+    r = cfg.regressor
+    progress("regressor", 0, epochs)
+    regressor = new_regressor(cfg, 0, device)
+    losses = fit_regressor(regressor, z, y_norm, epochs, r.batch_size, r.learning_rate,
+                           derive_seed(cfg.seed, REGRESSOR, 0),
+                           progress=lambda e, n, loss: progress("regressor", e, n, loss=loss))
+    return AnchorFit(regressor, y_mean, y_std, cv_curve, epochs, losses)
+
+
+def mae(predicted, computed) -> dict[str, float]:
+    """Mean absolute error per anchor."""
+    return dict(zip(ANCHORS, np.abs(predicted - computed).mean(0).tolist()))
+
+
+def write_json(path: Path, data: dict):
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def train_run(cfg: Config, run_dir, device="cpu", force: bool = False,
+              progress=_no_progress) -> dict:
+    """Train the surrogate of a run: generate (or complete) its data, train the VAE (resuming
+    from checkpoints/vae.pt), encode the labelled set, cross-validate and fit the regressor on
+    the training split, evaluate on the test split. Writes surrogate.pt, metrics.json and
+    plots/; returns the metrics. A run with a trained model is refused unless force.
+    progress(stage, completed, total, **fields). On the CPU torch runs on one thread."""
+    device = torch.device(device)
+    with torch_threads(device):
+        return _train_run(cfg, run_dir, device, force, progress)
+
+
+def torch_threads(device: torch.device):
+    """One torch thread on the CPU (small layers ran several times slower on two threads of a
+    2-core machine); unchanged on a GPU."""
+    return one_thread() if device.type == "cpu" else nullcontext()
+
+
+def _train_run(cfg: Config, run_dir, device: torch.device, force: bool, progress) -> dict:
+    run = Path(run_dir)
+    if (run / "surrogate.pt").exists() and not force:
+        raise ValueError(f"run {run} already has a trained model (surrogate.pt); use --force "
+                         "to retrain it")
+    build_vae(cfg), build_regressor(cfg)  # an unusable grid or layout fails before any work
+    if cfg.data.test < 1:
+        raise ValueError("config: data.test must be ≥ 1 to train (the test split measures the "
+                         "model)")
+    times = {}
+    t0 = time.perf_counter()
+    generate(cfg, run, force=force, workers=default_workers(cfg.solver_device),
+             progress=progress)
+    labels = read_labels(run / "labels.h5")
+    train, test = labels.split(cfg.data.test)
+    times["data"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    vae, history, resumed = train_vae(cfg, run / "structures.h5", run / "checkpoints" / "vae.pt",
+                                      device, labels.phi[test], progress)
+    times["vae"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    z = encode(vae, labels.phi)
+    y = labels.anchors
+    fit = fit_anchors(cfg, z[train], y[train], device, progress)
+    times["regressor"] = time.perf_counter() - t0
+    surrogate = Surrogate(cfg, vae, fit.regressor, fit.y_mean, fit.y_std, y[train].min(0),
+                          y[train].max(0))
+    predicted = surrogate.predict(z)
+    surrogate.save(run / "surrogate.pt")
+
+    metrics = {
+        "config": cfg.name, "device": str(device), "units": UNITS,
+        "mae_test": mae(predicted[test], y[test]), "mae_train": mae(predicted[train], y[train]),
+        "mae_paper": PAPER_MAE,
+        "labelled": {"train": len(train), "test": len(test), "good": int(labels.good.sum()),
+                     "done": int(labels.done.sum())},
+        "vae": {"epochs": cfg.vae.epochs, "resumed_from_epoch": resumed, "history": history},
+        "regressor": {"epochs": fit.epochs, "max_epochs": cfg.regressor.max_epochs,
+                      "folds": cfg.regressor.folds, "cv_curve": fit.cv_curve.tolist(),
+                      "losses": fit.losses},
+        "seconds": times,
+    }
+    write_json(run / "metrics.json", metrics)
+    write_plots(run / "plots", labels, train, test, z, predicted, surrogate, metrics)
+    return metrics
+
+
+def write_plots(folder: Path, labels, train, test, z, predicted, surrogate, metrics):
+    """losses.png, parity.png and reconstructions.png of a trained run."""
+    folder.mkdir(parents=True, exist_ok=True)
+    r = metrics["regressor"]
+    figures = {
+        "losses": loss_figure(metrics["vae"]["history"], r["cv_curve"], r["epochs"], r["losses"]),
+        "parity": parity_figure(labels.anchors[train], predicted[train], labels.anchors[test],
+                                predicted[test]),
+    }
+    picks = test[np.linspace(0, len(test) - 1, min(EXAMPLES, len(test))).astype(int)]
+    figures["reconstructions"] = reconstruction_figure(
+        labels.phi[picks], z[picks], decode(surrogate.vae, z[picks]), labels.H, labels.M[picks],
+        labels.anchors[picks], predicted[picks], [f"#{i}" for i in picks])
+    for name, fig in figures.items():
+        fig.savefig(folder / f"{name}.png", dpi=110)
+        plt.close(fig)

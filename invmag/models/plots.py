@@ -1,0 +1,100 @@
+"""Figures of a trained surrogate: losses, parity (paper Fig. 5), originals vs reconstructions
+(Figs. 4, 6), predicted curves and morphing strips (Figs. 7, 8)."""
+
+import numpy as np
+
+from .. import ANCHORS
+from ..data.plots import UNITS
+from ..plots import plt, show_curve, show_structure
+
+
+def loss_figure(vae_history: list[dict], cv_curve, epochs: int, final_losses):
+    """VAE losses per epoch (left); regressor: mean validation MSE over the CV folds with the
+    chosen epoch count, and the final fit's training MSE (right)."""
+    fig, (a, b) = plt.subplots(1, 2, figsize=(9, 3.4))
+    e = [h["epoch"] for h in vae_history]
+    a.plot(e, [h["mse"] for h in vae_history], "-", label="train MSE / pixel")
+    if vae_history and "val_mse" in vae_history[0]:
+        a.plot(e, [h["val_mse"] for h in vae_history], "--", label="held-out MSE / pixel")
+    a.set_xlabel("VAE epoch")
+    a.set_ylabel("reconstruction MSE (kx)")
+    a.set_yscale("log")
+    a.legend(fontsize=7)
+    b.plot(np.arange(1, len(cv_curve) + 1), cv_curve, label="CV validation (mean of folds)")
+    b.plot(np.arange(1, len(final_losses) + 1), final_losses, label="final fit, training")
+    b.axvline(epochs, color="0.5", ls=":", label=f"chosen: {epochs} epochs")
+    b.set_xlabel("regressor epoch")
+    b.set_ylabel("MSE (normalized anchors)")
+    b.set_yscale("log")
+    b.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def parity_figure(y_train, p_train, y_test, p_test, names=("mr", "hk90", "hc")):
+    """Computed vs predicted anchors, training (squares) and test (circles) sets."""
+    fig, axes = plt.subplots(1, len(names), figsize=(3.4 * len(names), 3.4))
+    for ax, name in zip(np.atleast_1d(axes), names):
+        i = ANCHORS.index(name)
+        ax.plot(y_train[:, i], p_train[:, i], "s", ms=3, alpha=0.5, color="tab:blue",
+                label="training")
+        ax.plot(y_test[:, i], p_test[:, i], "o", ms=3.5, color="tab:orange", label="test")
+        lo = min(y_train[:, i].min(), y_test[:, i].min())
+        hi = max(y_train[:, i].max(), y_test[:, i].max())
+        ax.plot([lo, hi], [lo, hi], "-", color="0.5", lw=0.8)
+        ax.set_xlabel(f"computed {name} ({UNITS[name]})")
+        ax.set_ylabel(f"predicted {name} ({UNITS[name]})")
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def latent_image(z) -> np.ndarray:
+    """A latent vector as a rows × cols image, cols the smallest divisor ≥ √n (512: 16 × 32)."""
+    n = len(z)
+    cols = next(c for c in range(int(np.ceil(np.sqrt(n))), n + 1) if n % c == 0)
+    return np.asarray(z).reshape(n // cols, cols)
+
+
+def reconstruction_figure(phi, z, decoded, H, M, computed, predicted, names):
+    """Per sample: original structure, latent code, decoded structure (paper Fig. 4) and the
+    computed curve with computed and predicted anchors (Fig. 6)."""
+    fig, axes = plt.subplots(len(phi), 4, figsize=(11, 2.7 * len(phi)), squeeze=False,
+                             gridspec_kw={"width_ratios": [1, 1, 1, 1.5]})
+    for row, i in zip(axes, range(len(phi))):
+        show_structure(row[0], phi[i], f"original {names[i]}")
+        row[1].imshow(latent_image(z[i]), cmap="viridis", interpolation="nearest")
+        row[1].set_title("latent code (mean)", fontsize=9)
+        row[1].set_xticks([])
+        row[1].set_yticks([])
+        show_structure(row[2], decoded[i], "decoded")
+        ok = np.isfinite(M[i])
+        show_curve(row[3], H[ok], M[i][ok], computed[i], predicted[i])
+    fig.tight_layout()
+    return fig
+
+
+def prediction_figure(phi, predicted, title=""):
+    """A structure beside its predicted anchors joined as a curve."""
+    fig, (a, b) = plt.subplots(1, 2, figsize=(8, 3.6), gridspec_kw={"width_ratios": [1, 1.5]})
+    show_structure(a, phi, title)
+    show_curve(b, predicted=predicted)
+    fig.suptitle("  ".join(f"{n}={v:.3f}" for n, v in zip(ANCHORS, predicted)), fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def morph_figure(alphas, phis, predicted):
+    """Decoded structures along a latent line (top) and their predicted curves (bottom),
+    paper Figs. 7–8."""
+    n = len(alphas)
+    fig, axes = plt.subplots(2, n, figsize=(2.2 * n, 4.6), squeeze=False)
+    for j in range(n):
+        show_structure(axes[0, j], phis[j], f"α = {alphas[j]:.2f}")
+        show_curve(axes[1, j], predicted=predicted[j])
+        axes[1, j].legend().remove()
+        axes[1, j].set_title(f"mr {predicted[j][1]:.2f}  hc {predicted[j][5]:.2f}", fontsize=8)
+        if j:
+            axes[1, j].set_ylabel("")
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,49 @@
+"""Parameter-sharing multi-target regressor of the anchors (paper Table 2, SPEC 5).
+
+A shared dense stack (ELU) on the latent mean vector, then one head per anchor (ELU, the last
+layer linear, width 1). Outputs are normalized anchors (y − mean) / std.
+"""
+
+import torch
+from torch import nn
+
+from .. import ANCHORS
+from .layers import Row, Stack, input_row
+
+
+def _dense_stack(n_in: int, widths, names, last_activation: str) -> Stack:
+    layers = []
+    for i, (name, width) in enumerate(zip(names, widths)):
+        layers.append((name, nn.Linear(n_in, width),
+                       last_activation if i == len(widths) - 1 else "elu"))
+        n_in = width
+    return Stack(layers)
+
+
+class Regressor(nn.Module):
+    """Regressor(latent, shared, head, n_out=6); at latent 512 with the paper's widths exactly
+    Table 2 (1 502 006 trainable parameters). head must end with width 1 (the target)."""
+
+    def __init__(self, latent: int, shared, head, n_out: int = len(ANCHORS)):
+        super().__init__()
+        shared, head = list(shared), list(head)
+        if head[-1] != 1:
+            raise ValueError(f"regressor.head must end with 1 (one target per head), got {head}")
+        shared_names = [f"dense_shared_{i + 1}" for i in range(len(shared) - 1)] + ["shared_output"]
+        head_names = [f"dense_head_{i + 1}" for i in range(len(head) - 1)] + ["target"]
+        self.latent = latent
+        self.shared = _dense_stack(latent, shared, shared_names, "elu")
+        self.heads = nn.ModuleList(_dense_stack(shared[-1], head, head_names, "linear")
+                                   for _ in range(n_out))
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        """z (B, latent) -> normalized anchors (B, n_out)."""
+        s = self.shared(z)
+        return torch.cat([head(s) for head in self.heads], dim=1)
+
+    def tables(self) -> dict[str, list[Row]]:
+        """Layer tables {"Shared layers": rows, "Regression head (×n_out)": rows}, Table 2."""
+        z = torch.zeros(1, self.latent)
+        shared, s = self.shared.rows(z, "input")
+        return {"Shared layers": [input_row("input", z), *shared],
+                f"Regression head (×{len(self.heads)})": self.heads[0].rows(s, shared[-1].name)[0]}

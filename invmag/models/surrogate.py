@@ -1,0 +1,151 @@
+"""A trained surrogate: VAE + regressor + anchor normalization + the config they were trained
+with, saved as one file (surrogate.pt) of state dicts, arrays and the config's TOML text."""
+
+import os
+from pathlib import Path
+import pickle
+
+import numpy as np
+import torch
+
+from .. import ANCHORS
+from ..data.config import Config, parse_config
+from ..data.run import config_changes
+from ..data.structures import kx_from_phi, phi_from_kx
+from .regressor import Regressor
+from .vae import VAE
+
+FORMAT = 1
+BATCH = 256  # samples per forward pass when encoding or decoding many
+UNTRACKED = ("name", "design.")  # keys that do not change what a model predicts
+
+
+def seeded(seed: int, build):
+    """build() with torch's global RNG seeded (initial weights), leaving the RNG as it was."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return build()
+
+
+def build_vae(cfg: Config) -> VAE:
+    return VAE(cfg.grid.ny, cfg.grid.nx, cfg.vae.latent, cfg.vae.dense, cfg.vae.channels)
+
+
+def build_regressor(cfg: Config) -> Regressor:
+    return Regressor(cfg.vae.latent, cfg.regressor.shared, cfg.regressor.head)
+
+
+def _device_of(module) -> torch.device:
+    return next(module.parameters()).device
+
+
+@torch.no_grad()
+def encode(vae: VAE, phi) -> np.ndarray:
+    """Latent mean vectors (N, latent) of structures phi (N, ny, nx) rad."""
+    vae.eval()
+    kx = np.asarray(kx_from_phi(np.asarray(phi, np.float32)), np.float32)[:, None]
+    out = [vae.encode(torch.from_numpy(kx[i:i + BATCH]).to(_device_of(vae)))[0].cpu()
+           for i in range(0, len(kx), BATCH)]
+    return torch.cat(out).numpy() if out else np.zeros((0, vae.latent), np.float32)
+
+
+@torch.no_grad()
+def decode(vae: VAE, z) -> np.ndarray:
+    """Structures phi = arcsin(kx) (N, ny, nx) rad decoded from latent codes z (N, latent)."""
+    vae.eval()
+    z = torch.as_tensor(np.asarray(z, np.float32))
+    out = [vae.decode(z[i:i + BATCH].to(_device_of(vae)))[:, 0].cpu()
+           for i in range(0, len(z), BATCH)]
+    kx = torch.cat(out).numpy() if out else np.zeros((0, vae.ny, vae.nx), np.float32)
+    return phi_from_kx(kx).astype(np.float32)
+
+
+class Surrogate:
+    """Anchors predicted from grain structures. y_mean, y_std (6,): the regressor predicts
+    (y − y_mean) / y_std; label_min, label_max (6,): range of the training labels (Ms, H_A)."""
+
+    def __init__(self, config: Config, vae: VAE, regressor: Regressor, y_mean, y_std,
+                 label_min, label_max):
+        self.config, self.vae, self.regressor = config, vae, regressor
+        self.device = _device_of(vae)
+        self.y_mean, self.y_std, self.label_min, self.label_max = (
+            np.asarray(a, np.float64) for a in (y_mean, y_std, label_min, label_max))
+
+    def encode(self, phi) -> np.ndarray:
+        """Encoder means (N, latent) of structures phi (N, ny, nx) rad."""
+        g = self.config.grid
+        phi = np.asarray(phi)
+        if phi.ndim != 3 or phi.shape[1:] != (g.ny, g.nx):
+            raise ValueError(f"the model takes structures of {g.ny} × {g.nx} cells (ny × nx), "
+                             f"got shape {phi.shape[1:] if phi.ndim == 3 else phi.shape}")
+        return encode(self.vae, phi)
+
+    def decode(self, z) -> np.ndarray:
+        """Structures (N, ny, nx) rad decoded from latent codes (N, latent)."""
+        return decode(self.vae, z)
+
+    @torch.no_grad()
+    def predict(self, z) -> np.ndarray:
+        """Anchors (N, 6) in Ms and H_A units predicted from latent codes (N, latent)."""
+        self.regressor.eval()
+        z = torch.as_tensor(np.asarray(z, np.float32), device=self.device)
+        y = self.regressor(z).cpu().numpy().astype(np.float64)
+        return y * self.y_std + self.y_mean
+
+    def predict_structures(self, phi) -> np.ndarray:
+        """Anchors (N, 6) predicted for structures (N, ny, nx) rad."""
+        return self.predict(self.encode(phi))
+
+    def outside_range(self, values) -> list[str]:
+        """Names of the anchors in values (6,) outside the range of the training labels."""
+        return [a for a, v, lo, hi in zip(ANCHORS, values, self.label_min, self.label_max)
+                if not lo <= v <= hi]
+
+    def save(self, path):
+        """Write the model file atomically (temporary file, then rename)."""
+        path = Path(path)
+        state = {"format": FORMAT, "anchors": list(ANCHORS), "config": self.config.to_toml(),
+                 "vae": self.vae.state_dict(), "regressor": self.regressor.state_dict(),
+                 **{k: torch.from_numpy(getattr(self, k))
+                    for k in ("y_mean", "y_std", "label_min", "label_max")}}
+        tmp = path.with_name(path.name + ".tmp")
+        torch.save(state, tmp)
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, path, device="cpu") -> "Surrogate":
+        """Read a model file (torch.load with weights_only=True: tensors and plain data only)."""
+        try:
+            state = torch.load(path, map_location=device, weights_only=True)
+            if state.get("format") != FORMAT or tuple(state["anchors"]) != ANCHORS:
+                raise KeyError("format")
+            cfg = parse_config(state["config"], f"{path} (config)")
+            vae, regressor = build_vae(cfg).to(device), build_regressor(cfg).to(device)
+            vae.load_state_dict(state["vae"])
+            regressor.load_state_dict(state["regressor"])
+        except (KeyError, AttributeError, RuntimeError, EOFError, pickle.UnpicklingError) as e:
+            raise ValueError(f"{path} is not an invmag model file of format {FORMAT} ({e})") \
+                from None
+        return cls(cfg, vae, regressor, *(state[k].numpy() for k in
+                                          ("y_mean", "y_std", "label_min", "label_max")))
+
+
+def model_changes(trained: Config, cfg: Config) -> list[str]:
+    """Config keys that differ in a way that changes the model ('key: old → new')."""
+    return [c for c in config_changes(trained, cfg) if not c.startswith(UNTRACKED)]
+
+
+def load_surrogate(run_dir, config: Config | None = None, device="cpu") -> Surrogate:
+    """The trained model of a run; ValueError when there is none or, given `config`, when it
+    was trained with a different one."""
+    run = Path(run_dir)
+    path = run / "surrogate.pt"
+    if not path.is_file():
+        raise ValueError(f"run {run} has no trained model (run `invmag train` first)")
+    surrogate = Surrogate.load(path, device)
+    changes = model_changes(surrogate.config, config) if config is not None else []
+    if changes:
+        shown = "; ".join(changes[:3]) + ("; …" if len(changes) > 3 else "")
+        raise ValueError(f"the model of run {run} was trained with a different config "
+                         f"({shown}); pass --config {run / 'config.toml'}")
+    return surrogate

@@ -1,0 +1,194 @@
+"""The `invmag generate` and `invmag simulate` commands: results, files, resuming after a real
+SIGKILL, and bad input that ends in one line on stderr with exit code 2."""
+
+import signal
+import subprocess
+import sys
+import time
+
+import h5py
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+import invmag.cli.generate  # noqa: F401  (registers the commands under test)
+import invmag.cli.simulate  # noqa: F401
+from invmag.cli.app import app
+from invmag.data.generate import generate
+from invmag.data.store import read_labels
+from invmag.data.structures import draw
+from test_data import assert_same_file, tiny_config
+
+INVMAG = [sys.executable, "-c", "from invmag.cli.app import main; main()"]  # the invmag script
+
+
+def invoke(*args):
+    if args[0] == "generate" and "--workers" not in args:
+        args += ("--workers", 1)  # in process: no start-up of worker processes per test
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def assert_user_error(result, *fragments):
+    """Exit code 2, one line on stderr naming the problem, no traceback."""
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert "Traceback" not in result.output
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+@pytest.fixture
+def tiny_toml(tmp_path):
+    """Write a tiny config (see test_data.tiny_config) to a TOML file; returns its path."""
+    def write(name="tiny", **sections):
+        path = tmp_path / f"{name}.toml"
+        path.write_text(tiny_config(name, **sections).to_toml())
+        return path
+    return write
+
+
+# -- simulate --
+
+def test_simulate_writes_csv_and_png(tmp_path, tiny_toml):
+    cfg = tiny_config()
+    phi, _ = draw(7, cfg.grid, cfg.structures)
+    np.save(tmp_path / "s.npy", phi)
+    result = invoke("simulate", tmp_path / "s.npy", "--out", tmp_path / "c.csv",
+                    "--plot", tmp_path / "c.png", "--config", tiny_toml())
+    assert result.exit_code == 0, result.output
+    assert "hc" in result.stdout
+    assert (tmp_path / "c.csv").read_text().splitlines()[0] == "H_over_HA,M_over_Ms"
+    curve = np.loadtxt(tmp_path / "c.csv", delimiter=",", skiprows=1)
+    assert curve.shape == (41, 2) and curve[0, 0] == 1.0 and np.all(np.diff(curve[:, 0]) < 0)
+    assert (tmp_path / "c.png").read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize("content, fragment", [
+    (None, "no such structure file"),
+    (np.zeros(16, np.float32), "2D array"),
+    (np.zeros((2, 16, 16), np.float32), "2D array"),
+    (np.full((16, 16), np.nan, np.float32), "NaN"),
+    (np.zeros((16, 16), np.int64), "dtype int64"),
+    (np.array([{"a": 1}], dtype=object), "not a numeric .npy array"),
+])
+def test_simulate_bad_structure(tmp_path, content, fragment):
+    path = tmp_path / "s.npy"
+    if content is not None:
+        np.save(path, content, allow_pickle=True)
+    assert_user_error(invoke("simulate", path), fragment)
+
+
+# -- generate: configs --
+
+@pytest.mark.parametrize("edit, fragment", [
+    (lambda t: t.replace("[grid]", "[grid]\nnz = 1"), "grid.nz is an unknown key"),
+    (lambda t: t.replace("nx = 16", 'nx = "16"'), "grid.nx must be an integer"),
+    (lambda t: t.replace("labelled = 8", "labelled = 0"), "data.labelled must be an integer ≥ 1"),
+    (lambda t: t.replace("fast = true", "fast = 1"), "solver.fast must be true or false"),
+    (lambda t: t.replace("[vae]", "[[vae]]"), "vae"),
+])
+def test_generate_bad_config(tmp_path, tiny_toml, edit, fragment):
+    path = tiny_toml()
+    path.write_text(edit(path.read_text()))
+    assert_user_error(invoke("generate", "--config", path, "--run", tmp_path / "r"), fragment)
+    assert not (tmp_path / "r").exists()
+
+
+def test_generate_missing_config_or_bad_count(tmp_path, tiny_toml):
+    assert_user_error(invoke("generate", "--config", tmp_path / "absent.toml"), "no such file")
+    assert_user_error(invoke("generate", "--config", "nonesuch"), "no embedded config")
+    assert_user_error(invoke("generate", "--config", tiny_toml(), "--run", tmp_path / "r",
+                             "--labelled", -1), "labelled samples must be ≥ 0")
+
+
+# -- generate: runs --
+
+def test_generate_resume_refuse_force(tmp_path, tiny_toml):
+    run = tmp_path / "run"
+    first = invoke("generate", "--config", tiny_toml(), "--run", run)
+    assert first.exit_code == 0, first.output
+    assert "Labels: " in first.stdout and "8 curves in" in first.stdout
+    assert "curves/hour" in first.stdout
+    png = run / "plots" / "labels.png"
+    assert png.read_bytes()[:4] == b"\x89PNG"
+
+    png.unlink()
+    again = invoke("generate", "--config", tiny_toml(), "--run", run)  # finished: stats only
+    assert again.exit_code == 0 and "Labels: " in again.stdout and "curves in" not in again.stdout
+    assert png.exists()
+
+    more = invoke("generate", "--config", tiny_toml(), "--run", run, "--labelled", 10)
+    assert more.exit_code == 0 and "2 curves in" in more.stdout
+
+    changed = tiny_toml(solver={"tolerance": 2e-4})
+    refused = invoke("generate", "--config", changed, "--run", run)
+    assert_user_error(refused, "different config", "solver.tolerance: 0.0001 → 0.0002", "--force")
+    assert read_labels(run / "labels.h5").done.sum() == 10  # nothing lost
+    forced = invoke("generate", "--config", changed, "--run", run, "--force")
+    assert forced.exit_code == 0 and "deleted structures.h5, labels.h5" in forced.stdout
+    assert "8 curves in" in forced.stdout
+
+
+def test_generate_with_two_worker_processes(tmp_path, tiny_toml):
+    cfg = tiny_config()
+    generate(cfg, tmp_path / "local")
+    result = invoke("generate", "--config", tiny_toml(), "--run", tmp_path / "workers",
+                    "--workers", 2)
+    assert result.exit_code == 0, result.output
+    for name in ("structures.h5", "labels.h5"):
+        assert_same_file(tmp_path / "local" / name, tmp_path / "workers" / name)
+
+
+# -- generate: kill -9 and resume --
+
+def _done_while_running(path, proc, timeout=180.0):
+    """Poll `path` read-only until it holds some but not all done labels; returns that count,
+    or None when the process ended first. Reading a file another process is writing can fail
+    or see a half-written state: such reads are retried."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            with h5py.File(path, "r", locking=False) as f:
+                done = f["done"][()]
+            if 0 < done.sum() < done.size:
+                return int(done.sum())
+        except (OSError, KeyError, ValueError):
+            pass
+        time.sleep(0.02)
+    if proc.poll() is None:
+        proc.kill()
+        pytest.fail(f"no labels written within {timeout} s")
+    return None
+
+
+def test_sigkill_mid_run_then_resume_equals_an_uninterrupted_run(tmp_path, tiny_toml):
+    labelled = 24
+    for attempt in range(4):  # a run that ends before the kill is made bigger, not skipped
+        sections = {"solver": {"batch_size": 2}, "data": {"labelled": labelled, "unlabelled": 4}}
+        path, run = tiny_toml(**sections), tmp_path / f"killed{attempt}"
+        proc = subprocess.Popen(INVMAG + ["generate", "--config", path, "--run", run,
+                                          "--workers", "1"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        if _done_while_running(run / "labels.h5", proc) is not None:
+            proc.send_signal(signal.SIGKILL)
+            assert proc.wait(30) == -signal.SIGKILL
+            break
+        assert proc.returncode == 0, proc.stderr.read().decode()
+        labelled *= 3
+    else:
+        pytest.fail("every run ended before it could be killed")
+
+    with h5py.File(run / "labels.h5", "r") as f:  # readable, and some work is left
+        done = int(f["done"][()].sum())
+    assert 0 < done < labelled
+    resumed = subprocess.run(INVMAG + ["generate", "--config", path, "--run", run,
+                                       "--workers", "1"],
+                             capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"{labelled - done} curves in" in resumed.stdout  # finished ones not recomputed
+
+    whole = tmp_path / "whole"
+    generate(tiny_config(**sections), whole)
+    for name in ("structures.h5", "labels.h5"):
+        assert_same_file(whole / name, run / name)

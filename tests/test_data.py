@@ -1,0 +1,273 @@
+"""Data generation (issue 3): configs, seeded structures, resumable HDF5 runs, parallel labels.
+
+Every run here is tiny (16 × 16 cells, 41 field steps, a few curves) so the file runs in seconds;
+the physics is the quick config's.
+"""
+
+import math
+
+import h5py
+import numpy as np
+import pytest
+
+from invmag import ANCHORS, __version__
+from invmag.data import generate as generate_module
+from invmag.data.config import config_from_dict, load_config, parse_config
+from invmag.data.generate import LABELLED, generate
+from invmag.data.labels import label_batch
+from invmag.data.store import read_labels
+from invmag.data.structures import draw, grain_range, sample_seed
+from invmag.physics.curve import CurveSolver
+
+COLUMNS = ("phi", "params", "M", "anchors", "converged", "flagged", "done", "H")
+
+
+def tiny_config(name="tiny", **sections):
+    """The quick config on a 16 × 16 sample (1–3 grains) with a coarse field axis; `sections`
+    update its sections, e.g. tiny_config(data={"labelled": 4})."""
+    d = load_config("quick").to_dict()
+    d["name"] = name
+    d["grid"].update(nx=16, ny=16)
+    d["solver"].update(field_step=0.05, batch_size=3, device="cpu")
+    d["data"].update(unlabelled=10, labelled=8, test=2)
+    for section, values in sections.items():
+        d[section].update(values)
+    return config_from_dict(d)
+
+
+def assert_same_file(a, b):
+    """Two sample files hold identical data (bit for bit) and attributes."""
+    with h5py.File(a, "r") as fa, h5py.File(b, "r") as fb:
+        assert set(fa) == set(fb)
+        for name in fa:
+            np.testing.assert_array_equal(fa[name][()], fb[name][()], err_msg=name)
+        assert dict(fa.attrs) == dict(fb.attrs)
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    """One finished tiny run, shared by the tests that only read it."""
+    cfg = tiny_config()
+    run = tmp_path_factory.mktemp("runs") / "tiny"
+    summary = generate(cfg, run)
+    return cfg, run, summary
+
+
+# -- configs --
+
+def test_paper_config_is_the_papers_setup():
+    p = load_config("paper")
+    assert (p.grid.nx, p.grid.ny, p.grid.cell_size) == (160, 160, 2.0)
+    assert grain_range(p.grid.area_nm2, p.structures.grain_density) == (16, 256)
+    assert p.structures.max_misorientation == pytest.approx(math.pi)
+    assert (p.data.unlabelled, p.data.labelled, p.data.labelled - p.data.test, p.data.test) == \
+        (320_000, 3977, 3607, 370)
+    assert (p.vae.latent, p.vae.epochs, p.vae.batch_size, p.vae.learning_rate) == \
+        (512, 400, 64, 1e-4)
+    assert (p.regressor.batch_size, p.regressor.learning_rate, p.regressor.folds) == (16, 1e-4, 4)
+    assert (p.material.A, p.material.Js, p.material.K1) == (8e-12, 1.61, 4.2e6)
+    assert not p.solver.fast and p.solver.field_step == 0.01  # every 0.01 H_A, +H_A → −H_A
+
+
+def test_quick_config_has_the_papers_physics_on_a_smaller_sample():
+    q, p = load_config("quick"), load_config("paper")
+    assert q.material == p.material
+    assert (q.grid.cell_size, q.grid.thickness) == (p.grid.cell_size, p.grid.thickness)
+    assert q.structures == p.structures  # same grain sizes: the same density of grains
+    assert q.grid.area_nm2 < p.grid.area_nm2 and q.data.labelled < p.data.labelled
+    for cfg in (q, p):
+        assert parse_config(cfg.to_toml()) == cfg
+
+
+@pytest.mark.parametrize("edit, key", [
+    (lambda d: d["grid"].update(nz=3), "grid.nz"),                        # unknown key
+    (lambda d: d.update(extra={"a": 1}), "[extra]"),                      # unknown section
+    (lambda d: d["grid"].update(nx="40"), "grid.nx"),                     # wrong type
+    (lambda d: d["solver"].update(fast=1), "solver.fast"),                # wrong type
+    (lambda d: d["structures"].update(max_misorientation=4.0), "structures.max_misorientation"),
+    (lambda d: d["solver"].update(field_step=0.03), "solver.field_step"),  # 1/step not integer
+    (lambda d: d["data"].update(test=500), "data.test"),                  # ≥ labelled
+    (lambda d: d["vae"].pop("latent"), "vae.latent"),                     # missing key
+    (lambda d: d.pop("material"), "[material]"),                          # missing section
+])
+def test_bad_config_names_the_key(edit, key):
+    d = load_config("quick").to_dict()
+    edit(d)
+    with pytest.raises(ValueError) as e:
+        config_from_dict(d)
+    message = str(e.value)
+    assert message.startswith(f"config: {key} ") and "\n" not in message
+
+
+def test_missing_or_malformed_config_file(tmp_path):
+    with pytest.raises(ValueError, match="no such file"):
+        load_config(tmp_path / "absent.toml")
+    with pytest.raises(ValueError, match="no embedded config 'nonesuch'"):
+        load_config("nonesuch")
+    (tmp_path / "bad.toml").write_text("name = \n")
+    with pytest.raises(ValueError, match="not valid TOML"):
+        load_config(tmp_path / "bad.toml")
+
+
+# -- structures and labels are reproducible --
+
+def test_same_seed_gives_bit_identical_structures():
+    cfg = tiny_config()
+    seeds = [sample_seed(cfg.seed, LABELLED, i) for i in range(5)]
+    assert seeds == [sample_seed(cfg.seed, LABELLED, i) for i in range(5)]
+    assert len(set(seeds)) == 5 and sample_seed(cfg.seed, 0, 0) != seeds[0]
+    for s in seeds:
+        a, pa = draw(s, cfg.grid, cfg.structures)
+        b, pb = draw(s, cfg.grid, cfg.structures)
+        assert a.dtype == np.float32 and a.tobytes() == b.tobytes() and pa == pb
+        assert np.all(np.abs(a) <= np.pi / 2)
+
+
+def test_same_structures_give_the_same_anchors(tiny_run):
+    from invmag.physics.anchors import anchors
+
+    cfg, run, _ = tiny_run
+    labels = read_labels(run / "labels.h5")
+    M, converged = label_batch(labels.phi[:3], cfg.to_dict())
+    values, _ = anchors(labels.H, M)
+    np.testing.assert_allclose(values, labels.anchors[:3], atol=1e-6, rtol=0)
+    np.testing.assert_array_equal(converged, labels.converged[:3])
+
+
+# -- the run files --
+
+def test_run_files_layout_and_attributes(tiny_run):
+    cfg, run, summary = tiny_run
+    assert (summary.structures, summary.labelled) == (10, 8)
+    assert (summary.structures_computed, summary.labels_computed, summary.labels_failed) == \
+        (10, 8, 0)
+    assert parse_config((run / "config.toml").read_text()) == cfg
+    with h5py.File(run / "labels.h5", "r") as f:
+        assert f["phi"].shape == (8, 16, 16) and f["M"].shape == (8, 41)
+        np.testing.assert_array_equal(f["H"][()], cfg.solver.fields())
+        assert list(f["anchors"].attrs["names"]) == list(ANCHORS)
+        assert list(f["params"].attrs["columns"]) == ["n_grains", "theta_max", "seed"]
+        assert parse_config(f.attrs["config"]) == cfg
+        assert f.attrs["invmag_version"] == __version__
+        assert f.attrs["HA_A_per_m"] == pytest.approx(cfg.material.HA)
+        assert (f.attrs["Js_T"], f.attrs["K1_J_per_m3"]) == (cfg.material.Js, cfg.material.K1)
+        assert (f.attrs["config_seed"], f.attrs["seed_stream"]) == (cfg.seed, LABELLED)
+    with h5py.File(run / "structures.h5", "r") as f:
+        # one gzip chunk per structure: 320 000 of them are written and read piecewise
+        assert f["phi"].chunks == (1, 16, 16) and f["phi"].compression == "gzip"
+        assert f["phi"].maxshape[0] is None and f["done"][()].all()
+
+
+def test_stored_seed_regenerates_the_structure(tiny_run):
+    cfg, run, _ = tiny_run
+    labels = read_labels(run / "labels.h5")
+    for i in range(len(labels.done)):
+        n_grains, theta, seed = labels.params[i]
+        phi, params = draw(int(seed), cfg.grid, cfg.structures)
+        assert phi.tobytes() == labels.phi[i].tobytes()
+        assert params == (n_grains, theta, seed) and int(seed) == sample_seed(cfg.seed, 1, i)
+
+
+def test_labels_are_good_and_split(tiny_run):
+    _, run, _ = tiny_run
+    labels = read_labels(run / "labels.h5")
+    assert labels.done.all() and labels.good.sum() >= 6
+    good = labels.good
+    assert np.isfinite(labels.anchors[good]).all()
+    train, test = labels.split(2)
+    assert len(test) == 2 and set(train) | set(test) == set(np.flatnonzero(good))
+
+
+# -- resuming, extending, refusing --
+
+def test_rerun_computes_nothing_and_more_extends(tiny_run, tmp_path):
+    cfg, run, _ = tiny_run
+    copy = tmp_path / "tiny"
+    copy.mkdir()
+    for name in ("config.toml", "structures.h5", "labels.h5"):
+        (copy / name).write_bytes((run / name).read_bytes())
+    again = generate(cfg, copy)
+    assert (again.structures_computed, again.labels_computed) == (0, 0)
+    assert_same_file(run / "labels.h5", copy / "labels.h5")
+    more = generate(cfg, copy, labelled=11, unlabelled=12)
+    assert (more.structures_computed, more.labels_computed) == (2, 3)
+    before, after = read_labels(run / "labels.h5"), read_labels(copy / "labels.h5")
+    assert after.done.all() and len(after.done) == 11
+    for name in ("phi", "params", "M", "anchors", "converged", "flagged"):  # kept as they were
+        np.testing.assert_array_equal(getattr(after, name)[:8], getattr(before, name))
+    with h5py.File(copy / "structures.h5", "r") as f:
+        assert f["done"].shape == (12,) and f["done"][()].all()
+
+
+def test_different_config_is_refused_and_force_replaces(tmp_path):
+    run = tmp_path / "run"
+    generate(tiny_config(data={"labelled": 3, "unlabelled": 3}), run)
+    other = tiny_config(grid={"nx": 12}, data={"labelled": 3, "unlabelled": 3})
+    with pytest.raises(ValueError, match=r"different config \(grid.nx: 16 → 12\).*--force"):
+        generate(other, run)
+    assert read_labels(run / "labels.h5").phi.shape == (3, 16, 16)  # untouched
+    replaced = generate(other, run, force=True)
+    assert sorted(replaced.deleted) == ["labels.h5", "structures.h5"]
+    assert read_labels(run / "labels.h5").phi.shape == (3, 16, 12)
+    # counts, batch size and device do not change any sample: accepted, nothing recomputed
+    same = generate(tiny_config(grid={"nx": 12}, solver={"batch_size": 2},
+                                data={"labelled": 3, "unlabelled": 3}), run)
+    assert (same.labels_computed, same.deleted) == (0, [])
+
+
+# -- failures --
+
+def test_unconverged_curves_are_retried_and_never_good(tmp_path, monkeypatch):
+    runs = []
+    real_run = CurveSolver.run
+
+    def spy(solver, phis, progress=None):  # the real solver, counting its calls
+        runs.append((len(phis), solver.settings.tau_max))
+        return real_run(solver, phis, progress)
+
+    monkeypatch.setattr(CurveSolver, "run", spy)
+    cfg = tiny_config(solver={"max_iterations": 2}, data={"labelled": 3, "unlabelled": 1})
+    summary = generate(cfg, tmp_path / "run")
+    assert runs == [(3, 1.0), (3, 0.5)]  # one batch, retried once with half the step bound
+    labels = read_labels(tmp_path / "run" / "labels.h5")
+    assert labels.done.all() and not labels.converged.any() and not labels.good.any()
+    assert summary.labels_failed == 0 and len(labels.split(1)[1]) == 0
+
+
+def test_failed_batches_are_retried_once_then_recorded(tmp_path, monkeypatch):
+    calls = []
+
+    def flaky(phis, config, progress=None):
+        calls.append(len(phis))
+        if len(calls) in (1, 3, 4):  # batch 0 fails once, batch 1 twice
+            raise MemoryError("out of memory\nsecond line")
+        return label_batch(phis, config, progress)
+
+    monkeypatch.setattr(generate_module, "label_batch", flaky)
+    cfg = tiny_config(data={"labelled": 8, "unlabelled": 1})
+    summary = generate(cfg, tmp_path / "run")
+    assert calls == [3, 3, 3, 3, 2]
+    assert (summary.labels_computed, summary.labels_failed) == (8, 3)
+    assert summary.errors == ["MemoryError: out of memory"]
+    labels = read_labels(tmp_path / "run" / "labels.h5")
+    assert labels.done.all()
+    failed = np.arange(3, 6)
+    assert not labels.converged[failed].any() and labels.flagged[failed].all()
+    assert np.isnan(labels.M[failed]).all() and np.isnan(labels.anchors[failed]).all()
+    assert not labels.good[failed].any() and labels.converged[[0, 1, 2, 6, 7]].all()
+
+
+# -- beyond this process --
+
+def test_dask_local_cluster_gives_the_same_labels(tiny_run, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    cfg, run, _ = tiny_run
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        summary = generate(cfg, tmp_path / "dask", scheduler=cluster.scheduler_address)
+    assert (summary.labels_computed, summary.labels_failed) == (8, 0)
+    assert_same_file(run / "structures.h5", tmp_path / "dask" / "structures.h5")
+    local, remote = read_labels(run / "labels.h5"), read_labels(tmp_path / "dask" / "labels.h5")
+    for name in ("phi", "params", "converged", "flagged", "done"):
+        np.testing.assert_array_equal(getattr(remote, name), getattr(local, name))
+    np.testing.assert_allclose(remote.anchors, local.anchors, atol=1e-6, rtol=0)
