@@ -1,0 +1,87 @@
+"""Closed loop (optimize → verify → learn): verified designs join the labelled set and the
+regressor is trained further on the enlarged set.
+
+Verified structures go to runs/<name>/verified.h5 (the labels.h5 layout; generator params NaN),
+never into labels.h5, whose rows are tied to their seeds. The regressor continues from its
+current weights on the training split of labels.h5 plus every good verified row, with the anchor
+normalization unchanged; the VAE is not touched, so the codes of earlier designs stay valid. The
+model file the run had before its first refinement is kept as surrogate.initial.pt.
+"""
+
+from pathlib import Path
+import shutil
+
+import h5py
+import numpy as np
+
+from ..data.labels import one_thread
+from ..data.store import SampleStore, label_layout, read_labels, run_attrs
+from .verify import Verification
+
+VERIFIED = "verified.h5"
+STREAM = 2  # seed-stream number recorded in verified.h5 (0, 1: unlabelled, labelled)
+
+
+def add_verified(run, cfg, v: Verification) -> int:
+    """Append the converged, unflagged simulated candidates of v to verified.h5; returns how
+    many were added."""
+    good = v.good
+    k = int(good.sum())
+    if not k:
+        return 0
+    path = Path(run) / VERIFIED
+    n_old = 0
+    if path.exists():
+        with h5py.File(path, "r") as f:
+            n_old = f["done"].shape[0]
+    H = cfg.solver.fields()
+    attrs = {**run_attrs(cfg, STREAM), "seeds": "designs verified by simulation: no generator, "
+                                               "params are NaN"}
+    with SampleStore(path, label_layout(cfg.grid.ny, cfg.grid.nx, len(H)), n_old + k, attrs,
+                     fixed={"H": H}) as store:
+        store.write(np.arange(n_old, n_old + k), phi=v.phi[good],
+                    params=np.full((k, 3), np.nan), M=v.M[good], anchors=v.simulated[good],
+                    converged=v.converged[good], flagged=v.flagged[good])
+    return k
+
+
+def training_set(run, cfg):
+    """(phi (N, ny, nx) rad, anchors (N, 6)): the training split of labels.h5 (when present)
+    and the good rows of verified.h5."""
+    run = Path(run)
+    phis, ys = [], []
+    if (run / "labels.h5").is_file():
+        labels = read_labels(run / "labels.h5")
+        train, _ = labels.split(cfg.data.test)
+        phis.append(labels.phi[train])
+        ys.append(labels.anchors[train])
+    if (run / VERIFIED).is_file():
+        verified = read_labels(run / VERIFIED)
+        phis.append(verified.phi[verified.good])
+        ys.append(verified.anchors[verified.good])
+    if not phis:
+        raise ValueError(f"run {run} has no labelled structures to train on")
+    return np.concatenate(phis), np.concatenate(ys)
+
+
+def retrain(surrogate, run, epochs: int, seed: int, progress=None) -> list[float]:
+    """Train the regressor of surrogate further on training_set(run) for `epochs` epochs with
+    the config's batch size and learning rate, widen the label range, and save it as the run's
+    surrogate.pt (keeping the first one as surrogate.initial.pt). Returns the epoch losses."""
+    from ..models.training import fit_regressor
+
+    cfg = surrogate.config
+    phi, y = training_set(run, cfg)
+    with one_thread():  # batches of 16 small vectors: threads only contend
+        z = surrogate.encode(phi)
+        losses = fit_regressor(surrogate.regressor, z, (y - surrogate.y_mean) / surrogate.y_std,
+                               epochs, cfg.regressor.batch_size, cfg.regressor.learning_rate,
+                               seed, progress=progress)
+    surrogate.label_min = np.minimum(surrogate.label_min, y.min(0))
+    surrogate.label_max = np.maximum(surrogate.label_max, y.max(0))
+    model = Path(run) / "surrogate.pt"
+    initial = Path(run) / "surrogate.initial.pt"
+    if model.is_file() and not initial.exists():
+        shutil.copy2(model, initial)
+    surrogate.save(model)
+    return losses

@@ -1,0 +1,117 @@
+"""Design folders: runs/<name>/designs/<id>/ with ids 001, 002, … (never reused or overwritten).
+
+design.h5 (written under a temporary name, then renamed) holds the ranked candidates:
+z (K, L) latent codes; phi (K, ny, nx) decoded structures (rad); predicted (K, 6) anchors from z;
+roundtrip (K, 6) anchors predicted from encode(decode(z)); deviation (K,) max |roundtrip −
+predicted|; consistent (K,) deviation ≤ tolerance; objectives (K, n_obj); cv (K,) constraint
+violation (0: feasible); history/{best, mean, feasible} per generation; attributes goal (JSON),
+and the search settings. candidates.csv holds the same per candidate, without the structures.
+"""
+
+from dataclasses import dataclass, field
+import json
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+from .. import ANCHORS
+from .targets import Goal
+
+ARRAYS = ("z", "phi", "predicted", "roundtrip", "deviation", "consistent", "objectives", "cv")
+
+
+@dataclass
+class Design:
+    """The ranked candidates of one search (see the module docstring); meta: search settings."""
+
+    goal: Goal
+    z: np.ndarray
+    phi: np.ndarray
+    predicted: np.ndarray
+    roundtrip: np.ndarray
+    deviation: np.ndarray
+    consistent: np.ndarray
+    objectives: np.ndarray
+    cv: np.ndarray
+    history: dict
+    meta: dict = field(default_factory=dict)
+    path: Path | None = None
+
+    @property
+    def id(self) -> str:
+        return self.path.name if self.path else "?"
+
+
+def new_design_dir(run) -> Path:
+    """Create and return the next free runs/<name>/designs/<NNN>/."""
+    root = Path(run) / "designs"
+    root.mkdir(parents=True, exist_ok=True)
+    taken = [int(p.name) for p in root.iterdir() if p.name.isdigit()]
+    n = max(taken, default=0) + 1
+    while True:
+        try:
+            (root / f"{n:03d}").mkdir()
+            return root / f"{n:03d}"
+        except FileExistsError:
+            n += 1
+
+
+def find_design(run, design_id: str | None = None) -> Path:
+    """The folder of design `design_id` of a run, or of its latest complete design."""
+    root = Path(run) / "designs"
+    if design_id:
+        path = root / design_id
+        if not (path / "design.h5").is_file():
+            raise ValueError(f"run {run} has no design {design_id!r} (see {root})")
+        return path
+    done = sorted((p for p in root.glob("*") if (p / "design.h5").is_file()),
+                  key=lambda p: (len(p.name), p.name)) if root.is_dir() else []
+    if not done:
+        raise ValueError(f"run {run} has no designs yet (run `invmag optimize` first)")
+    return done[-1]
+
+
+def write_design(path, design: Design):
+    """design.h5 (atomically) and candidates.csv into the folder path."""
+    path = Path(path)
+    tmp = path / "design.h5.tmp"
+    with h5py.File(tmp, "w") as f:
+        for name in ARRAYS:
+            f.create_dataset(name, data=getattr(design, name),
+                             **({"compression": "gzip"} if name == "phi" else {}))
+        f["predicted"].attrs["names"] = f["roundtrip"].attrs["names"] = list(ANCHORS)
+        f["objectives"].attrs["names"] = design.goal.objective_names
+        for name, values in design.history.items():
+            f.create_dataset(f"history/{name}", data=values)
+        f.attrs["goal"] = design.goal.to_json()
+        f.attrs["meta"] = json.dumps(design.meta)
+    tmp.replace(path / "design.h5")
+    write_candidates_csv(path / "candidates.csv", design)
+    design.path = path
+
+
+def read_design(path) -> Design:
+    path = Path(path)
+    with h5py.File(path / "design.h5", "r") as f:
+        arrays = {name: f[name][:] for name in ARRAYS}
+        history = {name: f[f"history/{name}"][:] for name in f["history"]}
+        goal, meta = Goal.from_json(f.attrs["goal"]), json.loads(f.attrs["meta"])
+    return Design(goal=goal, history=history, meta=meta, path=path, **arrays)
+
+
+def write_csv(path, header: list[str], rows):
+    """A CSV with a header line, numbers with 6 significant digits."""
+    def fmt(v):
+        return f"{v:.6g}" if isinstance(v, (float, np.floating)) else str(v)
+    lines = [",".join(header)] + [",".join(fmt(v) for v in row) for row in rows]
+    Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def write_candidates_csv(path, d: Design):
+    names = [n.replace(" ", "_") for n in d.goal.objective_names]
+    header = (["rank", "feasible", "consistent", "deviation"] + names
+              + [f"pred_{a}" for a in ANCHORS] + [f"z{i}" for i in range(d.z.shape[1])])
+    rows = ([i + 1, int(d.cv[i] <= 0), int(d.consistent[i]), d.deviation[i], *d.objectives[i],
+             *d.predicted[i], *d.z[i]] for i in range(len(d.z)))
+    write_csv(path, header, rows)

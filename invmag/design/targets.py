@@ -1,0 +1,209 @@
+"""What a design search is asked for (a Goal), parsed from the command line and validated.
+
+All values are in reduced units: m1, mr in Ms; hk90, hk80, hk70, hc in H_A (positive field
+magnitudes, SPEC 3). With units="si" the user gives µ0·M and µ0·H in tesla.
+
+A goal has up to three parts:
+- targets {anchor: value} with weights: one objective, the weighted misfit
+  sum_a w_a ((pred_a − target_a) / scale_a)², scale_a the spread (std) of the training labels;
+- maximize / minimize: one objective per anchor (NSGA-II when there is more than one objective);
+- lower / upper bounds {anchor: value}: constraints pred ≥ lower, pred ≤ upper.
+"""
+
+from dataclasses import asdict, dataclass, field
+import itertools
+import json
+import math
+
+import numpy as np
+
+from .. import ANCHORS
+from ..physics.material import MU0, Material
+
+MAGNETIZATIONS = ("m1", "mr")  # in Ms; the rest are fields in H_A
+MEANING = {"m1": "M at +H_A", "mr": "the remanence", "hk90": "the knee field Hk90",
+           "hk80": "the knee field Hk80", "hk70": "the knee field Hk70",
+           "hc": "the coercive field"}
+# along a demagnetization curve from saturation: mr ≤ m1 and hk90 ≤ hk80 ≤ hk70 ≤ hc
+ORDER = (("mr", "m1"), ("hk90", "hk80", "hk70", "hc"))
+
+
+def unit(name: str) -> str:
+    return "Ms" if name in MAGNETIZATIONS else "H_A"
+
+
+def si_factor(name: str, material: Material) -> float:
+    """Tesla per reduced unit: µ0·Ms (= Js) for magnetizations, µ0·H_A for fields."""
+    return material.Js if name in MAGNETIZATIONS else MU0 * material.HA
+
+
+@dataclass(frozen=True)
+class Goal:
+    """Targets (with weights), anchors to maximize / minimize, bounds; reduced units."""
+
+    targets: dict = field(default_factory=dict)
+    weights: dict = field(default_factory=dict)
+    maximize: tuple = ()
+    minimize: tuple = ()
+    lower: dict = field(default_factory=dict)
+    upper: dict = field(default_factory=dict)
+
+    @property
+    def objective_names(self) -> list[str]:
+        names = ["misfit"] if self.targets else []
+        return names + [f"max {a}" for a in self.maximize] + [f"min {a}" for a in self.minimize]
+
+    @property
+    def multi(self) -> bool:
+        return len(self.objective_names) > 1
+
+    @property
+    def n_constraints(self) -> int:
+        return len(self.lower) + len(self.upper)
+
+    def objectives(self, pred: np.ndarray, scale: np.ndarray) -> np.ndarray:
+        """Objectives to minimize, (N, n_obj), of predicted anchors pred (N, 6); scale (6,)."""
+        cols = []
+        if self.targets:
+            idx = [ANCHORS.index(a) for a in self.targets]
+            t = np.array(list(self.targets.values()))
+            w = np.array([self.weights.get(a, 1.0) for a in self.targets])
+            cols.append((w * ((pred[:, idx] - t) / scale[idx]) ** 2).sum(1))
+        cols += [-pred[:, ANCHORS.index(a)] for a in self.maximize]
+        cols += [pred[:, ANCHORS.index(a)] for a in self.minimize]
+        return np.stack(cols, axis=1)
+
+    def constraints(self, pred: np.ndarray) -> np.ndarray:
+        """Inequality constraints g ≤ 0 (reduced units), (N, n_constraints)."""
+        cols = [lo - pred[:, ANCHORS.index(a)] for a, lo in self.lower.items()]
+        cols += [pred[:, ANCHORS.index(a)] - hi for a, hi in self.upper.items()]
+        return np.stack(cols, axis=1) if cols else np.zeros((len(pred), 0))
+
+    def hits(self, values: np.ndarray, tolerance: float) -> np.ndarray | None:
+        """Per row of anchors values (N, 6): every target within tolerance and every bound met
+        within tolerance. None when the goal has neither (pure maximize / minimize)."""
+        if not self.targets and not self.n_constraints:
+            return None
+        ok = np.ones(len(values), bool)
+        for a, t in self.targets.items():
+            ok &= np.abs(values[:, ANCHORS.index(a)] - t) <= tolerance
+        ok &= (self.constraints(values) <= tolerance).all(1)
+        return ok
+
+    def summary(self) -> str:
+        """Short text, e.g. 'hc=0.300 mr≥0.700 max hk90'."""
+        parts = [f"{a}={v:.3f}" + (f"(w{self.weights[a]:g})" if a in self.weights else "")
+                 for a, v in self.targets.items()]
+        parts += [f"{a}≥{v:.3f}" for a, v in self.lower.items()]
+        parts += [f"{a}≤{v:.3f}" for a, v in self.upper.items()]
+        return " ".join(parts + self.objective_names[bool(self.targets):])
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> "Goal":
+        d = json.loads(text)
+        return cls(**{**d, "maximize": tuple(d["maximize"]), "minimize": tuple(d["minimize"])})
+
+
+def _check_range(kind: str, name: str, value: float, given: str):
+    """Reject values no magnet can have: magnetizations outside [0, 1] Ms, fields outside
+    [0, 1] H_A (a field anchor above the anisotropy field cannot occur)."""
+    if not math.isfinite(value):
+        raise ValueError(f"{kind} {name} = {given} is not a number")
+    if 0 <= value <= 1:
+        return
+    if name in MAGNETIZATIONS:
+        why = "cannot exceed Ms" if value > 1 else "cannot be negative"
+        raise ValueError(f"{kind} {name} = {given} is impossible: {MEANING[name]} {why} "
+                         f"(it must lie in [0, 1] Ms)")
+    why = ("cannot exceed the anisotropy field H_A" if value > 1 else
+           "is a field magnitude and cannot be negative")
+    raise ValueError(f"{kind} {name} = {given} is impossible: {MEANING[name]} {why} "
+                     f"(it must lie in [0, 1] H_A)")
+
+
+def _anchor(name: str, option: str) -> str:
+    if name not in ANCHORS:
+        raise ValueError(f"{option} {name!r}: not an anchor (one of {', '.join(ANCHORS)})")
+    return name
+
+
+def _weights(items, targets) -> dict:
+    out = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        name = _anchor(name.strip(), "--weight")
+        try:
+            w = float(value) if sep else math.nan
+        except ValueError:
+            w = math.nan
+        if not (math.isfinite(w) and w > 0):
+            raise ValueError(f"--weight {item!r}: expected ANCHOR=POSITIVE_NUMBER, e.g. hc=2")
+        if name not in targets:
+            raise ValueError(f"--weight {name}: {name} is not a target (give --target-{name})")
+        out[name] = w
+    return out
+
+
+def parse_goal(targets: dict, lower: dict, upper: dict, weights=(), maximize=(), minimize=(),
+               units: str = "reduced", material: Material | None = None) -> Goal:
+    """A validated Goal from command-line values: targets/lower/upper {anchor: value or None}
+    in `units` ("reduced" or "si": tesla, converted with material); weights as 'anchor=w'.
+    Raises ValueError (one line) for impossible or contradictory requests."""
+    if units not in ("reduced", "si"):
+        raise ValueError(f"--units must be 'reduced' or 'si', got {units!r}")
+    suffix = " T" if units == "si" else ""
+
+    def convert(kind, values):
+        out = {}
+        for name, v in values.items():
+            if v is None:
+                continue
+            reduced = v / si_factor(name, material) if units == "si" else float(v)
+            shown = f"{v:g}{suffix}" + (f" ({reduced:.4g} {unit(name)})" if units == "si" else "")
+            _check_range(kind, name, reduced, shown)
+            out[_anchor(name, kind)] = reduced
+        return out
+
+    t = convert("target", targets)
+    lo, hi = convert("--min", lower), convert("--max", upper)
+    for name in set(lo) & set(hi):
+        if lo[name] > hi[name]:
+            raise ValueError(f"--min-{name} {lo[name]:.4g} is above --max-{name} {hi[name]:.4g}")
+    for name, v in t.items():
+        if v < lo.get(name, -math.inf) or v > hi.get(name, math.inf):
+            raise ValueError(f"target {name} = {v:.4g} lies outside its own bounds "
+                             f"--min-{name}/--max-{name}")
+    for a, b in ((a, b) for chain in ORDER for a, b in itertools.combinations(chain, 2)):
+        if a in t and b in t and t[a] > t[b]:
+            raise ValueError(f"targets {a} = {t[a]:.4g} > {b} = {t[b]:.4g} are impossible: "
+                             f"along a demagnetization curve {a} ≤ {b}")
+    maximize = tuple(_anchor(a, "--maximize") for a in maximize)
+    minimize = tuple(_anchor(a, "--minimize") for a in minimize)
+    for name in maximize + minimize:
+        if name in t:
+            raise ValueError(f"{name} is both a target and an anchor to maximize or minimize")
+        if (maximize + minimize).count(name) > 1:
+            raise ValueError(f"{name} is given more than once to --maximize/--minimize")
+    if not t and not maximize and not minimize:
+        raise ValueError("nothing to design for: give a target (e.g. --target-hc 0.3) or "
+                         "--maximize/--minimize an anchor")
+    return Goal(t, _weights(weights, t), maximize, minimize, lo, hi)
+
+
+def extrapolation(goal: Goal, label_min: np.ndarray, label_max: np.ndarray) -> list[str]:
+    """Warnings for targets and bounds beyond the range of the training labels (the surrogate
+    then extrapolates)."""
+    out = []
+    for kind, values in (("target", goal.targets), ("--min", goal.lower), ("--max", goal.upper)):
+        for name, v in values.items():
+            i = ANCHORS.index(name)
+            lo, hi = label_min[i], label_max[i]
+            outside = (v < lo or v > hi) if kind == "target" else (
+                v > hi if kind == "--min" else v < lo)
+            if outside:
+                out.append(f"{kind} {name} = {v:.4g} {unit(name)} is outside the training labels "
+                           f"[{lo:.4g}, {hi:.4g}]: the model extrapolates, expect larger errors")
+    return out

@@ -1,0 +1,101 @@
+"""Verification: simulate the decoded top candidates of a design exactly as labels are made
+(invmag.data.labels.label_batch under the run's config) and compare with the prediction."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+from .. import ANCHORS
+from ..data.labels import label_batch
+from ..physics.anchors import anchors
+from .sharpen import sharpen
+from .store import Design, write_csv
+
+HIT_TOLERANCE = 0.02  # reduced units (Ms, H_A): about the regressor's error in paper Table 3
+
+
+@dataclass
+class Verification:
+    """K simulated candidates: rank (K,) 1-based; phi (K, ny, nx) rad as simulated; H (n,) in
+    H_A; M (K, n) in Ms; simulated and predicted anchors (K, 6); converged, flagged (K,);
+    hit (K,) or None when the goal has no target or bound; grains: phi was sharpened."""
+
+    rank: np.ndarray
+    phi: np.ndarray
+    H: np.ndarray
+    M: np.ndarray
+    simulated: np.ndarray
+    predicted: np.ndarray
+    converged: np.ndarray
+    flagged: np.ndarray
+    hit: np.ndarray | None
+    grains: bool
+    tolerance: float
+
+    @property
+    def good(self) -> np.ndarray:
+        return self.converged & ~self.flagged
+
+    @property
+    def hit_rate(self) -> float | None:
+        return None if self.hit is None else float(self.hit.mean())
+
+    @property
+    def stem(self) -> str:
+        return "verify_grains" if self.grains else "verify"
+
+
+def verify(cfg, design: Design, top: int, grains: bool = False,
+           tolerance: float = HIT_TOLERANCE, progress=None) -> Verification:
+    """Simulate the top `top` candidates of design (their decoded per-cell structures, or
+    sharpened into grains) under cfg's grid, material and solver settings on cfg.solver_device.
+    progress: callable(n_fields) as CurveSolver.run's."""
+    if top < 1:
+        raise ValueError(f"--top must be ≥ 1, got {top}")
+    if not tolerance > 0:
+        raise ValueError(f"--tolerance must be positive, got {tolerance}")
+    k = min(top, len(design.z))
+    phi = design.phi[:k].astype(np.float32)
+    if phi.shape[1:] != (cfg.grid.ny, cfg.grid.nx):
+        raise ValueError(f"design {design.id} holds {phi.shape[2]}×{phi.shape[1]} structures, "
+                         f"the config's grid is {cfg.grid.nx}×{cfg.grid.ny}")
+    if grains:
+        phi = np.stack([sharpen(p) for p in phi])
+    M, converged = label_batch(phi, cfg.to_dict(), progress)
+    H = cfg.solver.fields()
+    simulated, flagged = anchors(H, M)
+    return Verification(np.arange(1, k + 1), phi, H, M, simulated, design.predicted[:k],
+                        converged, flagged, design.goal.hits(simulated, tolerance), grains,
+                        tolerance)
+
+
+def write_verification(folder, v: Verification) -> list[Path]:
+    """<stem>.csv (per candidate: predicted, simulated, error per anchor, hit), <stem>.h5
+    (structures and curves) and <stem>_<rank>.png (paper Fig. 6 style); returns the paths."""
+    from ..plots import plt
+    from .plots import verify_figure
+
+    folder = Path(folder)
+    header = (["rank", "converged", "flagged", "hit"] + [f"pred_{a}" for a in ANCHORS]
+              + [f"sim_{a}" for a in ANCHORS] + [f"err_{a}" for a in ANCHORS])
+    err = v.simulated - v.predicted
+    hit = v.hit if v.hit is not None else np.full(len(v.rank), -1)
+    rows = ([r, int(c), int(f), int(h), *p, *s, *e] for r, c, f, h, p, s, e in zip(
+        v.rank, v.converged, v.flagged, hit, v.predicted, v.simulated, err))
+    paths = [folder / f"{v.stem}.csv", folder / f"{v.stem}.h5"]
+    write_csv(paths[0], header, rows)
+    tmp = folder / f"{v.stem}.h5.tmp"
+    with h5py.File(tmp, "w") as f:
+        for name in ("rank", "phi", "H", "M", "simulated", "predicted", "converged", "flagged"):
+            f.create_dataset(name, data=getattr(v, name))
+        f["simulated"].attrs["names"] = f["predicted"].attrs["names"] = list(ANCHORS)
+        f.attrs.update(grains=v.grains, tolerance=v.tolerance)
+    tmp.replace(paths[1])
+    for i, r in enumerate(v.rank):
+        fig = verify_figure(v.phi[i], v.H, v.M[i], v.simulated[i], v.predicted[i], f"#{r}")
+        paths.append(folder / f"{v.stem}_{r}.png")
+        fig.savefig(paths[-1], dpi=110)
+        plt.close(fig)
+    return paths

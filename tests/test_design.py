@@ -1,0 +1,265 @@
+"""Inverse design: goals, latent search (single- and multi-objective), design folders, verify
+against the engine, the closed loop, and bad input — on a tiny surrogate built here."""
+
+import shutil
+
+import h5py
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from invmag import ANCHORS
+from invmag.cli.app import _register, app
+from invmag.data.config import config_from_dict, load_config
+from invmag.data.labels import one_thread
+from invmag.design.search import pareto_mask, prior_radius2, search
+from invmag.design.sharpen import sharpen
+from invmag.design.store import read_design
+from invmag.design.targets import Goal, parse_goal
+from invmag.physics.anchors import anchors
+from invmag.physics.curve import CurveSolver
+
+_register()
+LATENT = 8
+
+
+def tiny_config():
+    """16 × 16 cells, latent 8, small networks, a coarse field axis (0.05 H_A) for speed."""
+    d = load_config("quick").to_dict()
+    d["name"] = "tiny"
+    d["grid"].update(nx=16, ny=16)
+    d["vae"].update(latent=LATENT, dense=32, channels=4)
+    d["regressor"].update(shared=[32, 16], head=[8, 1], batch_size=32, learning_rate=3e-3)
+    d["data"].update(unlabelled=32, labelled=8, test=2)
+    d["design"].update(population=24, generations=20)
+    d["solver"].update(field_step=0.05, tolerance=1e-3, batch_size=4, device="cpu")
+    return config_from_dict(d)
+
+
+def truth(z):
+    """The anchors the tiny regressor learns: hc = 0.1 + 0.5 σ(z0), mr = 0.6 + 0.3 σ(z1), …"""
+    s = 1 / (1 + np.exp(-z))
+    hc = 0.1 + 0.5 * s[:, 0]
+    return np.stack([0.95 + 0.04 * s[:, 2], 0.6 + 0.3 * s[:, 1], 0.6 * hc, 0.75 * hc,
+                     0.85 * hc, hc], axis=1)
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    """A run folder with config.toml and surrogate.pt: untrained VAE, regressor fitted to
+    truth(z) on prior draws."""
+    from invmag.models.surrogate import Surrogate, build_regressor, build_vae, seeded
+    from invmag.models.training import fit_regressor
+
+    cfg = tiny_config()
+    vae = seeded(0, lambda: build_vae(cfg))
+    regressor = seeded(1, lambda: build_regressor(cfg))
+    z = np.random.default_rng(0).standard_normal((1024, LATENT)) * 1.5
+    y = truth(z)
+    mean, std = y.mean(0), y.std(0)
+    with one_thread():  # small ops: threads only contend
+        fit_regressor(regressor, z, (y - mean) / std, 60, 128, 1e-2, seed=0)
+    run = tmp_path_factory.mktemp("tiny") / "run"
+    run.mkdir()
+    (run / "config.toml").write_text(cfg.to_toml())
+    Surrogate(cfg, vae, regressor, mean, std, y.min(0), y.max(0)).save(run / "surrogate.pt")
+    return run
+
+
+@pytest.fixture
+def run(tiny_model, tmp_path):
+    """A fresh copy of the tiny run for one test."""
+    return shutil.copytree(tiny_model, tmp_path / "run")
+
+
+def invoke(*args):
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def optimize(run, *args):
+    result = invoke("optimize", "--run", run, "--seed", 1, *args)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+# -- goals ---------------------------------------------------------------------------------
+def test_goal_si_units_objectives_and_hits():
+    m = tiny_config().material
+    mu0_ha = 4e-7 * np.pi * m.HA
+    goal = parse_goal({"hc": 0.3 * mu0_ha, "mr": 0.8 * m.Js}, {"hk90": 0.1 * mu0_ha}, {},
+                      weights=["hc=2"], units="si", material=m)
+    assert goal.targets == pytest.approx({"hc": 0.3, "mr": 0.8})
+    assert goal.lower == pytest.approx({"hk90": 0.1}) and goal.weights == {"hc": 2.0}
+    pred = np.array([[1, 0.8, 0.2, 0.2, 0.3, 0.3], [1, 0.7, 0.05, 0.2, 0.3, 0.4]])
+    scale = np.full(6, 0.1)
+    assert goal.objectives(pred, scale)[:, 0] == pytest.approx([0, 1 + 2])
+    assert goal.constraints(pred)[:, 0] == pytest.approx([-0.1, 0.05])
+    assert goal.hits(pred, 0.02).tolist() == [True, False]
+    assert Goal.from_json(goal.to_json()) == goal
+    assert not goal.multi and parse_goal({}, {}, {}, maximize=["hc", "mr"]).multi
+
+
+@pytest.mark.parametrize("algorithm", ["ga", "de", "pso", "nsga2"])
+def test_every_algorithm_reaches_a_target_inside_the_prior(algorithm):
+    goal = parse_goal({"hc": 0.3}, {}, {})
+    r2 = prior_radius2(LATENT, 0.99)
+    res = search(truth, goal, np.ones(6), LATENT, 3.0, r2, algorithm, 24, 25, seed=3)
+    assert abs(res.predicted[0, 5] - 0.3) < 0.01
+    assert ((res.z ** 2).sum(1)[res.cv <= 0] <= r2).all() and np.abs(res.z).max() <= 3.0
+    assert len(res.history["best"]) == 25
+
+
+def test_search_evaluates_and_returns_projected_codes():
+    def project(x):  # a stand-in for encode(decode(x)): the last coordinate is fixed
+        return np.c_[x[:, :-1], np.full(len(x), 0.5)]
+
+    goal = parse_goal({"hc": 0.3}, {}, {})
+    res = search(truth, goal, np.ones(6), LATENT, 3.0, 20.0, "ga", 16, 5, seed=1, project=project)
+    assert (res.z[:, -1] == 0.5).all()
+    assert res.predicted == pytest.approx(truth(res.z))
+
+
+def test_search_is_seeded():
+    goal = parse_goal({"hc": 0.3}, {}, {})
+    a, b = (search(truth, goal, np.ones(6), LATENT, 3.0, 20.0, "ga", 16, 5, seed=7)
+            for _ in range(2))
+    assert np.array_equal(a.z, b.z)
+
+
+def test_sharpen_turns_blur_into_uniform_grains(voronoi):
+    from scipy import ndimage
+
+    phi = voronoi(32, 6, 1.4, 2)
+    blurred = np.arcsin(np.clip(ndimage.gaussian_filter(np.sin(phi), 1.5), -1, 1))
+    grains = sharpen(blurred)
+    assert grains.dtype == np.float32 and grains.shape == phi.shape
+    assert len(np.unique(grains)) < 20 < len(np.unique(blurred))
+    assert np.median(np.abs(np.sin(grains) - np.sin(phi))) < 0.05
+    assert np.unique(sharpen(np.full((8, 8), 0.3, np.float32))) == pytest.approx([0.3])
+
+
+# -- optimize --------------------------------------------------------------------------------
+def test_optimize_finds_a_code_with_the_target_hc(run):
+    from invmag.models.surrogate import load_surrogate
+
+    out = optimize(run, "--target-hc", 0.35).output
+    folder = run / "designs" / "001"
+    for name in ("design.h5", "candidates.csv", "candidates.png", "convergence.png"):
+        assert (folder / name).is_file(), name
+    assert "Design 001" in out
+    d = read_design(folder)
+    surrogate = load_surrogate(run)
+    assert d.predicted[:, 5] == pytest.approx(surrogate.predict(d.z)[:, 5], abs=1e-6)
+    assert abs(d.predicted[0, 5] - 0.35) < 0.005
+    assert abs(truth(d.z[:1])[0, 5] - 0.35) < 0.03  # the regressor learned truth
+    assert d.meta["project"] and d.consistent.all()  # codes of decoded structures
+    assert d.phi.shape == (len(d.z), 16, 16) and len(d.z) == 16
+    assert len(d.history["best"]) == 20
+    csv = np.genfromtxt(folder / "candidates.csv", delimiter=",", names=True)
+    assert csv["pred_hc"] == pytest.approx(d.predicted[:, 5], abs=1e-5)
+    optimize(run, "--target-hc", 0.35)  # a second design never overwrites the first
+    assert (run / "designs" / "002" / "design.h5").is_file()
+
+
+def test_consistency_check_ranks_or_drops(run):
+    # the tiny VAE is untrained: decode → encode lands elsewhere, so every code is inconsistent
+    optimize(run, "--target-hc", 0.35, "--consistency", 1e-4)
+    d = read_design(run / "designs" / "001")
+    assert not d.consistent.any() and (d.deviation > 1e-4).all()
+    result = invoke("optimize", "--run", run, "--target-hc", 0.35, "--consistency", 1e-4,
+                    "--drop-inconsistent")
+    assert result.exit_code == 2 and "consistency" in result.output
+    optimize(run, "--target-hc", 0.35, "--consistency", 10)
+    assert read_design(run / "designs" / "002").consistent.all()
+
+
+def test_nsga2_front_is_non_dominated_and_feasible(run):
+    optimize(run, "--maximize", "hc", "--maximize", "mr", "--min-mr", 0.7, "--keep", 50)
+    folder = run / "designs" / "001"
+    assert (folder / "pareto.png").is_file()
+    d = read_design(folder)
+    assert d.goal.objective_names == ["max hc", "max mr"] and d.meta["algorithm"] == "nsga2"
+    assert len(d.z) >= 3 and pareto_mask(d.objectives).all()
+    assert (d.cv <= 0).all() and (d.predicted[:, 1] >= 0.7).all()
+    assert d.objectives == pytest.approx(-d.predicted[:, [5, 1]])
+
+
+# -- verify ----------------------------------------------------------------------------------
+def test_verify_agrees_with_direct_engine_runs(run):
+    optimize(run, "--target-hc", 0.35, "--generations", 5)
+    result = invoke("verify", "--run", run, "--top", 2)
+    assert result.exit_code == 0, result.output
+    assert "hit rate" in result.output
+    folder = run / "designs" / "001"
+    table = np.genfromtxt(folder / "verify.csv", delimiter=",", names=True)
+    assert len(table) == 2 and (folder / "verify_1.png").is_file()
+    cfg = tiny_config()
+    d = read_design(folder)
+    g = cfg.grid
+    solver = CurveSolver(cfg.material, g.nx, g.ny, g.cell_size * 1e-9, g.thickness * 1e-9,
+                         cfg.solver, "cpu")
+    curves = solver.run(d.phi[:2])
+    direct, flagged = anchors(curves.H, curves.M)
+    assert not flagged.any()
+    for i, a in enumerate(ANCHORS):
+        assert table[f"sim_{a}"] == pytest.approx(direct[:, i], abs=1e-5)
+        assert table[f"pred_{a}"] == pytest.approx(d.predicted[:2, i], abs=1e-5)
+        assert table[f"err_{a}"] == pytest.approx(direct[:, i] - d.predicted[:2, i], abs=1e-5)
+    assert table["hit"].tolist() == (np.abs(direct[:, 5] - 0.35) <= 0.02).astype(int).tolist()
+    with h5py.File(folder / "verify.h5") as f:
+        assert f["M"].shape == (2, len(curves.H))
+    result = invoke("verify", "--run", run, "--top", 1, "--grains")
+    assert result.exit_code == 0, result.output
+    grains = np.genfromtxt(folder / "verify_grains.csv", delimiter=",", names=True)
+    assert grains["pred_hc"] == pytest.approx(d.predicted[0, 5], abs=1e-5)
+    assert (folder / "verify.csv").is_file() and (folder / "verify_grains_1.png").is_file()
+
+
+def test_closed_loop_adds_verified_structures_and_retrains(run):
+    result = optimize(run, "--target-hc", 0.35, "--generations", 5, "--refine", 1, "--top", 2,
+                      "--epochs", 2)
+    assert "Closed loop" in result.output and "hit rate" in result.output
+    assert (run / "surrogate.initial.pt").is_file()
+    assert (run / "surrogate.pt").read_bytes() != (run / "surrogate.initial.pt").read_bytes()
+    with h5py.File(run / "verified.h5") as f:
+        assert f["done"][:].sum() == 2 and f["phi"].shape == (2, 16, 16)
+
+
+# -- bad input -------------------------------------------------------------------------------
+@pytest.mark.parametrize("args, message", [
+    (["--target-mr", 1.2], "impossible"),
+    (["--target-m1", 1.01], "impossible"),
+    (["--target-hc", -0.1], "cannot be negative"),
+    (["--target-hk80", -0.2], "cannot be negative"),
+    (["--target-hc", 1.5], "anisotropy field"),
+    (["--units", "si", "--target-hc", 7.0], "anisotropy field"),
+    (["--units", "si", "--target-mr", 1.7], "cannot exceed Ms"),
+    (["--min-mr", 1.1], "impossible"),
+    (["--target-hk90", 0.5, "--target-hc", 0.3], "hk"),
+    (["--target-mr", 0.5, "--min-mr", 0.7], "outside"),
+    (["--maximize", "hx"], "not an anchor"),
+    (["--weight", "mr=2", "--target-hc", 0.3], "not a target"),
+    (["--algorithm", "ga", "--maximize", "hc", "--maximize", "mr"], "NSGA-II"),
+    (["--algorithm", "cmaes", "--target-hc", 0.3], "--algorithm"),
+    (["--population", 1, "--target-hc", 0.3], "--population"),
+    ([], "nothing to design"),
+])
+def test_impossible_requests_end_with_one_line(run, args, message):
+    result = invoke("optimize", "--run", run, *args)
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], result.stderr
+    assert not (run / "designs").exists()
+
+
+def test_target_outside_the_labels_warns_extrapolation(run):
+    result = optimize(run, "--target-hc", 0.8, "--generations", 3)
+    assert "extrapolat" in result.output and "0.8" in result.output
+
+
+def test_no_trained_model_or_design(tmp_path):
+    (tmp_path / "config.toml").write_text(tiny_config().to_toml())
+    result = invoke("optimize", "--run", tmp_path, "--target-hc", 0.3)
+    assert result.exit_code == 2 and "no trained model" in result.stderr
+    result = invoke("verify", "--run", tmp_path)
+    assert result.exit_code == 2 and "no designs" in result.stderr
