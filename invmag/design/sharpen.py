@@ -10,7 +10,6 @@ A structure with no core at all becomes one grain of its mean kx.
 """
 
 import numpy as np
-from scipy import ndimage
 
 from ..data.structures import phi_from_kx
 
@@ -21,6 +20,8 @@ MIN_CELLS = 16
 def segment(phi: np.ndarray, levels: int = LEVELS, min_cells: int = MIN_CELLS):
     """Grains of a decoded structure phi (ny, nx) rad: (index (ny, nx) of each cell's grain,
     0 … n−1; core (ny, nx) bool, the cells of the grain cores)."""
+    from scipy import ndimage  # here: a third of a second that the other commands need not pay
+
     q = np.clip(((np.sin(phi) + 1) / 2 * levels).astype(int), 0, levels - 1)
     cores = np.zeros(phi.shape, np.int64)
     n = 0

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from .material import Material
+from .memory import reuse_freed_memory
 from .terms import Micromagnet, State
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
@@ -114,6 +115,7 @@ class CurveSolver:
     def __init__(self, material: Material, nx: int, ny: int, cell_size: float = 2e-9,
                  thickness: float = 36e-6, settings: SolverSettings = SolverSettings(),
                  device=None):
+        reuse_freed_memory()
         self.settings = settings
         self.dtype = DTYPES[settings.dtype]
         self.model = Micromagnet(material, nx, ny, cell_size, cell_size, thickness,
