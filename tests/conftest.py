@@ -21,6 +21,28 @@ def reference(name):
     return phi, curve[:, 0], curve[:, 1]
 
 
+def invoke(*args):
+    """Run the invmag command line in this process; `generate` in process unless --workers."""
+    from typer.testing import CliRunner
+
+    from invmag.cli.app import _register, app
+
+    _register()
+    if args[0] == "generate" and "--workers" not in args:
+        args += ("--workers", 1)  # no start-up of worker processes per test
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def assert_user_error(result, *fragments):
+    """Exit code 2, one line on stderr naming the problem, no traceback."""
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert "Traceback" not in result.output
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
 @pytest.fixture
 def voronoi():
     """Seeded Voronoi structure of n × n 2-nm cells (SPEC 4): voronoi(n, n_grains, theta_max, seed)

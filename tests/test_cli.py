@@ -9,33 +9,18 @@ import time
 import h5py
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
-import invmag.cli.generate  # noqa: F401  (registers the commands under test)
-import invmag.cli.simulate  # noqa: F401
-from invmag.cli.app import app
 from invmag.data.generate import generate
 from invmag.data.store import read_labels
 from invmag.data.structures import draw
+from conftest import assert_user_error, invoke
 from test_data import assert_same_file, tiny_config
 
 INVMAG = [sys.executable, "-c", "from invmag.cli.app import main; main()"]  # the invmag script
 
 
-def invoke(*args):
-    if args[0] == "generate" and "--workers" not in args:
-        args += ("--workers", 1)  # in process: no start-up of worker processes per test
-    return CliRunner().invoke(app, [str(a) for a in args])
 
 
-def assert_user_error(result, *fragments):
-    """Exit code 2, one line on stderr naming the problem, no traceback."""
-    assert result.exit_code == 2, result.output
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
-    assert "Traceback" not in result.output
-    for fragment in fragments:
-        assert fragment in lines[0]
 
 
 @pytest.fixture

@@ -6,32 +6,17 @@ import shutil
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
-import invmag.cli.info  # noqa: F401  (registers the commands under test)
-import invmag.cli.morph  # noqa: F401
-import invmag.cli.predict  # noqa: F401
-import invmag.cli.train  # noqa: F401
 from invmag import ANCHORS
-from invmag.cli.app import app
 from invmag.data.structures import save_structure
+from conftest import assert_user_error, invoke
 from test_models import small_config
 
 PNGS = ("losses.png", "parity.png", "reconstructions.png")
 
 
-def invoke(*args):
-    return CliRunner().invoke(app, [str(a) for a in args])
 
 
-def assert_user_error(result, *fragments):
-    """Exit code 2, one line on stderr naming the problem, no traceback."""
-    assert result.exit_code == 2, result.output
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
-    assert "Traceback" not in result.output
-    for fragment in fragments:
-        assert fragment in lines[0]
 
 
 def write_config(path, **sections):

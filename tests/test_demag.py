@@ -2,7 +2,6 @@
 Newell formulas, and the exact demagnetizing factor of a uniformly magnetized prism (Aharoni)."""
 
 import mpmath as mp
-import numpy as np
 import pytest
 import torch
 

@@ -6,10 +6,8 @@ import shutil
 import h5py
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
 from invmag import ANCHORS
-from invmag.cli.app import _register, app
 from invmag.data.config import config_from_dict, load_config
 from invmag.data.labels import one_thread
 from invmag.design.search import pareto_mask, prior_radius2, search
@@ -18,8 +16,8 @@ from invmag.design.store import read_design
 from invmag.design.targets import Goal, parse_goal
 from invmag.physics.anchors import anchors
 from invmag.physics.curve import CurveSolver
+from conftest import invoke
 
-_register()
 LATENT = 8
 
 
@@ -72,8 +70,6 @@ def run(tiny_model, tmp_path):
     return shutil.copytree(tiny_model, tmp_path / "run")
 
 
-def invoke(*args):
-    return CliRunner().invoke(app, [str(a) for a in args])
 
 
 def optimize(run, *args):
