@@ -180,6 +180,24 @@ def test_nsga2_front_is_non_dominated_and_feasible(run):
     assert d.objectives == pytest.approx(-d.predicted[:, [5, 1]])
 
 
+def test_maximizing_stops_at_the_edge_of_the_training_labels(run):
+    """Beyond its labels the regressor extrapolates: with labels that reached only hc = 0.4,
+    the fitted hc = 0.1 + 0.5·σ(z0) grows past them inside the latent box, but the search gets
+    no reward there, so no candidate predicts more than the labels hold."""
+    from invmag.models.surrogate import load_surrogate
+
+    surrogate = load_surrogate(run)
+    surrogate.label_max[5] = 0.4
+    surrogate.save(run / "surrogate.pt")
+    z = np.zeros((1, LATENT))
+    z[0, 0] = 2.5
+    assert surrogate.predict(z)[0, 5] > 0.45  # the regressor itself does extrapolate
+    optimize(run, "--maximize", "hc", "--keep", 10, "--no-project")
+    d = read_design(run / "designs" / "001")
+    assert (d.predicted <= surrogate.label_max + 1e-9).all()
+    assert (d.predicted >= surrogate.label_min - 1e-9).all()
+
+
 # -- verify ----------------------------------------------------------------------------------
 def test_verify_agrees_with_direct_engine_runs(run):
     optimize(run, "--target-hc", 0.35, "--generations", 5)

@@ -15,6 +15,7 @@ ranked after the consistent ones (feasible candidates always first), or dropped.
 """
 
 from dataclasses import asdict, dataclass
+from functools import partial
 import time
 
 import numpy as np
@@ -59,11 +60,18 @@ class Settings:
             raise ValueError(f"--consistency must be positive, got {self.tolerance}")
 
 
+def trusted_prediction(surrogate, z: np.ndarray) -> np.ndarray:
+    """Anchors (N, 6) predicted for codes z, capped to the range of the training labels: beyond
+    it the regressor extrapolates, and a search would be rewarded for exploiting that (e.g.
+    predicted mr > 1 when maximizing mr)."""
+    return np.clip(surrogate.predict(z), surrogate.label_min, surrogate.label_max)
+
+
 def consistency(surrogate, z: np.ndarray, predicted: np.ndarray):
-    """(phi (K, ny, nx) decoded from z, roundtrip anchors (K, 6) predicted from encode(phi),
-    deviation (K,) max |roundtrip − predicted| over the six anchors)."""
+    """(phi (K, ny, nx) decoded from z, roundtrip anchors (K, 6) predicted (trusted) from
+    encode(phi), deviation (K,) max |roundtrip − predicted| over the six anchors)."""
     phi = surrogate.decode(z)
-    roundtrip = surrogate.predict_structures(phi)
+    roundtrip = trusted_prediction(surrogate, surrogate.encode(phi))
     return phi, roundtrip, np.abs(roundtrip - predicted).max(1)
 
 
@@ -76,8 +84,8 @@ def optimize(surrogate, goal: Goal, settings: Settings, progress=None) -> Design
     project = (lambda x: surrogate.encode(surrogate.decode(x))) if settings.project else None
     start = time.perf_counter()
     with one_thread():  # a generation is a few small matrix products: threads only contend
-        result = search(surrogate.predict, goal, surrogate.y_std, latent, settings.bound,
-                        prior_radius2(latent, settings.prior_quantile), settings.algorithm,
+        result = search(partial(trusted_prediction, surrogate), goal, surrogate.y_std, latent,
+                        settings.bound, prior_radius2(latent, settings.prior_quantile), settings.algorithm,
                         settings.population, settings.generations, settings.seed,
                         settings.diversity, 4 * settings.keep, project, progress)
         phi, roundtrip, deviation = consistency(surrogate, result.z, result.predicted)
