@@ -188,6 +188,9 @@ def cross_validate(cfg: Config, z, y_norm, device, progress=_no_progress) -> np.
                          "cross-validation; label more (data.labelled)")
     order = np.random.default_rng(derive_seed(cfg.seed, CV_SPLIT)).permutation(len(z))
     folds = np.array_split(order, r.folds)
+    # initial weights drawn here, one after another: seeding uses torch's global RNG, which
+    # folds building their models in parallel threads would race for
+    models = [new_regressor(cfg, 1 + k, device) for k in range(r.folds)]
     stop = threading.Event()
 
     def run_fold(k: int) -> list[float]:
@@ -200,7 +203,7 @@ def cross_validate(cfg: Config, z, y_norm, device, progress=_no_progress) -> np.
             progress(stage, epoch, epochs, loss=loss)
 
         progress(stage, 0, r.max_epochs)
-        return fit_regressor(new_regressor(cfg, 1 + k, device), z[train], y_norm[train],
+        return fit_regressor(models[k], z[train], y_norm[train],
                              r.max_epochs, r.batch_size, r.learning_rate,
                              derive_seed(cfg.seed, REGRESSOR, 1 + k), progress=report,
                              validation=(z[folds[k]], y_norm[folds[k]]))
