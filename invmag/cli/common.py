@@ -31,8 +31,10 @@ def user_errors():
 
 def resolve_device(device: str | None) -> torch.device:
     """'auto' (CUDA when present) or any torch device string."""
+    from ..data.labels import solver_device
+
     if device in (None, "", "auto"):
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        return solver_device("auto")
     try:
         dev = torch.device(device)
     except RuntimeError as e:

@@ -43,7 +43,7 @@ class EtaColumn(ProgressColumn):
 
 def label_table(labels) -> Table:
     """min / mean / max of each anchor over the good labels, and the sample counts."""
-    from ..data.plots import UNITS
+    from ..physics.anchors import UNITS
 
     good = labels.good
     table = Table(title=f"Labels: {good.sum()} good of {labels.done.sum()} done "

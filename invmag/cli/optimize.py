@@ -22,11 +22,11 @@ BOUNDS = {"target": "Target {a} ({u}; µ0·{q} in T with --units si).",
 def anchor_options(command):
     """Give a command the options --target-X, --min-X, --max-X for each anchor X; they arrive
     in its **anchor_values as target_X, min_X, max_X (None when not given)."""
-    from ..design.targets import unit
+    from ..physics.anchors import UNITS
 
     extra = [inspect.Parameter(
         f"{kind}_{a}", inspect.Parameter.KEYWORD_ONLY, annotation=float,
-        default=typer.Option(None, help=text.format(a=a, u=unit(a), q="M" if unit(a) == "Ms"
+        default=typer.Option(None, help=text.format(a=a, u=UNITS[a], q="M" if UNITS[a] == "Ms"
                                                     else "H"), rich_help_panel="Targets"))
         for kind, text in BOUNDS.items() for a in ANCHORS]
     own = [p for p in inspect.signature(command).parameters.values()

@@ -9,14 +9,10 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Ti
 from rich.table import Table
 
 from .. import ANCHORS
-from ..physics.anchors import anchors
+from ..physics.anchors import UNITS, anchors, si_factor
 from ..physics.curve import CurveSolver
-from ..physics.material import MU0
 from .app import app
 from .common import UserError, console, resolve_device, user_errors
-
-UNITS = {"m1": "Ms", "mr": "Ms", "hk90": "H_A", "hk80": "H_A", "hk70": "H_A", "hc": "H_A"}
-
 
 def anchor_table(values, material, title="Anchors", columns=None) -> Table:
     """Rich table of anchors in reduced and SI units; extra `columns` {name: values} beside."""
@@ -25,7 +21,7 @@ def anchor_table(values, material, title="Anchors", columns=None) -> Table:
         table.add_column(name, justify="right" if name != "anchor" else "left")
     for i, name in enumerate(ANCHORS):
         v = values[i]
-        si = v * (material.Js if UNITS[name] == "Ms" else MU0 * material.HA)
+        si = v * si_factor(name, material)
         label = "µ0·M" if UNITS[name] == "Ms" else "µ0·H"
         extra = [f"{c[i]:.4f}" for c in (columns or {}).values()]
         table.add_row(name, f"{v:.4f}", UNITS[name], f"{label} = {si:.3f}", *extra)

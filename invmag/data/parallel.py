@@ -27,15 +27,11 @@ def default_workers(device: str) -> int:
     """Local processes for a solver device: one per CPU core this process may use on the CPU
     (each relaxes its batches on one torch thread: small FFTs do not scale over threads), one
     on a GPU."""
-    if device.startswith("cuda") or (device == "auto" and _cuda_available()):
+    from .labels import solver_device  # torch: imported when used
+
+    if solver_device(device).type == "cuda":
         return 1
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
-def _cuda_available() -> bool:
-    import torch
-
-    return torch.cuda.is_available()
 
 
 class Pool:

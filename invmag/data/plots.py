@@ -3,9 +3,8 @@
 import numpy as np
 
 from .. import ANCHORS
+from ..physics.anchors import UNITS
 from ..plots import plt, show_curve, show_structure
-
-UNITS = {"m1": "Ms", "mr": "Ms", "hk90": "H_A", "hk80": "H_A", "hk70": "H_A", "hc": "H_A"}
 
 
 def labels_figure(labels, examples: int = 3):

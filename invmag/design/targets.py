@@ -18,23 +18,14 @@ import math
 import numpy as np
 
 from .. import ANCHORS
-from ..physics.material import MU0, Material
+from ..physics.anchors import UNITS, si_factor
+from ..physics.material import Material
 
-MAGNETIZATIONS = ("m1", "mr")  # in Ms; the rest are fields in H_A
 MEANING = {"m1": "M at +H_A", "mr": "the remanence", "hk90": "the knee field Hk90",
            "hk80": "the knee field Hk80", "hk70": "the knee field Hk70",
            "hc": "the coercive field"}
 # along a demagnetization curve from saturation: mr ≤ m1 and hk90 ≤ hk80 ≤ hk70 ≤ hc
 ORDER = (("mr", "m1"), ("hk90", "hk80", "hk70", "hc"))
-
-
-def unit(name: str) -> str:
-    return "Ms" if name in MAGNETIZATIONS else "H_A"
-
-
-def si_factor(name: str, material: Material) -> float:
-    """Tesla per reduced unit: µ0·Ms (= Js) for magnetizations, µ0·H_A for fields."""
-    return material.Js if name in MAGNETIZATIONS else MU0 * material.HA
 
 
 @dataclass(frozen=True)
@@ -114,7 +105,7 @@ def _check_range(kind: str, name: str, value: float, given: str):
         raise ValueError(f"{kind} {name} = {given} is not a number")
     if 0 <= value <= 1:
         return
-    if name in MAGNETIZATIONS:
+    if UNITS[name] == "Ms":
         why = "cannot exceed Ms" if value > 1 else "cannot be negative"
         raise ValueError(f"{kind} {name} = {given} is impossible: {MEANING[name]} {why} "
                          f"(it must lie in [0, 1] Ms)")
@@ -162,7 +153,7 @@ def parse_goal(targets: dict, lower: dict, upper: dict, weights=(), maximize=(),
             if v is None:
                 continue
             reduced = v / si_factor(name, material) if units == "si" else float(v)
-            shown = f"{v:g}{suffix}" + (f" ({reduced:.4g} {unit(name)})" if units == "si" else "")
+            shown = f"{v:g}{suffix}" + (f" ({reduced:.4g} {UNITS[name]})" if units == "si" else "")
             _check_range(kind, name, reduced, shown)
             out[_anchor(name, kind)] = reduced
         return out
@@ -204,6 +195,6 @@ def extrapolation(goal: Goal, label_min: np.ndarray, label_max: np.ndarray) -> l
             outside = (v < lo or v > hi) if kind == "target" else (
                 v > hi if kind == "--min" else v < lo)
             if outside:
-                out.append(f"{kind} {name} = {v:.4g} {unit(name)} is outside the training labels "
+                out.append(f"{kind} {name} = {v:.4g} {UNITS[name]} is outside the training labels "
                            f"[{lo:.4g}, {hi:.4g}]: the model extrapolates, expect larger errors")
     return out

@@ -16,22 +16,18 @@ from ..data.config import Config
 from ..data.generate import generate
 from ..data.labels import one_thread
 from ..data.parallel import default_workers
-from ..data.plots import UNITS
+from ..physics.anchors import UNITS
 from ..data.store import read_labels
 from ..plots import plt
 from .plots import loss_figure, parity_figure, reconstruction_figure
 from .regressor import Regressor
 from .surrogate import Surrogate, build_regressor, build_vae, decode, encode
 from .training import (REGRESSOR, cross_validate, derive_seed, fit_regressor, new_regressor,
-                       train_vae)
+                       no_progress, train_vae)
 
 PAPER_MAE = {"m1": 0.0030, "mr": 0.0152, "hk90": 0.0184, "hk80": 0.0245, "hk70": 0.0234,
              "hc": 0.0206}  # paper Table 3, Ms and H_A units
 EXAMPLES = 4  # test samples in the reconstruction figure
-
-
-def _no_progress(*args, **kwargs):
-    pass
 
 
 @dataclass
@@ -47,7 +43,7 @@ class AnchorFit:
     losses: list
 
 
-def fit_anchors(cfg: Config, z, y, device, progress=_no_progress) -> AnchorFit:
+def fit_anchors(cfg: Config, z, y, device, progress=no_progress) -> AnchorFit:
     """Standardize anchors y (N, 6) per anchor, choose the epoch count by cross-validation,
     then train on all of (z, y)."""
     y_mean, y_std = y.mean(0), y.std(0)
@@ -76,7 +72,7 @@ def write_json(path: Path, data: dict):
 
 
 def train_run(cfg: Config, run_dir, device="cpu", force: bool = False,
-              progress=_no_progress) -> dict:
+              progress=no_progress) -> dict:
     """Train the surrogate of a run: generate (or complete) its data, train the VAE (resuming
     from checkpoints/vae.pt), encode the labelled set, cross-validate and fit the regressor on
     the training split, evaluate on the test split. Writes surrogate.pt, metrics.json and

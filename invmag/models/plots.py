@@ -4,7 +4,7 @@
 import numpy as np
 
 from .. import ANCHORS
-from ..data.plots import UNITS
+from ..physics.anchors import UNITS
 from ..plots import plt, show_curve, show_structure
 
 

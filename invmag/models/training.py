@@ -36,7 +36,7 @@ def generator(seed: int, device="cpu") -> torch.Generator:
     return torch.Generator(device=device).manual_seed(seed)
 
 
-def _no_progress(*args, **kwargs):
+def no_progress(*args, **kwargs):
     pass
 
 
@@ -85,7 +85,7 @@ def _vae_evaluate(vae: VAE, kx: torch.Tensor, batch: int) -> tuple[float, float]
 
 
 def train_vae(cfg: Config, structures, checkpoint, device, validation=None,
-              progress=_no_progress) -> tuple[VAE, list[dict], int]:
+              progress=no_progress) -> tuple[VAE, list[dict], int]:
     """Train the VAE of cfg on structures.h5 for cfg.vae.epochs, resuming from `checkpoint`
     (written every epoch). validation: structures phi (N, ny, nx) rad for a held-out loss.
     progress(stage, completed, total, **fields) with completed in epochs.
@@ -176,7 +176,7 @@ def new_regressor(cfg: Config, key: int, device) -> Regressor:
     return seeded(derive_seed(cfg.seed, REGRESSOR, key), lambda: build_regressor(cfg)).to(device)
 
 
-def cross_validate(cfg: Config, z, y_norm, device, progress=_no_progress) -> np.ndarray:
+def cross_validate(cfg: Config, z, y_norm, device, progress=no_progress) -> np.ndarray:
     """k-fold cross-validation (k = cfg.regressor.folds) of the regressor over
     cfg.regressor.max_epochs: the validation MSE per epoch, mean over the folds, (max_epochs,).
     The best epoch count is its argmin + 1. On the CPU the folds train in parallel threads, one

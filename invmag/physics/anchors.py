@@ -3,8 +3,16 @@
 import numpy as np
 
 from .. import ANCHORS
+from .material import MU0, Material
 
+# magnetizations in Ms, fields (positive magnitudes) in H_A
+UNITS = {name: "Ms" if name in ("m1", "mr") else "H_A" for name in ANCHORS}
 LEVELS = {"hk90": 0.9, "hk80": 0.8, "hk70": 0.7, "hc": 0.0}
+
+
+def si_factor(name: str, material: Material) -> float:
+    """Tesla per reduced unit of an anchor: µ0·Ms (= Js) for magnetizations, µ0·H_A for fields."""
+    return material.Js if UNITS[name] == "Ms" else MU0 * material.HA
 
 
 def _first_crossing(h: np.ndarray, m: np.ndarray, level: float) -> float:
