@@ -7,6 +7,17 @@ restricted to the plane, Δθ = −2 atan(τ g / 2), and τ is bounded by ``tau_
 descent follows the steepest-descent flow through an avalanche instead of jumping a barrier
 (SPEC 2). A field step is converged when max |m × h_eff| < ``tolerance`` (units of Ms).
 
+Fast protocol (``fast``), every part checked to keep the anchors of the fixed-step curve: field
+steps of ``coarse`` × ``field_step`` while the state changes reversibly, on both branches; a coarse
+step in which a cell rotates more than ``jump_angle`` (an irreversible jump; checked every
+iteration, so the step is abandoned as soon as it happens) or M crosses an anchor level (0.9,
+0.8, 0.7 Mr or 0) is undone and redone in fine steps, so anchors are always interpolated between
+fine points; the curve stops once it is past Hc. Each step starts from the
+state extrapolated linearly from the last two accepted fields when the last step was smooth (no
+cell rotated more than ``predict_angle``): on a reversible branch that start is O(ΔH²) from the
+new equilibrium, and approaching a saddle-node the secant undershoots, so the start stays on the
+near side of the barrier.
+
 Scheduling: every slot of the batch holds one structure at its own field step. A converged slot
 records M and moves to its next field at once, a finished structure leaves the batch and the
 next queued one takes its place, so no structure waits for the slowest one.
@@ -16,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from .anchors import LEVELS
 from .material import Material
 from .memory import reuse_freed_memory
 from .terms import Micromagnet, State
@@ -36,6 +48,8 @@ class SolverSettings:
     coarse: int = 5               # fast mode: fine steps per coarse step on the positive branch
     jump_angle: float = 0.3       # fast mode: a cell rotating more than this (rad) in one coarse
                                   # step marks an irreversible jump: redo it in fine steps
+    predict_angle: float = 0.1    # fast mode: extrapolate the next start when no cell rotated
+                                  # more than this (rad) in the last accepted step
     batch_size: int = 64
     dtype: str = "float32"
 
@@ -44,7 +58,8 @@ class SolverSettings:
             "tolerance": self.tolerance > 0, "tau_max": self.tau_max > 0,
             "tau_min": 0 < self.tau_min <= self.tau_max, "max_iterations": self.max_iterations >= 1,
             "coarse": self.coarse >= 1, "batch_size": self.batch_size >= 1,
-            "jump_angle": self.jump_angle > 0, "dtype": self.dtype in DTYPES,
+            "jump_angle": self.jump_angle > 0, "predict_angle": self.predict_angle >= 0,
+            "dtype": self.dtype in DTYPES,
             "field_step": 0 < self.field_step <= 1
                           and abs(1 / self.field_step - round(1 / self.field_step)) < 1e-9,
         }
@@ -71,23 +86,25 @@ class Curves:
 
 @dataclass
 class _Slots:
-    """Per-slot solver state: device tensors (theta, g, kx, ky, tau, last accepted state) and
-    host bookkeeping (structure index, field index, counters)."""
+    """Per-slot solver state: device tensors (theta, g, kx, ky, tau, the states at the last two
+    accepted fields) and host bookkeeping (structure index, field indices, counters)."""
 
     theta: torch.Tensor
     g: torch.Tensor
     kx: torch.Tensor
     ky: torch.Tensor
     tau: torch.Tensor
-    saved: torch.Tensor            # state at the last accepted field (fast mode: jump revert)
+    saved: torch.Tensor            # state at the last accepted field k_saved
+    previous: torch.Tensor         # state at the accepted field before it, k_previous
     idx: np.ndarray
     k: np.ndarray                  # field index being relaxed
     k_saved: np.ndarray
+    k_previous: np.ndarray
     it: np.ndarray                 # iterations in this field step
     fine_until: np.ndarray         # fast mode: fine steps up to this field index
 
-    TENSORS = ("theta", "g", "kx", "ky", "tau", "saved")
-    ARRAYS = ("idx", "k", "k_saved", "it", "fine_until")
+    TENSORS = ("theta", "g", "kx", "ky", "tau", "saved", "previous")
+    ARRAYS = ("idx", "k", "k_saved", "k_previous", "it", "fine_until")
 
     def keep(self, mask: np.ndarray):
         sel = torch.as_tensor(np.flatnonzero(mask), device=self.theta.device)
@@ -149,9 +166,27 @@ class CurveSolver:
     # -- protocol ---------------------------------------------------------------------------
     def _next_field(self, k: int, fine_until: int) -> int:
         st = self.settings
-        if st.fast and k < self.k_zero and k >= fine_until:
-            return min(k + st.coarse, self.k_zero)
-        return k + 1
+        if not st.fast or k < fine_until:
+            return k + 1
+        # coarse, but land exactly on H = 0 (mr) and on −H_A
+        return min(k + st.coarse, self.k_zero if k < self.k_zero else len(self.H) - 1)
+
+    def _jumped(self, s: _Slots) -> np.ndarray:
+        """Fast mode: the slots in a coarse step in which a cell has already rotated more than
+        jump_angle. The step will be redone finely, so it is abandoned at once."""
+        coarse = s.k - s.k_saved > 1
+        if not (self.settings.fast and coarse.any()):
+            return np.zeros(len(s), dtype=bool)
+        rotated = (s.theta - s.saved).abs().amax(dim=(-2, -1)).cpu().numpy()
+        return coarse & (rotated > self.settings.jump_angle)
+
+    def _crosses_level(self, M: np.ndarray, k_from: int, m_to: float) -> bool:
+        """Whether M fell onto or past an anchor level (hk90 … hc) between the accepted field
+        k_from of the negative branch (Mr known) and the new value m_to."""
+        if self.H[k_from] > 0:
+            return False
+        levels = np.array(list(LEVELS.values())) * M[self.k_zero]
+        return bool(((levels < M[k_from]) & (levels >= m_to)).any())
 
     def _new_slots(self, phis: torch.Tensor, idx: np.ndarray) -> _Slots:
         n = len(idx)
@@ -161,8 +196,9 @@ class CurveSolver:
         h = torch.full((n,), self.hA * self.H[0], device=kx.device, dtype=self.dtype)
         tau = torch.full((n,), self.settings.tau_min, device=kx.device, dtype=self.dtype)
         return _Slots(theta=theta, g=self._gradient(theta, kx, ky, h), kx=kx, ky=ky, tau=tau,
-                      saved=theta.clone(), idx=np.asarray(idx), k=k, k_saved=k.copy(),
-                      it=np.zeros(n, dtype=np.int64), fine_until=np.full(n, -1))
+                      saved=theta.clone(), previous=theta.clone(), idx=np.asarray(idx), k=k,
+                      k_saved=k.copy(), k_previous=k.copy(), it=np.zeros(n, dtype=np.int64),
+                      fine_until=np.full(n, -1))
 
     def run(self, phis, progress=None) -> Curves:
         """Demagnetization curves of structures phi (N, ny, nx) (rad, SPEC 4).
@@ -190,7 +226,7 @@ class CurveSolver:
             h = self._h(slots)
             gmax = self._iterate(slots, h).cpu().numpy()
             capped = slots.it >= st.max_iterations
-            done = (gmax < st.tolerance) | capped
+            done = (gmax < st.tolerance) | capped | self._jumped(slots)
             if not done.any():
                 continue
             converged[slots.idx[capped]] = False
@@ -203,45 +239,55 @@ class CurveSolver:
     def _advance(self, s: _Slots, rows: np.ndarray, M, iterations, progress):
         """Record M for converged slots and move them to their next field (or finish them)."""
         st = self.settings
+        n = len(self.H)
         dev = s.theta.device
         sel = torch.as_tensor(rows, device=dev)
         theta = s.theta.index_select(0, sel)
         m = torch.cos(theta).mean(dim=(-2, -1)).double().cpu().numpy()
-        rotated = None
-        if st.fast:
-            rotated = (theta - s.saved.index_select(0, sel)).abs().amax(dim=(-2, -1)).cpu().numpy()
+        rotated = (theta - s.saved.index_select(0, sel)).abs().amax(dim=(-2, -1)).cpu().numpy()
         new_k = np.empty(len(rows), dtype=np.int64)
         revert = np.zeros(len(rows), dtype=bool)
         for j, r in enumerate(rows):
-            i, k = s.idx[r], s.k[r]
+            i, k, k0 = s.idx[r], s.k[r], s.k_saved[r]
             iterations[i] += s.it[r]
-            coarse_step = k - s.k_saved[r] > 1
-            if st.fast and coarse_step and rotated[j] > st.jump_angle:
-                revert[j] = True  # irreversible jump inside a coarse step: redo it finely
+            if st.fast and k - k0 > 1 and (rotated[j] > st.jump_angle
+                                           or self._crosses_level(M[i], k0, m[j])):
+                revert[j] = True  # redo this coarse step in fine steps
                 s.fine_until[r] = k
-                new_k[j] = s.k_saved[r] + 1
+                new_k[j] = k0 + 1
                 continue
             M[i, k] = m[j]
             if progress is not None:
-                progress(k - s.k_saved[r] if k > 0 else 1)
+                progress(k - k0 if k > 0 else 1)
             if st.fast and self.H[k] < 0 and m[j] < 0:
-                new_k[j] = len(self.H)  # past Hc: every anchor is known
+                new_k[j] = n  # past Hc: every anchor is known
             else:
                 new_k[j] = self._next_field(k, s.fine_until[r])
-            s.k_saved[r] = k
-        if revert.any():
-            back = sel[torch.as_tensor(revert, device=dev)]
-            s.theta[back] = s.saved[back]
-        keep = torch.as_tensor(~revert, device=dev)
-        s.saved[sel[keep]] = s.theta[sel[keep]]
-        h_old = torch.as_tensor(self.hA * self.H[s.k[rows]], device=dev, dtype=self.dtype)
+            s.k_previous[r], s.k_saved[r] = k0, k
+        back = sel[torch.as_tensor(revert, device=dev)]
+        kept = sel[torch.as_tensor(~revert, device=dev)]
+        s.theta[back] = s.saved[back]
+        s.previous[kept] = s.saved[kept]
+        s.saved[kept] = s.theta[kept]
+        k_old = s.k[rows]
         s.k[rows] = new_k
         s.it[rows] = 0
-        h_new = torch.as_tensor(self.hA * self.H[np.minimum(new_k, len(self.H) - 1)],
-                                device=dev, dtype=self.dtype)
-        if revert.any():
+        H = self.H[np.minimum(new_k, n - 1)]
+        predict = np.zeros(len(rows), dtype=bool)
+        if st.fast:  # after a smooth step, start from the linear extrapolation of the last two
+            predict = (~revert & (rotated <= st.predict_angle) & (new_k < n)
+                       & (s.k_previous[rows] != k_old))
+        if predict.any():
+            k1, k2 = s.k_previous[rows[predict]], k_old[predict]
+            ratio = (H[predict] - self.H[k2]) / (self.H[k2] - self.H[k1])
+            p = sel[torch.as_tensor(predict, device=dev)]
+            ratio = torch.as_tensor(ratio, device=dev, dtype=self.dtype)[:, None, None]
+            s.theta[p] += (s.saved[p] - s.previous[p]) * ratio
+        h_new = torch.as_tensor(self.hA * H, device=dev, dtype=self.dtype)
+        if (revert | predict).any():
             s.g[sel] = self._gradient(s.theta[sel], s.kx[sel], s.ky[sel], h_new)
         else:  # only the Zeeman term depends on the field: dg/dh = sin θ
+            h_old = torch.as_tensor(self.hA * self.H[k_old], device=dev, dtype=self.dtype)
             s.g[sel] = s.g[sel] + (h_new - h_old)[:, None, None] * torch.sin(s.theta[sel])
 
 

@@ -95,31 +95,40 @@ def layer_tensor(nx: int, ny: int, dx: float, dy: float, dz: float):
 
 
 class DemagKernel:
-    """FFT convolution of m (…, 2, ny, nx) with the layer tensor, zero padded (open boundaries)."""
+    """FFT convolution of m (…, 2, ny, nx) with the layer tensor, zero padded (open boundaries).
+
+    spectrum: (3, 2ny, nx+1) real, the spectra of −(Nxx, Nxy, Nyy) on the padded grid (every
+    component is even or odd in both X and Y, so its spectrum is real).
+    """
 
     def __init__(self, nx: int, ny: int, dx: float, dy: float, dz: float, device=None,
                  dtype=torch.float32):
         self.nx, self.ny = nx, ny
-        self.px, self.py = 2 * nx, 2 * ny
+        py, px = 2 * ny, 2 * nx
         nxx, nyy, nxy = layer_tensor(nx, ny, dx, dy, dz)
         spectra = []
         for n in (nxx, nxy, nyy):
-            padded = np.zeros((self.py, self.px))
+            padded = np.zeros((py, px))
             # place offset (Y, X) at index (Y mod py, X mod px): circular layout for convolution
-            iy = np.arange(-(ny - 1), ny) % self.py
-            ix = np.arange(-(nx - 1), nx) % self.px
-            padded[np.ix_(iy, ix)] = n
-            # every component is even or odd in both X and Y, so its spectrum is real
+            padded[np.ix_(np.arange(-(ny - 1), ny) % py, np.arange(-(nx - 1), nx) % px)] = n
             spectra.append(-np.fft.rfft2(padded).real)  # −N: h = −N ∗ m
-        kxx, kxy, kyy = spectra
-        complex_dtype = torch.complex64 if dtype == torch.float32 else torch.complex128
-        # (out component, in component, py, px//2+1): h_i = Σ_j K_ij m_j in Fourier space
-        self.spectrum = torch.as_tensor(np.array([[kxx, kxy], [kxy, kyy]]), device=device,
-                                        dtype=complex_dtype)
+        self.spectrum = torch.as_tensor(np.array(spectra), device=device, dtype=dtype)
 
     def field(self, m: torch.Tensor) -> torch.Tensor:
         """Demag field (…, 2, ny, nx) in units of Ms of the magnetization m (…, 2, ny, nx)."""
-        s = (self.py, self.px)
-        f = torch.fft.rfft2(m, s=s)
-        h = (self.spectrum * f[..., None, :, :, :]).sum(dim=-3)
-        return torch.fft.irfft2(h, s=s)[..., : self.ny, : self.nx]
+        return convolve(m, self.spectrum)
+
+
+def convolve(m: torch.Tensor, spectrum: torch.Tensor) -> torch.Tensor:
+    """h_i = Σ_j K_ij ∗ m_j of an in-plane field m (…, 2, ny, nx), zero padded to the grid
+    (py, px) of spectrum (3, py, px/2 + 1), the real spectra of (K_xx, K_xy, K_yy).
+
+    The transforms skip the padding: the row transform runs on the ny rows of m only, and only
+    the ny rows and nx columns of the result are transformed back.
+    """
+    ny, nx = m.shape[-2:]
+    py, px = spectrum.shape[-2], 2 * (spectrum.shape[-1] - 1)
+    fx, fy = torch.fft.fft(torch.fft.rfft(m, n=px, dim=-1), n=py, dim=-2).unbind(-3)
+    kxx, kxy, kyy = spectrum
+    h = torch.stack((kxx * fx + kxy * fy, kxy * fx + kyy * fy), dim=-3)
+    return torch.fft.irfft(torch.fft.ifft(h, dim=-2)[..., :ny, :], n=px, dim=-1)[..., :nx]

@@ -9,10 +9,12 @@ cells, in units of µ0·Ms² (paper eqs. 2–5).
 
 from dataclasses import dataclass
 
+import math
+
 import torch
 import torch.nn.functional as F
 
-from .demag import DemagKernel
+from .demag import DemagKernel, convolve
 from .material import Material
 
 
@@ -57,6 +59,15 @@ class Exchange(LinearTerm):
         h += self.cx * (p[..., 1:-1, 2:] + p[..., 1:-1, :-2] - 2 * m)
         h += self.cy * (p[..., 2:, 1:-1] + p[..., :-2, 1:-1] - 2 * m)
 
+    def neighbour_spectrum(self, py: int, px: int, device=None, dtype=torch.float32):
+        """Real spectrum (py, px/2 + 1) of the neighbour sum c Σ_j m_j on a zero-padded py × px
+        grid: the exchange field but for its self-term, which is parallel to m (and so is the
+        free-boundary correction: a missing neighbour counts as m_i itself)."""
+        fy = torch.fft.fftfreq(py, device=device, dtype=torch.float64)[:, None]
+        fx = torch.fft.rfftfreq(px, device=device, dtype=torch.float64)[None, :]
+        s = 2 * self.cx * torch.cos(2 * math.pi * fx) + 2 * self.cy * torch.cos(2 * math.pi * fy)
+        return s.to(dtype)
+
 
 class Anisotropy(LinearTerm):
     """Uniaxial, per-cell axis k: h = (2K1 / µ0Ms²)(k·m) k."""
@@ -90,6 +101,32 @@ class Zeeman:
         return -state.h * torch.cos(state.theta).mean(dim=(-2, -1))
 
 
+class Torque:
+    """dE/dθ = (m × h_eff)_z of the whole model in one convolution (units of Ms).
+
+    Exchange and demag are one kernel: the exchange self-term, free boundary included, is
+    parallel to m and exerts no torque, so the neighbour sum rides in the demag spectrum.
+    Anisotropy and Zeeman torques are local: with a = c·kx·ky and b = c·(ky² − kx²),
+    c(k·m)(m × k)_z = a(mx² − my²) + b·mx·my, and h ŷ gives h·mx.
+    """
+
+    def __init__(self, exchange: Exchange, anisotropy: Anisotropy, kernel: DemagKernel):
+        self.c = anisotropy.c
+        k = kernel.spectrum.clone()
+        py, px = k.shape[-2], 2 * (k.shape[-1] - 1)
+        neighbours = exchange.neighbour_spectrum(py, px, k.device, k.dtype)
+        k[0] += neighbours
+        k[2] += neighbours
+        self.spectrum = k
+
+    def __call__(self, state: State) -> torch.Tensor:
+        mx, my = torch.sin(state.theta), torch.cos(state.theta)
+        hx, hy = convolve(torch.stack((mx, my), dim=-3), self.spectrum).unbind(-3)
+        a = self.c * state.kx * state.ky
+        b = self.c * (state.ky * state.ky - state.kx * state.kx)
+        return mx * (hy + state.h[:, None, None] + a * mx + b * my) - my * (hx + a * my)
+
+
 class Micromagnet:
     """The energy of a grid of nx × ny cells (dx × dy × dz, metres) of one material."""
 
@@ -98,7 +135,9 @@ class Micromagnet:
         self.material, self.nx, self.ny = material, nx, ny
         self.device, self.dtype = torch.device(device or "cpu"), dtype
         kernel = DemagKernel(nx, ny, dx, dy, dz, device=self.device, dtype=dtype)
-        self.terms = [Demag(kernel), Exchange(material, dx, dy), Anisotropy(material), Zeeman()]
+        exchange, anisotropy = Exchange(material, dx, dy), Anisotropy(material)
+        self.terms = [Demag(kernel), exchange, anisotropy, Zeeman()]
+        self.torque = Torque(exchange, anisotropy, kernel)
 
     def field(self, state: State, m: torch.Tensor | None = None) -> torch.Tensor:
         """Effective field (B, 2, ny, nx), units of Ms."""
@@ -110,9 +149,7 @@ class Micromagnet:
 
     def gradient(self, state: State) -> torch.Tensor:
         """dE/dθ per cell in units of µ0Ms²·V; equals the torque (m × h)_z, so |.| = |m × h_eff|/Ms."""
-        m = state.m
-        h = self.field(state, m)
-        return m[..., 0, :, :] * h[..., 1, :, :] - m[..., 1, :, :] * h[..., 0, :, :]
+        return self.torque(state)
 
     def energy(self, state: State) -> torch.Tensor:
         """Total energy density per structure (B,), units of µ0·Ms²."""
