@@ -30,9 +30,9 @@ def test_magnumnp_gives_the_same_anchors(voronoi, n_grains, theta_deg, seed):
     assert _anchor_diff(c.H, c.M[0], H_ref, M_ref) < 0.01
 
 
-# isotropic has a knife-edge instability near H = −0.21 H_A: float32 follows fidimag within 3e-6,
-# float64 lands one side off (hk70 2.6e-3 away; which precision takes which side has changed with
-# roundoff-level edits of the engine before). float32 is what labels are computed with.
+# isotropic has a knife-edge small event near H = −0.2 H_A: invmag (float32 and float64) and
+# magnum.np (both precisions) land in the same state there, 0.0026 in M below fidimag's, so hk70
+# is 2.6e-3 away; which side a code takes has changed with roundoff-level edits before.
 @pytest.mark.parametrize("name", ["aligned", "oblique", "isotropic"])
 def test_fidimag_reference_curves(name):
     phi, H_ref, M_ref = reference(name)

@@ -34,7 +34,8 @@ def simulate(
     out: Path = typer.Option(None, help="Write the curve as CSV (H_over_HA, M_over_Ms)."),
     plot: Path = typer.Option(None, help="Write a PNG: curve with anchors, structure beside it."),
     cell_size: float = typer.Option(None, help="Cell size in nm (default: the config's, 2 nm)."),
-    fast: bool = typer.Option(False, "--fast", help="Coarse reversible steps, stop past Hc."),
+    fast: bool = typer.Option(False, "--fast",
+                              help="Coarse reversible steps, extrapolated starts, stop past Hc."),
     device: str = typer.Option(None, help="torch device: cpu, cuda, auto (default: config)."),
     config: str = typer.Option("quick", help="Config name or TOML path (material, solver)."),
 ):
