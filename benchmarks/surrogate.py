@@ -20,7 +20,7 @@ from invmag.data.config import load_config
 from invmag.data.store import read_labels
 from invmag.models.pipeline import (PAPER_MAE, fit_anchors, mae, torch_threads, train_run,
                                     write_json)
-from invmag.models.surrogate import Surrogate, load_surrogate
+from invmag.models.surrogate import Surrogate, encode_mirrors, load_surrogate
 from invmag.plots import plt
 
 FRACTIONS = (0.25, 0.5)  # of the training split; 1.0 is the trained run itself
@@ -74,17 +74,17 @@ def learning_curve(cfg, surrogate: Surrogate, labels, device) -> list[dict]:
     """Test MAE of regressors cross-validated and trained on growing parts of the training
     split (a seeded random subset), on the trained run's latent codes."""
     train, test = labels.split(cfg.data.test)
-    z, y = surrogate.encode(labels.phi), labels.anchors
+    z, y = encode_mirrors(surrogate.vae, labels.phi, cfg.regressor.mirrors), labels.anchors
     order = np.random.default_rng(cfg.seed).permutation(train)
     points = []
     for fraction in FRACTIONS:
         part = order[:round(fraction * len(train))]
         t0 = time.perf_counter()
-        fit = fit_anchors(cfg, z[part], y[part], device, log)
+        fit = fit_anchors(cfg, z[:, part], y[part], device, log)
         s = Surrogate(cfg, surrogate.vae, fit.regressor, fit.y_mean, fit.y_std,
                       y[part].min(0), y[part].max(0))
         points.append({"n": len(part), "epochs": fit.epochs,
-                       "mae": mae(s.predict(z[test]), y[test]),
+                       "mae": mae(s.predict(z[0, test]), y[test]),
                        "seconds": time.perf_counter() - t0})
     return points
 

@@ -65,6 +65,7 @@ def test_paper_config_is_the_papers_setup():
     assert (p.vae.latent, p.vae.epochs, p.vae.batch_size, p.vae.learning_rate) == \
         (512, 400, 64, 1e-4)
     assert (p.regressor.batch_size, p.regressor.learning_rate, p.regressor.folds) == (16, 1e-4, 4)
+    assert not p.regressor.mirrors  # the paper fits the structures as sampled
     assert (p.material.A, p.material.Js, p.material.K1) == (8e-12, 1.61, 4.2e6)
     assert not p.solver.fast and p.solver.field_step == 0.01  # every 0.01 H_A, +H_A → −H_A
 
@@ -86,7 +87,7 @@ def test_quick_config_has_the_papers_physics_on_a_smaller_sample():
     (lambda d: d["solver"].update(fast=1), "solver.fast"),                # wrong type
     (lambda d: d["structures"].update(max_misorientation=4.0), "structures.max_misorientation"),
     (lambda d: d["solver"].update(field_step=0.03), "solver.field_step"),  # 1/step not integer
-    (lambda d: d["data"].update(test=500), "data.test"),                  # ≥ labelled
+    (lambda d: d["data"].update(test=5000), "data.test"),                 # ≥ labelled
     (lambda d: d["vae"].pop("latent"), "vae.latent"),                     # missing key
     (lambda d: d.pop("material"), "[material]"),                          # missing section
 ])

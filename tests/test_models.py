@@ -14,7 +14,7 @@ from invmag.models.morph import morph
 from invmag.models.regressor import Regressor
 from invmag.models.stream import StructureStream
 from invmag.models.surrogate import (Surrogate, build_regressor, build_vae, load_surrogate,
-                                     seeded)
+                                     mirror, seeded)
 from invmag.models.training import fit_regressor, train_vae
 from invmag.models.vae import VAE, conv_levels
 
@@ -99,6 +99,47 @@ def test_regressor_learns_a_known_function():
                         epochs=3, batch_size=32, learning_rate=1e-2, seed=0,
                         validation=(z[256:], y[256:]))
     assert len(val) == 3 and val[-1] < val[0]
+
+
+def test_mirrors_form_the_symmetry_group_of_the_protocol():
+    """Each image is its own inverse, the two mirrors compose to the half turn, a per-sample
+    choice acts sample by sample, and kx → −kx under a mirror (the axis turns to −phi)."""
+    kx = torch.rand(3, 1, 5, 7) * 2 - 1
+    for k in range(4):
+        assert torch.equal(mirror(mirror(kx, k), k), kx)
+    assert torch.equal(mirror(mirror(kx, 1), 2), mirror(kx, 3))
+    assert torch.equal(mirror(kx, 1)[0, 0, 2], -kx[0, 0, 2].flip(0))
+    assert torch.equal(mirror(kx, 2)[0, 0, :, 3], -kx[0, 0, :, 3].flip(0))
+    per_sample = mirror(kx, torch.tensor([0, 1, 3]))
+    for b, k in enumerate([0, 1, 3]):
+        assert torch.equal(per_sample[b], mirror(kx[b:b + 1], k)[0])
+
+
+def test_cross_validation_keeps_all_images_of_a_structure_in_one_fold(monkeypatch):
+    """With codes of four images per structure, a fold validates on structures none of whose
+    images it trained on, and trains on every image of the others."""
+    import invmag.models.training as training
+
+    seen = []
+
+    def record(model, z, y, epochs, batch_size, learning_rate, seed, progress, validation):
+        seen.append((z[:, 0].copy(), validation[0][:, 0].copy(), y, validation[1]))
+        return [0.0] * epochs
+
+    monkeypatch.setattr(training, "fit_regressor", record)
+    cfg = small_config()
+    n = 12
+    z = np.stack([np.arange(n) + 100 * c for c in range(4)]).astype(np.float32)[..., None]
+    z = np.repeat(z, cfg.vae.latent, axis=2)           # code[c, i] tells image c of structure i
+    y = np.repeat(np.arange(n, dtype=float)[:, None], 6, axis=1)
+    training.cross_validate(cfg, z, y, "cpu")
+    assert len(seen) == cfg.regressor.folds
+    for train, val, y_train, y_val in seen:
+        assert set(train % 100).isdisjoint(val % 100)
+        assert sorted(train % 100) == sorted(np.tile(np.unique(train % 100), 4))
+        assert len(train) + len(val) == 4 * n
+        assert np.array_equal(y_train[:, 0], train % 100)  # every image with its own anchors
+        assert np.array_equal(y_val[:, 0], val % 100)
 
 
 def write_structures(path, n, ny=16, nx=16, seed=0):

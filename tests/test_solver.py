@@ -7,6 +7,7 @@ import torch
 
 from invmag.physics.anchors import anchors
 from invmag.physics.curve import SolverSettings, demag_curves
+from invmag.models.surrogate import mirror
 from invmag.physics.material import Material
 from invmag.physics.terms import Exchange, Micromagnet, State
 from conftest import reference
@@ -84,6 +85,22 @@ def test_batch_consistency(voronoi):
     assert np.nanmax(np.abs(batched.M[1] - alone.M[0])) < 1e-4
     assert np.allclose(anchors(batched.H, batched.M)[0][1], anchors(alone.H, alone.M)[0][0],
                        atol=1e-4)
+
+
+def test_mirror_images_have_the_same_curve(voronoi):
+    """The symmetry the models train on (models.surrogate.mirror): with the field along y, the
+    images under x → −x, y → −y and the half turn have the structure's demagnetization curve,
+    while flipping the grid without turning the axes to −phi makes another magnet."""
+    phi = voronoi(16, 4, np.radians(60), 7)
+    kx = torch.from_numpy(np.sin(phi))[None, None]
+    images = [np.arcsin(mirror(kx, k)[0, 0].numpy()) for k in range(4)]
+    unturned = np.flip(phi, axis=1)  # x → −x with the axes left as they were
+    c = demag_curves(np.stack(images + [unturned]),
+                     settings=SolverSettings(field_step=0.02, dtype="float64"))
+    a, flagged = anchors(c.H, c.M)
+    assert not flagged.any()
+    assert np.abs(a[1:4] - a[0]).max() < 1e-6
+    assert np.abs(a[4] - a[0]).max() > 0.01
 
 
 def test_halving_the_step_bound_keeps_the_anchors():

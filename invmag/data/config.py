@@ -71,6 +71,8 @@ class Regressor:
     batch_size: int
     learning_rate: float
     folds: int
+    mirrors: bool     # fit the codes of all four mirror images of each labelled structure
+                      # (models.surrogate.mirror)
 
 
 @dataclass(frozen=True)
@@ -217,7 +219,8 @@ SCHEMA: dict[str, dict[str, Field]] = {
             "epochs": integer(1), "batch_size": integer(1), "learning_rate": number(),
             "kl_weight": number(strict=False)},
     "regressor": {"shared": sizes(), "head": sizes(), "max_epochs": integer(1),
-                  "batch_size": integer(1), "learning_rate": number(), "folds": integer(2)},
+                  "batch_size": integer(1), "learning_rate": number(), "folds": integer(2),
+                  "mirrors": boolean()},
     "design": {"population": integer(2), "generations": integer(1), "latent_bound": number(),
                "algorithm": choice("ga", "de", "pso", "nsga2")},
 }

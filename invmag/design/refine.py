@@ -68,13 +68,16 @@ def retrain(surrogate, run, epochs: int, seed: int, progress=None) -> list[float
     """Train the regressor of surrogate further on training_set(run) for `epochs` epochs with
     the config's batch size and learning rate, widen the label range, and save it as the run's
     surrogate.pt (keeping the first one as surrogate.initial.pt). Returns the epoch losses."""
-    from ..models.training import fit_regressor
+    from ..models.surrogate import encode_mirrors
+    from ..models.training import fit_regressor, images
 
     cfg = surrogate.config
     phi, y = training_set(run, cfg)
     with one_thread():  # batches of 16 small vectors: threads only contend
-        z = surrogate.encode(phi)
-        losses = fit_regressor(surrogate.regressor, z, (y - surrogate.y_mean) / surrogate.y_std,
+        z = encode_mirrors(surrogate.vae, phi, cfg.regressor.mirrors)
+        losses = fit_regressor(surrogate.regressor,
+                               *images(z, (y - surrogate.y_mean) / surrogate.y_std,
+                                       np.arange(len(y))),
                                epochs, cfg.regressor.batch_size, cfg.regressor.learning_rate,
                                seed, progress=progress)
     surrogate.label_min = np.minimum(surrogate.label_min, y.min(0))

@@ -21,9 +21,9 @@ from ..data.store import read_labels
 from ..plots import plt
 from .plots import loss_figure, parity_figure, reconstruction_figure
 from .regressor import Regressor
-from .surrogate import Surrogate, build_regressor, build_vae, decode, encode
-from .training import (REGRESSOR, cross_validate, derive_seed, fit_regressor, new_regressor,
-                       no_progress, train_vae)
+from .surrogate import Surrogate, build_regressor, build_vae, decode, encode_mirrors
+from .training import (REGRESSOR, cross_validate, derive_seed, fit_regressor, images,
+                       new_regressor, no_progress, train_vae)
 
 PAPER_MAE = {"m1": 0.0030, "mr": 0.0152, "hk90": 0.0184, "hk80": 0.0245, "hk70": 0.0234,
              "hc": 0.0206}  # paper Table 3, Ms and H_A units
@@ -45,7 +45,8 @@ class AnchorFit:
 
 def fit_anchors(cfg: Config, z, y, device, progress=no_progress) -> AnchorFit:
     """Standardize anchors y (N, 6) per anchor, choose the epoch count by cross-validation,
-    then train on all of (z, y)."""
+    then train on all of (z, y). z (C, N, latent): codes of C images of each structure
+    (encode_mirrors)."""
     y_mean, y_std = y.mean(0), y.std(0)
     y_std = np.where(y_std > 0, y_std, 1.0)
     y_norm = (y - y_mean) / y_std
@@ -54,8 +55,8 @@ def fit_anchors(cfg: Config, z, y, device, progress=no_progress) -> AnchorFit:
     r = cfg.regressor
     progress("regressor", 0, epochs)
     regressor = new_regressor(cfg, 0, device)
-    losses = fit_regressor(regressor, z, y_norm, epochs, r.batch_size, r.learning_rate,
-                           derive_seed(cfg.seed, REGRESSOR, 0),
+    losses = fit_regressor(regressor, *images(z, y_norm, np.arange(len(y))), epochs,
+                           r.batch_size, r.learning_rate, derive_seed(cfg.seed, REGRESSOR, 0),
                            progress=lambda e, n, loss: progress("regressor", e, n, loss=loss))
     return AnchorFit(regressor, y_mean, y_std, cv_curve, epochs, losses)
 
@@ -112,9 +113,9 @@ def _train_run(cfg: Config, run_dir, device: torch.device, force: bool, progress
     times["vae"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    z = encode(vae, labels.phi)
-    y = labels.anchors
-    fit = fit_anchors(cfg, z[train], y[train], device, progress)
+    codes = encode_mirrors(vae, labels.phi, cfg.regressor.mirrors)
+    z, y = codes[0], labels.anchors
+    fit = fit_anchors(cfg, codes[:, train], y[train], device, progress)
     times["regressor"] = time.perf_counter() - t0
     surrogate = Surrogate(cfg, vae, fit.regressor, fit.y_mean, fit.y_std, y[train].min(0),
                           y[train].max(0))

@@ -39,14 +39,38 @@ def _device_of(module) -> torch.device:
     return next(module.parameters()).device
 
 
+MIRRORS = 4  # the identity, x → −x, y → −y and both (a half turn)
+
+
+def mirror(kx: torch.Tensor, which) -> torch.Tensor:
+    """Mirror images of kx = sin(phi) maps (B, 1, ny, nx) that have the same demagnetization
+    curve: which (int or (B,) ints) 0 = identity, 1 = x → −x, 2 = y → −y, 3 = both.
+
+    With the field along y (SPEC 2) the energy and the protocol are invariant under a mirror
+    across the field axis (m_x → −m_x) and across the axis normal to it (m_y → −m_y with H → −H
+    and the start state reversed, which the global reversal m, H → −m, −H undoes). A mirror
+    turns each easy axis to −phi, so kx → −kx; the half turn keeps kx."""
+    which = torch.as_tensor(which, device=kx.device).expand(len(kx)).view(-1, 1, 1, 1)
+    kx = torch.where((which == 1) | (which == 3), kx.flip(-1), kx)
+    kx = torch.where((which == 2) | (which == 3), kx.flip(-2), kx)
+    return torch.where((which == 1) | (which == 2), -kx, kx)
+
+
 @torch.no_grad()
-def encode(vae: VAE, phi) -> np.ndarray:
-    """Latent mean vectors (N, latent) of structures phi (N, ny, nx) rad."""
+def encode(vae: VAE, phi, which: int = 0) -> np.ndarray:
+    """Latent mean vectors (N, latent) of structures phi (N, ny, nx) rad, or of their mirror
+    images `which` (see mirror)."""
     vae.eval()
-    kx = np.asarray(kx_from_phi(np.asarray(phi, np.float32)), np.float32)[:, None]
-    out = [vae.encode(torch.from_numpy(kx[i:i + BATCH]).to(_device_of(vae)))[0].cpu()
+    kx = torch.from_numpy(np.asarray(kx_from_phi(np.asarray(phi, np.float32)), np.float32)[:, None])
+    out = [vae.encode(mirror(kx[i:i + BATCH].to(_device_of(vae)), which))[0].cpu()
            for i in range(0, len(kx), BATCH)]
     return torch.cat(out).numpy() if out else np.zeros((0, vae.latent), np.float32)
+
+
+def encode_mirrors(vae: VAE, phi, mirrors: bool) -> np.ndarray:
+    """Latent means (C, N, latent) of structures phi (N, ny, nx): of the structures alone
+    (C = 1), or with mirrors of all four images, the structures first (C = MIRRORS)."""
+    return np.stack([encode(vae, phi, k) for k in range(MIRRORS if mirrors else 1)])
 
 
 @torch.no_grad()

@@ -171,6 +171,12 @@ def fit_regressor(regressor: Regressor, z, y_norm, epochs: int, batch_size: int,
     return losses
 
 
+def images(z, y, rows) -> tuple[np.ndarray, np.ndarray]:
+    """Training pairs of the structures `rows`: codes z (C, N, latent) of their C images, each
+    with its structure's anchors y (N, 6). Returns (C·len(rows), latent), (C·len(rows), 6)."""
+    return z[:, rows].reshape(-1, z.shape[2]), np.tile(y[rows], (z.shape[0], 1))
+
+
 def new_regressor(cfg: Config, key: int, device) -> Regressor:
     """A regressor of cfg with seeded initial weights (key: which one)."""
     return seeded(derive_seed(cfg.seed, REGRESSOR, key), lambda: build_regressor(cfg)).to(device)
@@ -179,14 +185,16 @@ def new_regressor(cfg: Config, key: int, device) -> Regressor:
 def cross_validate(cfg: Config, z, y_norm, device, progress=no_progress) -> np.ndarray:
     """k-fold cross-validation (k = cfg.regressor.folds) of the regressor over
     cfg.regressor.max_epochs: the validation MSE per epoch, mean over the folds, (max_epochs,).
+    z (C, N, latent): the codes of C images of each of N structures (encode_mirrors); the folds
+    split the structures, so no image of a validation structure is trained on.
     The best epoch count is its argmin + 1. On the CPU the folds train in parallel threads, one
     per core (torch releases the GIL in its kernels); each is seeded, so results do not depend
     on the number of threads."""
     r = cfg.regressor
-    if len(z) < 2 * r.folds:
-        raise ValueError(f"{len(z)} training curves are too few for {r.folds}-fold "
+    if z.shape[1] < 2 * r.folds:
+        raise ValueError(f"{z.shape[1]} training curves are too few for {r.folds}-fold "
                          "cross-validation; label more (data.labelled)")
-    order = np.random.default_rng(derive_seed(cfg.seed, CV_SPLIT)).permutation(len(z))
+    order = np.random.default_rng(derive_seed(cfg.seed, CV_SPLIT)).permutation(z.shape[1])
     folds = np.array_split(order, r.folds)
     # initial weights drawn here, one after another: seeding uses torch's global RNG, which
     # folds building their models in parallel threads would race for
@@ -203,10 +211,10 @@ def cross_validate(cfg: Config, z, y_norm, device, progress=no_progress) -> np.n
             progress(stage, epoch, epochs, loss=loss)
 
         progress(stage, 0, r.max_epochs)
-        return fit_regressor(models[k], z[train], y_norm[train],
+        return fit_regressor(models[k], *images(z, y_norm, train),
                              r.max_epochs, r.batch_size, r.learning_rate,
                              derive_seed(cfg.seed, REGRESSOR, 1 + k), progress=report,
-                             validation=(z[folds[k]], y_norm[folds[k]]))
+                             validation=images(z, y_norm, folds[k]))
 
     cpu = torch.device(device).type == "cpu"
     pool = ThreadPoolExecutor(min(r.folds, os.cpu_count() or 1) if cpu else 1)
