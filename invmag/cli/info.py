@@ -39,7 +39,8 @@ def config_table(cfg) -> Table:
                f"{v.batch_size}, Nadam lr {v.learning_rate:g}, KL weight {v.kl_weight:g}",
         "regressor": f"shared {list(r.shared)}, head {list(r.head)} × 6; ≤ {r.max_epochs} "
                      f"epochs by {r.folds}-fold CV, batch {r.batch_size}, Nadam lr "
-                     f"{r.learning_rate:g}",
+                     f"{r.learning_rate:g}" + ("; codes of the 4 mirror images of each curve"
+                                               if r.mirrors else ""),
         "device": cfg.solver_device,
     }
     for k, val in rows.items():
