@@ -61,7 +61,8 @@ def encode(vae: VAE, phi, which: int = 0) -> np.ndarray:
     """Latent mean vectors (N, latent) of structures phi (N, ny, nx) rad, or of their mirror
     images `which` (see mirror)."""
     vae.eval()
-    kx = torch.from_numpy(np.asarray(kx_from_phi(np.asarray(phi, np.float32)), np.float32)[:, None])
+    kx = np.asarray(kx_from_phi(np.asarray(phi, np.float32)), np.float32)[:, None]
+    kx = torch.from_numpy(kx)
     out = [vae.encode(mirror(kx[i:i + BATCH].to(_device_of(vae)), which))[0].cpu()
            for i in range(0, len(kx), BATCH)]
     return torch.cat(out).numpy() if out else np.zeros((0, vae.latent), np.float32)
