@@ -76,8 +76,7 @@ def retrain(surrogate, run, epochs: int, seed: int, progress=None) -> list[float
     with one_thread():  # batches of 16 small vectors: threads only contend
         z = encode_mirrors(surrogate.vae, phi, cfg.regressor.mirrors)
         losses = fit_regressor(surrogate.regressor,
-                               *images(z, (y - surrogate.y_mean) / surrogate.y_std,
-                                       np.arange(len(y))),
+                               *images(z, (y - surrogate.y_mean) / surrogate.y_std),
                                epochs, cfg.regressor.batch_size, cfg.regressor.learning_rate,
                                seed, progress=progress)
     surrogate.label_min = np.minimum(surrogate.label_min, y.min(0))

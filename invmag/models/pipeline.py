@@ -55,7 +55,7 @@ def fit_anchors(cfg: Config, z, y, device, progress=no_progress) -> AnchorFit:
     r = cfg.regressor
     progress("regressor", 0, epochs)
     regressor = new_regressor(cfg, 0, device)
-    losses = fit_regressor(regressor, *images(z, y_norm, np.arange(len(y))), epochs,
+    losses = fit_regressor(regressor, *images(z, y_norm), epochs,
                            r.batch_size, r.learning_rate, derive_seed(cfg.seed, REGRESSOR, 0),
                            progress=lambda e, n, loss: progress("regressor", e, n, loss=loss))
     return AnchorFit(regressor, y_mean, y_std, cv_curve, epochs, losses)

@@ -171,9 +171,9 @@ def fit_regressor(regressor: Regressor, z, y_norm, epochs: int, batch_size: int,
     return losses
 
 
-def images(z, y, rows) -> tuple[np.ndarray, np.ndarray]:
-    """Training pairs of the structures `rows`: codes z (C, N, latent) of their C images, each
-    with its structure's anchors y (N, 6). Returns (C·len(rows), latent), (C·len(rows), 6)."""
+def images(z, y, rows=slice(None)) -> tuple[np.ndarray, np.ndarray]:
+    """Training pairs of the structures `rows` (default all): codes z (C, N, latent) of their C
+    images, each with its structure's anchors y (N, 6). Returns (C·n, latent), (C·n, 6)."""
     return z[:, rows].reshape(-1, z.shape[2]), np.tile(y[rows], (z.shape[0], 1))
 
 

@@ -146,14 +146,11 @@ class CurveSolver:
     def _h(self, s: _Slots) -> torch.Tensor:
         return torch.as_tensor(self.hA * self.H[s.k], device=self.model.device, dtype=self.dtype)
 
-    def _gradient(self, theta, a, b, h):
-        return self.model.torque(theta, a, b, h)
-
     def _iterate(self, s: _Slots, h: torch.Tensor):
         st = self.settings
         step = -2 * torch.atan(0.5 * s.tau[:, None, None] * s.g)
         theta = s.theta + step
-        g = self._gradient(theta, s.a, s.b, h)
+        g = self.model.torque(theta, s.a, s.b, h)
         y = g - s.g
         sy = (step * y).sum(dim=(-2, -1))
         odd = torch.as_tensor(s.it % 2 == 1, device=theta.device)
@@ -196,7 +193,7 @@ class CurveSolver:
         k = np.zeros(n, dtype=np.int64)
         h = torch.full((n,), self.hA * self.H[0], device=a.device, dtype=self.dtype)
         tau = torch.full((n,), self.settings.tau_min, device=a.device, dtype=self.dtype)
-        return _Slots(theta=theta, g=self._gradient(theta, a, b, h), a=a, b=b, tau=tau,
+        return _Slots(theta=theta, g=self.model.torque(theta, a, b, h), a=a, b=b, tau=tau,
                       saved=theta.clone(), previous=theta.clone(), idx=np.asarray(idx), k=k,
                       k_saved=k.copy(), k_previous=k.copy(), it=np.zeros(n, dtype=np.int64),
                       fine_until=np.full(n, -1))
@@ -286,7 +283,7 @@ class CurveSolver:
             s.theta[p] += (s.saved[p] - s.previous[p]) * ratio
         h_new = torch.as_tensor(self.hA * H, device=dev, dtype=self.dtype)
         if (revert | predict).any():
-            s.g[sel] = self._gradient(s.theta[sel], s.a[sel], s.b[sel], h_new)
+            s.g[sel] = self.model.torque(s.theta[sel], s.a[sel], s.b[sel], h_new)
         else:  # only the Zeeman term depends on the field: dg/dh = sin θ
             h_old = torch.as_tensor(self.hA * self.H[k_old], device=dev, dtype=self.dtype)
             s.g[sel] = s.g[sel] + (h_new - h_old)[:, None, None] * torch.sin(s.theta[sel])

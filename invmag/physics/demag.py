@@ -117,7 +117,6 @@ class DemagKernel:
         self.spectrum = torch.as_tensor(np.array(spectra), device=device,
                                         dtype=dtype.to_complex())
 
-
     def field(self, m: torch.Tensor) -> torch.Tensor:
         """Demag field (…, 2, ny, nx) in units of Ms of the magnetization m (…, 2, ny, nx)."""
         return convolve(m, self.spectrum)
