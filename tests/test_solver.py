@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from invmag.physics.anchors import anchors
-from invmag.physics.curve import SolverSettings, demag_curves
+from invmag.physics.curve import CPU_BATCH_CELLS, SolverSettings, demag_curves
 from invmag.models.surrogate import mirror
 from invmag.physics.material import Material
 from invmag.physics.terms import Exchange, Micromagnet, State
@@ -85,6 +85,15 @@ def test_batch_consistency(voronoi):
     assert np.nanmax(np.abs(batched.M[1] - alone.M[0])) < 1e-4
     assert np.allclose(anchors(batched.H, batched.M)[0][1], anchors(alone.H, alone.M)[0][0],
                        atol=1e-4)
+
+
+def test_cpu_batches_are_capped_by_cells():
+    """On a CPU a batch holds at most CPU_BATCH_CELLS cells (cache-sized), never less than one
+    structure; other devices take the configured batch."""
+    st = SolverSettings(batch_size=64)
+    assert st.batch(160, 160, "cpu") == CPU_BATCH_CELLS // 160 ** 2 == 2
+    assert st.batch(64, 64, None) == 16 and st.batch(16, 16, "cpu") == 64
+    assert st.batch(1024, 1024, "cpu") == 1 and st.batch(160, 160, "cuda") == 64
 
 
 def test_mirror_images_have_the_same_curve(voronoi):
