@@ -188,7 +188,8 @@ def main(argv=None):
                 job = dict(mode=mode, n=n, kind=kind, batch=batch, device=args.device,
                            threads=args.threads)
                 results.append(run_worker(job))
-                print(f"{n}×{n} {kind} {mode}: {sum(results[-1]['seconds']):.1f} s", file=sys.stderr)
+                total = sum(results[-1]["seconds"])
+                print(f"{n}×{n} {kind} {mode}: {total:.1f} s", file=sys.stderr)
     cli_s = None if args.quick else time_cli(args.device)
     report(results, cli_s, args)
 
