@@ -57,21 +57,23 @@ def mirror(kx: torch.Tensor, which) -> torch.Tensor:
 
 
 @torch.no_grad()
-def encode(vae: VAE, phi, which: int = 0) -> np.ndarray:
-    """Latent mean vectors (N, latent) of structures phi (N, ny, nx) rad, or of their mirror
-    images `which` (see mirror)."""
-    vae.eval()
-    kx = np.asarray(kx_from_phi(np.asarray(phi, np.float32)), np.float32)[:, None]
-    kx = torch.from_numpy(kx)
-    out = [vae.encode(mirror(kx[i:i + BATCH].to(_device_of(vae)), which))[0].cpu()
-           for i in range(0, len(kx), BATCH)]
-    return torch.cat(out).numpy() if out else np.zeros((0, vae.latent), np.float32)
-
-
 def encode_mirrors(vae: VAE, phi, mirrors: bool) -> np.ndarray:
-    """Latent means (C, N, latent) of structures phi (N, ny, nx): of the structures alone
-    (C = 1), or with mirrors of all four images, the structures first (C = MIRRORS)."""
-    return np.stack([encode(vae, phi, k) for k in range(MIRRORS if mirrors else 1)])
+    """Latent means (C, N, latent) of structures phi (N, ny, nx) rad: of the structures alone
+    (C = 1), or with mirrors of all four images (see mirror), the structures first
+    (C = MIRRORS)."""
+    vae.eval()
+    kx = torch.from_numpy(np.asarray(kx_from_phi(np.asarray(phi, np.float32)), np.float32)[:, None])
+    codes = []
+    for which in range(MIRRORS if mirrors else 1):
+        out = [vae.encode(mirror(kx[i:i + BATCH].to(_device_of(vae)), which))[0].cpu()
+               for i in range(0, len(kx), BATCH)]
+        codes.append(torch.cat(out).numpy() if out else np.zeros((0, vae.latent), np.float32))
+    return np.stack(codes)
+
+
+def encode(vae: VAE, phi) -> np.ndarray:
+    """Latent mean vectors (N, latent) of structures phi (N, ny, nx) rad."""
+    return encode_mirrors(vae, phi, False)[0]
 
 
 @torch.no_grad()
