@@ -119,6 +119,17 @@ def test_halving_the_step_bound_keeps_the_anchors():
     assert np.abs(a1 - a2).max() < 1e-3
 
 
+def test_lbfgs_finishes_the_relaxation_of_the_bb_flow_in_fewer_iterations():
+    """Below lbfgs_torque only the last approach to the minimum changes: the same curve (the
+    fidimag isotropic reference, which has avalanches on both branches), 18 % fewer iterations."""
+    phi, _, _ = reference("isotropic")
+    bb = demag_curves(phi, settings=SolverSettings(lbfgs_torque=0))
+    hybrid = demag_curves(phi)
+    assert SolverSettings().lbfgs_torque > 0 and hybrid.converged[0]
+    assert np.abs(hybrid.M[0] - bb.M[0]).max() < 1e-4
+    assert hybrid.iterations[0] < 0.9 * bb.iterations[0]
+
+
 @pytest.mark.parametrize("name", ["aligned", "oblique"])
 def test_fast_protocol_keeps_anchors_within_0_005(name):
     phi, _, _ = reference(name)
@@ -153,7 +164,8 @@ def test_bad_structures_are_rejected(bad):
 
 
 def test_bad_settings_are_rejected():
-    for kw in ({"tolerance": 0}, {"field_step": 0.03}, {"dtype": "float16"}, {"tau_min": 2.0}):
+    for kw in ({"tolerance": 0}, {"field_step": 0.03}, {"dtype": "float16"}, {"tau_min": 2.0},
+               {"lbfgs_torque": -1e-3}, {"lbfgs_memory": 0}, {"lbfgs_rotation": 0}):
         with pytest.raises(ValueError):
             SolverSettings(**kw)
 
