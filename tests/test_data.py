@@ -14,6 +14,7 @@ from invmag import ANCHORS, __version__
 from invmag.data import generate as generate_module
 from invmag.data.config import config_from_dict, load_config, parse_config
 from invmag.data.generate import LABELLED, generate
+from invmag.data.run import claim_run
 from invmag.data.labels import label_batch
 from invmag.data.store import read_labels
 from invmag.data.structures import draw, grain_range, sample_seed
@@ -98,6 +99,22 @@ def test_bad_config_names_the_key(edit, key):
         config_from_dict(d)
     message = str(e.value)
     assert message.startswith(f"config: {key} ") and "\n" not in message
+
+
+def test_a_config_from_before_lbfgs_keeps_its_pure_bb_minimizer(tmp_path):
+    """Runs made before the L-BFGS keys existed were labelled by BB alone: their config.toml
+    still loads, means lbfgs_torque = 0, and the new default is a change of sample keys."""
+    old = "\n".join(line for line in load_config("quick").to_toml().splitlines()
+                    if not line.startswith("lbfgs_"))
+    assert "lbfgs" not in old
+    cfg = parse_config(old)
+    assert cfg.solver.lbfgs_torque == 0 and load_config("quick").solver.lbfgs_torque > 0
+    (tmp_path / "config.toml").write_text(old)
+    assert claim_run(cfg, tmp_path) == []
+    with pytest.raises(ValueError, match=r"solver\.lbfgs_torque: 0\.0 → 0\.001"):
+        claim_run(load_config("quick"), tmp_path)
+    with pytest.raises(ValueError, match="solver.tau_max is missing"):
+        parse_config(old.replace("tau_max = 1.0\n", ""))
 
 
 def test_missing_or_malformed_config_file(tmp_path):

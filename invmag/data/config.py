@@ -1,8 +1,9 @@
 """Run configs (SPEC 8): TOML files validated on load into frozen dataclasses.
 
 `load_config("quick")` / `load_config("paper")` read the configs embedded in invmag/configs/,
-`load_config("path/to/x.toml")` a file. Every key is required; an unknown key, a wrong type or an
-out-of-range value raises ValueError naming the key, e.g.
+`load_config("path/to/x.toml")` a file. Every key is required but those added after runs were
+made (ADDED: absent, they take the value that reproduces the code that wrote the file); an unknown
+key, a wrong type or an out-of-range value raises ValueError naming the key, e.g.
 "config: grid.nx must be an integer ≥ 4, got 'abc'". Lengths are in nm, angles in rad.
 """
 
@@ -226,6 +227,10 @@ SCHEMA: dict[str, dict[str, Field]] = {
                "algorithm": choice("ga", "de", "pso", "nsga2")},
 }
 
+# keys added after runs were made, with the value an older config.toml meant by leaving them out
+ADDED = {("solver", "lbfgs_torque"): 0.0, ("solver", "lbfgs_memory"): 5,
+         ("solver", "lbfgs_rotation"): 0.1}
+
 SECTIONS = {"material": Material, "grid": Grid, "structures": Structures, "data": Data,
             "vae": VAE, "regressor": Regressor, "design": Design}
 
@@ -261,9 +266,9 @@ def _validate(raw: dict) -> dict:
             raise _error(prefix + extra[0], "is an unknown key")
         values = {}
         for key, field in schema.items():
-            if key not in table:
+            if key not in table and (section, key) not in ADDED:
                 raise _error(prefix + key, "is missing")
-            value = field.check(table[key])
+            value = field.check(table.get(key, ADDED.get((section, key))))
             if value is None:
                 raise _error(prefix + key, f"must be {field.expects}, got {table[key]!r}")
             values[key] = value
