@@ -132,7 +132,7 @@ class _Slots:
     k_previous: np.ndarray
     it: np.ndarray                 # iterations in this field step
     fine_until: np.ndarray         # fast mode: fine steps up to this field index
-    torque: np.ndarray             # max |g| after the last iteration (inf before the first)
+    torque: np.ndarray             # max |g| after the last iteration (inf at a new field)
     pairs: np.ndarray              # L-BFGS pairs stored since the slot's torque fell
 
     TENSORS = ("theta", "g", "a", "b", "h", "tau", "odd", "S", "Y", "rho", "saved", "previous")
@@ -181,7 +181,7 @@ class CurveSolver:
         st = self.settings
         lbfgs = s.torque < st.lbfgs_torque
         forget = (s.pairs > 0) & ~lbfgs
-        if forget.any():  # the torque rose again: back to the bounded BB flow
+        if forget.any():  # the torque rose again or the field changed: back to the BB flow
             s.rho[torch.as_tensor(forget, device=s.rho.device)] = 0
             s.pairs[forget] = 0
         d = s.tau[:, None, None] * s.g
@@ -336,8 +336,7 @@ class CurveSolver:
         s.k[rows] = new_k
         s.it[rows] = 0
         s.odd[sel] = False
-        s.rho[sel] = 0  # a new field: new L-BFGS pairs
-        s.torque[rows], s.pairs[rows] = np.inf, 0
+        s.torque[rows] = np.inf  # a new field starts with BB: _iterate forgets the L-BFGS pairs
         H = self.H[np.minimum(new_k, n - 1)]
         predict = np.zeros(len(rows), dtype=bool)
         if st.fast:  # after a smooth step, start from the linear extrapolation of the last two
