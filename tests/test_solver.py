@@ -1,6 +1,8 @@
 """Physics of the solver: analytic limits, batch independence, and labels that do not depend on
 the step bound or on the fast protocol."""
 
+import signal
+
 import numpy as np
 import pytest
 import torch
@@ -150,6 +152,38 @@ def test_fast_protocol_redoes_an_irreversible_jump_finely(voronoi):
     fast = demag_curves(phi, settings=SolverSettings(fast=True, coarse=10))
     assert np.isfinite(fast.M[0][:101]).sum() > 11  # more than the 11 points of the coarse grid
     assert np.abs(anchors(full.H, full.M)[0] - anchors(fast.H, fast.M)[0]).max() < 0.005
+
+
+def test_fast_curve_ends_when_m_stays_positive_at_minus_ha():
+    """φ = 0 on 3 × 3 cells: M stays at Ms down to −H_A. The fast protocol used to relax −H_A
+    again and again (killed after 60 s); it must end, with the full protocol's last point and
+    every negative-branch anchor missing (flagged)."""
+    phi = np.zeros((3, 3))
+    signal.signal(signal.SIGALRM, _raise_timeout)
+    signal.alarm(20)  # the whole curve takes well under a second
+    try:
+        fast = demag_curves(phi, settings=SolverSettings(fast=True))
+    finally:
+        signal.alarm(0)
+    full = demag_curves(phi)
+    assert fast.converged[0] and fast.M[0, -1] == pytest.approx(full.M[0, -1], abs=1e-6)
+    values, flagged = anchors(fast.H, fast.M)
+    assert flagged[0] and np.isnan(values[0, 2:]).all()
+
+
+def _raise_timeout(signum, frame):
+    raise TimeoutError("the fast curve did not end")
+
+
+def test_a_coarse_step_at_the_iteration_cap_is_redone_not_flagged():
+    """φ = π/2 − 0.6 on 4 × 4 cells: every fine step converges within 12 iterations, and with a
+    cap of 20 a coarse step hits it. That step is undone and redone finely, so the curve is
+    converged (it was flagged, which made generate compute it again) with the uncapped anchors."""
+    phi = np.full((4, 4), np.pi / 2 - 0.6)
+    capped = demag_curves(phi, settings=SolverSettings(fast=True, max_iterations=20))
+    free = demag_curves(phi, settings=SolverSettings(fast=True))
+    assert capped.converged[0]
+    assert np.abs(anchors(capped.H, capped.M)[0] - anchors(free.H, free.M)[0]).max() < 1e-5
 
 
 def test_iteration_cap_flags_instead_of_accepting(voronoi):

@@ -19,7 +19,7 @@ Fast protocol (``fast``), every part checked to keep the anchors of the fixed-st
 steps of ``coarse`` × ``field_step`` while the state changes reversibly, on both branches; a coarse
 step in which a cell rotates more than ``jump_angle`` (an irreversible jump; checked every
 iteration, so the step is abandoned as soon as it happens) or M crosses an anchor level (0.9,
-0.8, 0.7 Mr or 0) is undone and redone in fine steps, so anchors are always interpolated between
+0.8, 0.7 Mr or 0) or hits the iteration cap is undone and redone in fine steps, so anchors are always interpolated between
 fine points; the curve stops once it is past Hc. Each step starts from the
 state extrapolated linearly from the last two accepted fields when the last step was smooth (no
 cell rotated more than ``predict_angle``): on a reversible branch that start is O(ΔH²) from the
@@ -99,7 +99,7 @@ class SolverSettings:
 @dataclass
 class Curves:
     """Demagnetization curves: H (n,) in H_A, M (N, n) in Ms (NaN where not computed),
-    converged (N,) False if any field step hit the iteration cap, iterations (N,) in total."""
+    converged (N,) False if an accepted field step hit the iteration cap, iterations (N,) in total."""
 
     H: np.ndarray
     M: np.ndarray
@@ -225,8 +225,9 @@ class CurveSolver:
 
     # -- protocol ---------------------------------------------------------------------------
     def _next_field(self, k: int, fine_until: int) -> int:
+        """The field index after k; len(H) once −H_A (the last) is done."""
         st = self.settings
-        if not st.fast or k < fine_until:
+        if not st.fast or k < fine_until or k == len(self.H) - 1:
             return k + 1
         # coarse, but land exactly on H = 0 (mr) and on −H_A
         return min(k + st.coarse, self.k_zero if k < self.k_zero else len(self.H) - 1)
@@ -292,15 +293,18 @@ class CurveSolver:
             done = (gmax < st.tolerance) | capped | self._jumped(slots)
             if not done.any():
                 continue
-            converged[slots.idx[capped]] = False
-            self._advance(slots, np.flatnonzero(done), M, iterations, progress)
+            rows = np.flatnonzero(done)
+            self._advance(slots, rows, capped[rows], M, converged, iterations, progress)
             alive = slots.k < n
             if not alive.all():
                 slots.keep(alive)
         return Curves(self.H, M, converged, iterations)
 
-    def _advance(self, s: _Slots, rows: np.ndarray, M, iterations, progress):
-        """Record M for converged slots and move them to their next field (or finish them)."""
+    def _advance(self, s: _Slots, rows: np.ndarray, capped: np.ndarray, M, converged,
+                 iterations, progress):
+        """Record M for the finished slots `rows` and move them to their next field (or finish
+        them). A coarse step that jumped, crossed an anchor level or hit the iteration cap
+        (`capped`) is undone and redone finely; an accepted capped step flags its curve."""
         st = self.settings
         n = len(self.H)
         dev = s.theta.device
@@ -313,13 +317,14 @@ class CurveSolver:
         for j, r in enumerate(rows):
             i, k, k0 = s.idx[r], s.k[r], s.k_saved[r]
             iterations[i] += s.it[r]
-            if st.fast and k - k0 > 1 and (rotated[j] > st.jump_angle
+            if st.fast and k - k0 > 1 and (capped[j] or rotated[j] > st.jump_angle
                                            or self._crosses_level(M[i], k0, m[j])):
                 revert[j] = True  # redo this coarse step in fine steps
                 s.fine_until[r] = k
                 new_k[j] = k0 + 1
                 continue
             M[i, k] = m[j]
+            converged[i] &= not capped[j]
             if progress is not None:
                 progress(k - k0 if k > 0 else 1)
             if st.fast and self.H[k] < 0 and m[j] < 0:
