@@ -8,6 +8,7 @@ import time
 
 import h5py
 import numpy as np
+import psutil
 import pytest
 
 from invmag.data.generate import generate
@@ -125,7 +126,7 @@ def test_generate_with_two_worker_processes(tmp_path, tiny_toml):
         assert_same_file(tmp_path / "local" / name, tmp_path / "workers" / name)
 
 
-# -- generate: kill -9 and resume --
+# -- generate: kill -9 and resume, a lost worker, SIGTERM --
 
 def _done_while_running(path, proc, timeout=180.0):
     """Poll `path` read-only until it holds some but not all done labels; returns that count,
@@ -134,8 +135,7 @@ def _done_while_running(path, proc, timeout=180.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and proc.poll() is None:
         try:
-            with h5py.File(path, "r", locking=False) as f:
-                done = f["done"][()]
+            done = _done(path)
             if 0 < done.sum() < done.size:
                 return int(done.sum())
         except (OSError, KeyError, ValueError):
@@ -147,33 +147,85 @@ def _done_while_running(path, proc, timeout=180.0):
     return None
 
 
-def test_sigkill_mid_run_then_resume_equals_an_uninterrupted_run(tmp_path, tiny_toml):
-    labelled = 24
-    for attempt in range(4):  # a run that ends before the kill is made bigger, not skipped
-        sections = {"solver": {"batch_size": 2}, "data": {"labelled": labelled, "unlabelled": 4}}
-        path, run = tiny_toml(**sections), tmp_path / f"killed{attempt}"
-        proc = subprocess.Popen(INVMAG + ["generate", "--config", path, "--run", run,
-                                          "--workers", "1"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        if _done_while_running(run / "labels.h5", proc) is not None:
-            proc.send_signal(signal.SIGKILL)
-            assert proc.wait(30) == -signal.SIGKILL
-            break
-        assert proc.returncode == 0, proc.stderr.read().decode()
-        labelled *= 3
-    else:
-        pytest.fail("every run ended before it could be killed")
+def _done(path):
+    with h5py.File(path, "r", locking=False) as f:
+        return f["done"][()]
 
-    with h5py.File(run / "labels.h5", "r") as f:  # readable, and some work is left
-        done = int(f["done"][()].sum())
+
+def _workers(proc):
+    """The worker processes of a running generate process (its resource tracker aside)."""
+    return [p for p in psutil.Process(proc.pid).children()
+            if "spawn_main" in " ".join(p.cmdline())]
+
+
+def _interrupt_mid_run(tmp_path, tiny_toml, workers, interrupt):
+    """Start `invmag generate` as a process, wait until it has written some but not all labels,
+    then call interrupt(process, run), which returns whether it interrupted the run before its
+    end. A run that ends first is made three times bigger. Returns (process, config path,
+    config sections, run directory, labelled count); the process's stdout is in run.out."""
+    labelled = 24
+    for attempt in range(4):
+        sections = {"solver": {"batch_size": 2}, "data": {"labelled": labelled, "unlabelled": 4}}
+        path, run = tiny_toml(**sections), tmp_path / f"run{attempt}"
+        with open(tmp_path / f"run{attempt}.out", "w") as out:
+            proc = subprocess.Popen(INVMAG + ["generate", "--config", path, "--run", run,
+                                              "--workers", str(workers)],
+                                    stdout=out, stderr=subprocess.PIPE, text=True)
+        if _done_while_running(run / "labels.h5", proc) is not None and interrupt(proc, run):
+            return proc, path, sections, run, labelled
+        proc.wait(300)
+        labelled *= 3
+    pytest.fail("every run ended before it could be interrupted")
+
+
+def _uninterrupted_equals(tmp_path, sections, run):
+    whole = tmp_path / "whole"
+    generate(tiny_config(**sections), whole)
+    for name in ("structures.h5", "labels.h5"):
+        assert_same_file(whole / name, run / name)
+
+
+def test_sigkill_mid_run_then_resume_equals_an_uninterrupted_run(tmp_path, tiny_toml):
+    def kill(proc, run):  # landed when the process died by it with labels left to compute
+        proc.send_signal(signal.SIGKILL)
+        return proc.wait(30) == -signal.SIGKILL and not _done(run / "labels.h5").all()
+
+    proc, path, sections, run, labelled = _interrupt_mid_run(tmp_path, tiny_toml, 1, kill)
+    done = int(_done(run / "labels.h5").sum())  # readable, and some work is left
     assert 0 < done < labelled
     resumed = subprocess.run(INVMAG + ["generate", "--config", path, "--run", run,
                                        "--workers", "1"],
                              capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr
     assert f"{labelled - done} curves in" in resumed.stdout  # finished ones not recomputed
+    _uninterrupted_equals(tmp_path, sections, run)
 
-    whole = tmp_path / "whole"
-    generate(tiny_config(**sections), whole)
-    for name in ("structures.h5", "labels.h5"):
-        assert_same_file(whole / name, run / name)
+
+def test_a_killed_worker_process_is_survived_with_the_same_labels(tmp_path, tiny_toml):
+    """SIGKILL of one of two worker processes broke the process pool: generate exited with
+    BrokenProcessPool. A new pool must run the batches in flight again."""
+    def kill_a_worker(proc, run):  # landed when generate noticed the loss
+        _workers(proc)[0].kill()
+        proc.wait(300)
+        assert proc.returncode == 0, proc.stderr.read()
+        return "a worker process died" in run.with_suffix(".out").read_text()
+
+    proc, path, sections, run, labelled = _interrupt_mid_run(tmp_path, tiny_toml, 2,
+                                                             kill_a_worker)
+    _uninterrupted_equals(tmp_path, sections, run)
+
+
+def test_sigterm_ends_the_worker_processes_too(tmp_path, tiny_toml):
+    """A scheduler's SIGTERM killed generate and left its workers computing (one was still
+    alive 17 minutes later). Errors and Ctrl-C: test_data.py::test_pool_ends_its_workers_*."""
+    workers = []
+
+    def stop(proc, run):
+        workers[:] = _workers(proc)
+        assert len(workers) == 2
+        proc.send_signal(signal.SIGTERM)
+        return proc.wait(30) == 128 + signal.SIGTERM
+
+    _interrupt_mid_run(tmp_path, tiny_toml, 2, stop)
+    gone, alive = psutil.wait_procs(workers, timeout=10)
+    assert not alive

@@ -5,6 +5,7 @@ the physics is the quick config's.
 """
 
 import math
+import time
 
 import h5py
 import numpy as np
@@ -16,6 +17,7 @@ from invmag.data.config import config_from_dict, load_config, parse_config
 from invmag.data.generate import LABELLED, generate
 from invmag.data.run import claim_run
 from invmag.data.labels import label_batch
+from invmag.data.parallel import Pool
 from invmag.data.store import read_labels
 from invmag.data.structures import draw, grain_range, sample_seed
 from invmag.physics.curve import CurveSolver
@@ -250,6 +252,24 @@ def test_unconverged_curves_are_retried_and_never_good(tmp_path, monkeypatch):
     labels = read_labels(tmp_path / "run" / "labels.h5")
     assert labels.done.all() and not labels.converged.any() and not labels.good.any()
     assert summary.labels_failed == 0 and len(labels.split(1)[1]) == 0
+
+
+@pytest.mark.parametrize("stop", [RuntimeError, KeyboardInterrupt])
+def test_pool_ends_its_workers_at_once_on_an_error_or_ctrl_c(stop):
+    """Two workers sleep 60 s each when the caller stops (an error while writing, Ctrl-C): the
+    pool used to wait for them; now they end with it."""
+    def tasks():
+        yield from (((i,), (60,)) for i in range(2))
+        time.sleep(3)  # both workers started and asleep
+        raise stop()
+
+    started = time.monotonic()
+    with pytest.raises(stop), Pool(2) as pool:
+        workers = pool.executor._processes
+        for _ in pool.unordered(time.sleep, tasks()):
+            pass
+    assert time.monotonic() - started < 20
+    assert not any(p.is_alive() for p in workers.values())
 
 
 def test_failed_batches_are_retried_once_then_recorded(tmp_path, monkeypatch):

@@ -104,6 +104,9 @@ def generate(
                                    progress=progress)
         if summary.deleted:
             console.print(f"[yellow]config changed:[/] deleted {', '.join(summary.deleted)}")
+        if summary.workers_lost:
+            console.print(f"[yellow]warning:[/] a worker process died {summary.workers_lost} "
+                          "time(s); its batches were run again")
         if summary.labels_failed:
             reasons = escape("; ".join(summary.errors))
             console.print(f"[yellow]warning:[/] {summary.labels_failed} samples in batches that "

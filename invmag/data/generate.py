@@ -28,7 +28,7 @@ STRUCTURE_BATCH = 256
 class Summary:
     """What a generate call did: sample counts (targets; computed now, of which `labels_failed`
     in batches that failed twice, with their distinct `errors`), seconds spent on labels, data
-    files deleted because the config changed."""
+    files deleted because the config changed, worker processes lost (their batches run again)."""
 
     structures: int
     labelled: int
@@ -38,6 +38,7 @@ class Summary:
     errors: list
     label_seconds: float
     deleted: list
+    workers_lost: int
 
 
 def _batches(todo: np.ndarray, size: int):
@@ -143,4 +144,5 @@ def generate(cfg: Config, run_dir, labelled: int | None = None, unlabelled: int 
         start = time.perf_counter()
         n_labels, n_failed, errors = make_labels(cfg, run / "labels.h5", n_l, pool, progress)
         seconds = time.perf_counter() - start
-    return Summary(n_u, n_l, n_structures, n_labels, n_failed, errors, seconds, deleted)
+    return Summary(n_u, n_l, n_structures, n_labels, n_failed, errors, seconds, deleted,
+                   pool.lost)

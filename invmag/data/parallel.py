@@ -1,12 +1,17 @@
 """Where batches run: in this process, in local worker processes, or on a Dask cluster.
 
 Results come back as they finish (not in order); only the calling process handles them, so one
-process writes the HDF5 files.
+process writes the HDF5 files. A local worker process that dies (killed, out of memory) breaks its
+process pool: a new pool takes over and the batches in flight are run once more. However the
+calling process ends (an error, Ctrl-C, SIGTERM), it ends its worker processes with it.
 """
 
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 import multiprocessing
 import os
+import signal
+import threading
 
 
 def _describe(error: BaseException) -> str:
@@ -43,6 +48,8 @@ class Pool:
             raise ValueError(f"workers must be ≥ 1, got {workers}")
         self.client = self.executor = None
         self.window = 1
+        self.workers = workers
+        self.lost = 0  # times a local worker process died and a new pool took over
         if scheduler:
             from distributed import Client
 
@@ -52,10 +59,21 @@ class Pool:
                 raise ValueError(f"cannot reach the Dask scheduler at {scheduler} ({e})") from None
             self.window = 2 * max(1, sum(self.client.nthreads().values()))
         elif workers > 1:
-            # spawn: a fork of a process that has run torch can deadlock in the child
-            self.executor = ProcessPoolExecutor(workers,
-                                                mp_context=multiprocessing.get_context("spawn"))
+            self.executor = self._new_executor()
             self.window = 2 * workers
+        self._sigterm = None
+
+    def _new_executor(self) -> ProcessPoolExecutor:
+        # spawn: a fork of a process that has run torch can deadlock in the child
+        return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+
+    def _submit_local(self, fn, args) -> Future:
+        try:
+            return self.executor.submit(fn, *args)
+        except BrokenProcessPool:  # a worker died, which ended its pool and failed its futures
+            self.lost += 1
+            self.executor = self._new_executor()
+            return self.executor.submit(fn, *args)
 
     @property
     def in_process(self) -> bool:
@@ -73,7 +91,7 @@ class Pool:
             if self.client is not None:  # pure=False: a retry is a new task, not the cached one
                 future = self.client.submit(fn, *args, pure=False)
             elif self.executor is not None:
-                future = self.executor.submit(fn, *args)
+                future = self._submit_local(fn, args)
             else:
                 future = _run_now(fn, *args)
             pending[future] = (key, args, attempt)
@@ -101,14 +119,30 @@ class Pool:
                 yield key, None if error else future.result(), error and _describe(error)
                 submit_next()
 
-    def close(self):
+    def close(self, abort: bool = False):
+        """Wait for the worker processes to end, or with abort end them at once (SIGTERM)."""
         if self.client is not None:
             self.client.close()
         if self.executor is not None:
+            if abort:  # ProcessPoolExecutor has no public way to stop running tasks (< 3.14)
+                for process in list((self.executor._processes or {}).values()):
+                    process.terminate()
             self.executor.shutdown(cancel_futures=True)
 
     def __enter__(self):
+        """While local workers run, SIGTERM (a scheduler ending the job) raises SystemExit in
+        the main thread, so that __exit__ ends the workers."""
+        if self.executor is not None and threading.current_thread() is threading.main_thread():
+            self._sigterm = signal.signal(signal.SIGTERM, _exit_on_sigterm)
         return self
 
-    def __exit__(self, *exc):
-        self.close()
+    def __exit__(self, kind, error, traceback):
+        try:
+            self.close(abort=kind is not None)
+        finally:
+            if self._sigterm is not None:
+                signal.signal(signal.SIGTERM, self._sigterm)
+
+
+def _exit_on_sigterm(signum, frame):
+    raise SystemExit(128 + signum)
