@@ -85,7 +85,7 @@ def test_generate_missing_config_or_bad_count(tmp_path, tiny_toml):
     assert_user_error(invoke("generate", "--config", tmp_path / "absent.toml"), "no such file")
     assert_user_error(invoke("generate", "--config", "nonesuch"), "no embedded config")
     assert_user_error(invoke("generate", "--config", tiny_toml(), "--run", tmp_path / "r",
-                             "--labelled", -1), "labelled samples must be ≥ 0")
+                             "--labelled", -1), "labelled samples must be ≥ 1")
 
 
 # -- generate: runs --

@@ -110,6 +110,18 @@ def test_bad_input_to_a_trained_run(trained, tmp_path):
                       "already has a trained model")
 
 
+def test_train_force_never_deletes_data(trained, tmp_path):
+    """`train --force` passed its force on to generate, which deleted the data files of a run
+    whose sample keys changed: hours of simulations gone on a flag that reads as "retrain"."""
+    run = tmp_path / "run"
+    shutil.copytree(trained[1], run)
+    before = {name: (run / name).read_bytes() for name in ("structures.h5", "labels.h5")}
+    other = write_config(tmp_path / "other.toml", solver={"tolerance": 2e-4})
+    assert_user_error(invoke("train", "--config", other, "--run", run, "--force"),
+                      "of other samples", "solver.tolerance", "invmag generate --force")
+    assert {name: (run / name).read_bytes() for name in before} == before
+
+
 def test_more_epochs_resume_from_the_checkpoint(trained, tmp_path):
     run = tmp_path / "run"
     shutil.copytree(trained[1], run)  # trained for 1 VAE epoch

@@ -15,7 +15,7 @@ from invmag import ANCHORS, __version__
 from invmag.data import generate as generate_module
 from invmag.data.config import config_from_dict, load_config, parse_config
 from invmag.data.generate import LABELLED, generate
-from invmag.data.run import claim_run
+from invmag.data.run import claim_run, run_config
 from invmag.data.labels import label_batch
 from invmag.data.parallel import Pool
 from invmag.data.store import read_labels
@@ -226,13 +226,40 @@ def test_different_config_is_refused_and_force_replaces(tmp_path):
     with pytest.raises(ValueError, match=r"different config \(grid.nx: 16 → 12\).*--force"):
         generate(other, run)
     assert read_labels(run / "labels.h5").phi.shape == (3, 16, 16)  # untouched
-    replaced = generate(other, run, force=True)
+    with pytest.raises(ValueError, match=r"holds structures.h5, labels.h5 of other samples "
+                                         r"\(grid.nx: 16 → 12\); `invmag generate --force`"):
+        generate(other, run, force=True)  # what `train --force` asks: it deleted both files
+    assert read_labels(run / "labels.h5").phi.shape == (3, 16, 16)
+    replaced = generate(other, run, force=True, replace_data=True)
     assert sorted(replaced.deleted) == ["labels.h5", "structures.h5"]
     assert read_labels(run / "labels.h5").phi.shape == (3, 16, 12)
     # counts, batch size and device do not change any sample: accepted, nothing recomputed
     same = generate(tiny_config(grid={"nx": 12}, solver={"batch_size": 2},
                                 data={"labelled": 3, "unlabelled": 3}), run)
     assert (same.labels_computed, same.deleted) == (0, [])
+
+
+def test_a_deleted_config_toml_is_read_from_the_data_files(tmp_path):
+    """Without config.toml a run was taken for a new one: another config's samples were added
+    to its files. The files carry their config, so the change is still seen."""
+    run = tmp_path / "run"
+    cfg = tiny_config(data={"labelled": 3, "unlabelled": 3})
+    generate(cfg, run)
+    (run / "config.toml").unlink()
+    other = tiny_config(solver={"tolerance": 2e-4}, data={"labelled": 5, "unlabelled": 3})
+    with pytest.raises(ValueError, match=r"different config \(solver.tolerance: 0.0001 → 0.0002"):
+        generate(other, run)
+    assert read_labels(run / "labels.h5").done.sum() == 3
+    assert generate(cfg, run).labels_computed == 0 and (run / "config.toml").is_file()
+
+
+def test_counts_given_to_generate_are_written_to_the_runs_config(tmp_path):
+    run = tmp_path / "run"
+    generate(tiny_config(data={"labelled": 3, "unlabelled": 3}), run, labelled=4, unlabelled=5)
+    data = run_config(run).data
+    assert (data.labelled, data.unlabelled) == (4, 5)
+    with pytest.raises(ValueError, match="data.test must be < data.labelled"):
+        generate(tiny_config(), run, labelled=2)  # the config's 2 test curves need 3
 
 
 # -- failures --

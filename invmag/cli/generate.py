@@ -67,7 +67,7 @@ def generate(
     workers: int = typer.Option(None, help="Local solver processes, one torch thread each "
                                  "(default: one per CPU core; 1 on a GPU)."),
     scheduler: str = typer.Option(None, help="Dask scheduler address, e.g. tcp://host:8786."),
-    force: bool = typer.Option(False, "--force", help="Replace a run made with another config."),
+    force: bool = typer.Option(False, "--force", help="Replace a run made with another config (deleting its data if the samples differ)."),
     device: str = typer.Option(None, help="torch device of the solver (default: the config's)."),
 ):
     """Sample grain structures and compute labelled demag curves into the run (resumable)."""
@@ -100,8 +100,8 @@ def generate(
             if workers is None:
                 workers = 1 if scheduler else default_workers(cfg.solver_device)
             summary = run_generate(cfg, run, labelled=labelled, unlabelled=unlabelled,
-                                   force=force, workers=workers, scheduler=scheduler,
-                                   progress=progress)
+                                   force=force, replace_data=force, workers=workers,
+                                   scheduler=scheduler, progress=progress)
         if summary.deleted:
             console.print(f"[yellow]config changed:[/] deleted {', '.join(summary.deleted)}")
         if summary.workers_lost:

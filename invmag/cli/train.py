@@ -47,7 +47,7 @@ def train(
     device: str = typer.Option(None, help="torch device: cpu, cuda, auto (default: the config's "
                                           "solver.device)."),
     force: bool = typer.Option(False, "--force", help="Retrain a run that has a trained model "
-                                                      "(or was made with another config)."),
+                               "(or was made with another config); never deletes data."),
 ):
     """Train the VAE (resumes from its checkpoint) and the cross-validated regressor."""
     from ..data.config import load_config

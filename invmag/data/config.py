@@ -290,6 +290,13 @@ def config_from_dict(raw: dict) -> Config:
                   **{s: cls(**v[s]) for s, cls in SECTIONS.items()})
 
 
+def with_data(cfg: Config, **counts) -> Config:
+    """cfg with values of its data section replaced (e.g. labelled=800), validated."""
+    d = cfg.to_dict()
+    d["data"].update(counts)
+    return config_from_dict(d)
+
+
 def parse_config(text: str, source: str = "config") -> Config:
     """Validate TOML text into a Config."""
     try:

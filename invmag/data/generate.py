@@ -13,7 +13,7 @@ import time
 import numpy as np
 
 from ..physics.anchors import anchors
-from .config import Config
+from .config import Config, with_data
 from .labels import label_batch
 from .parallel import Pool
 from .run import claim_run
@@ -123,22 +123,25 @@ def make_labels(cfg: Config, path, n: int, pool: Pool, progress=_no_progress):
 
 
 def generate(cfg: Config, run_dir, labelled: int | None = None, unlabelled: int | None = None,
-             force: bool = False, workers: int = 1, scheduler: str | None = None,
-             progress=_no_progress) -> Summary:
+             force: bool = False, replace_data: bool = False, workers: int = 1,
+             scheduler: str | None = None, progress=_no_progress) -> Summary:
     """Write a run's config.toml, structures.h5 and labels.h5 (SPEC 6), resuming what is there.
 
-    labelled, unlabelled: sample counts (default: the config's data section); more than a run
-    holds extends it. force: replace a run made with a different config. workers: local
-    processes (1: this one); scheduler: Dask scheduler address. progress: callable(stage, completed, total)
-    with stage "structures" or "labels" and completed in samples (fractional inside a batch).
+    labelled, unlabelled: sample counts (default: the config's data section, which they
+    replace in config.toml); more than a run holds extends it. force: accept a run made with a
+    different config; replace_data: delete its data files if their samples differ (refused
+    otherwise). workers: local processes (1: this one); scheduler: Dask scheduler address.
+    progress: callable(stage, completed, total) with stage "structures" or "labels" and
+    completed in samples (fractional inside a batch).
     """
     n_u = cfg.data.unlabelled if unlabelled is None else unlabelled
     n_l = cfg.data.labelled if labelled is None else labelled
     for name, n in (("unlabelled", n_u), ("labelled", n_l)):
-        if n < 0:
-            raise ValueError(f"the number of {name} samples must be ≥ 0, got {n}")
+        if n < 1:
+            raise ValueError(f"the number of {name} samples must be ≥ 1, got {n}")
+    cfg = with_data(cfg, unlabelled=n_u, labelled=n_l)
     run = Path(run_dir)
-    deleted = claim_run(cfg, run, force)
+    deleted = claim_run(cfg, run, force, replace_data)
     with Pool(workers, scheduler) as pool:
         n_structures = make_structures(cfg, run / "structures.h5", n_u, pool, progress)
         start = time.perf_counter()

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from .config import Config, parse_config
+from .store import stored_config
 
 DATA_FILES = ("structures.h5", "labels.h5")
 # keys that change how much is computed or where, not what any sample is
@@ -26,15 +27,21 @@ def config_changes(old: Config, new: Config) -> list[str]:
 
 
 def run_config(run_dir) -> Config | None:
-    """The config a run was made with, or None for a new run."""
-    path = Path(run_dir) / "config.toml"
-    return parse_config(path.read_text(encoding="utf-8"), str(path)) if path.is_file() else None
+    """The config a run was made with: its config.toml, or where that was deleted the config
+    its data files carry; None for a new run."""
+    run = Path(run_dir)
+    path = run / "config.toml"
+    if path.is_file():
+        return parse_config(path.read_text(encoding="utf-8"), str(path))
+    for data in (run / name for name in DATA_FILES if (run / name).is_file()):
+        return parse_config(stored_config(data), f"{data} (config attribute)")
+    return None
 
 
-def claim_run(cfg: Config, run_dir, force: bool = False) -> list[str]:
+def claim_run(cfg: Config, run_dir, force: bool = False, replace_data: bool = False) -> list[str]:
     """Make run_dir the run of cfg: write its config.toml. A run made with a different config
-    is refused (ValueError) unless force; with force, data files made under other sample keys
-    are deleted. Returns the names of deleted files."""
+    is refused (ValueError) unless force. Data files made under other sample keys are deleted
+    with replace_data, and refused without it. Returns the names of deleted files."""
     run = Path(run_dir)
     if run.exists() and not run.is_dir():
         raise ValueError(f"run directory {run} is a file")
@@ -50,9 +57,15 @@ def claim_run(cfg: Config, run_dir, force: bool = False) -> list[str]:
         shown = "; ".join(changes[:3]) + ("; …" if len(changes) > 3 else "")
         raise ValueError(f"run {run} was made with a different config ({shown}); use another "
                          "--run, or --force to replace it")
-    stale = (force and old is None and (run / "config.toml").exists()) or any(
-        c.startswith(SAMPLE_KEYS) for c in changes)
-    deleted = [name for name in DATA_FILES if stale and (run / name).exists()]
+    samples = [c for c in changes if c.startswith(SAMPLE_KEYS)]
+    if force and old is None and (run / "config.toml").exists():
+        samples = ["config.toml unreadable"]
+    data = [name for name in DATA_FILES if (run / name).exists()]
+    if samples and data and not replace_data:
+        raise ValueError(f"run {run} holds {', '.join(data)} of other samples "
+                         f"({'; '.join(samples[:3])}); `invmag generate --force` replaces them, "
+                         "or use another --run")
+    deleted = data if samples else []
     for name in deleted:
         (run / name).unlink()
     run.mkdir(parents=True, exist_ok=True)

@@ -171,6 +171,15 @@ class Labels:
         return good[:cut], good[cut:]
 
 
+def stored_config(path) -> str:
+    """The config TOML a sample file was written under (its `config` attribute)."""
+    try:
+        with h5py.File(path, "r") as f:
+            return str(f.attrs["config"])
+    except (OSError, KeyError) as e:
+        raise ValueError(f"{path} is not a readable invmag sample file ({e})") from None
+
+
 def read_labels(path) -> Labels:
     """Read a whole labels.h5 into memory."""
     with h5py.File(path, "r") as f:
