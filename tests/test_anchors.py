@@ -51,3 +51,25 @@ def test_bad_axes():
         anchors(H[::-1], H)
     with pytest.raises(ValueError):
         anchors(H, np.zeros(5))
+
+
+def test_ordered_anchors_are_the_nearest_a_curve_can_have():
+    """The issue's morph prediction (mr 1.0019 > m1, hk70 0.6958 > hc 0.6858) becomes a valid
+    curve; an already ordered row is unchanged; the projection is the least-squares one: no
+    ordered row drawn at random lies closer (per chain)."""
+    from invmag.physics.anchors import ordered
+
+    bad = np.array([[0.999, 1.0019, 0.40, 0.55, 0.6958, 0.6858]])
+    fixed = ordered(bad)[0]
+    assert fixed[1] <= fixed[0] <= 1 and np.all(np.diff(fixed[2:]) >= 0)
+    assert fixed[4] == fixed[5] == pytest.approx((0.6958 + 0.6858) / 2)  # pooled, as isotonic
+    good = np.array([[0.99, 0.9, 0.2, 0.25, 0.3, 0.4]])
+    assert ordered(good) == pytest.approx(good)
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 1, (200, 6))
+    p = ordered(x)
+    assert (p[:, 1] <= p[:, 0]).all() and (np.diff(p[:, 2:], axis=1) >= -1e-12).all()
+    others = np.sort(rng.uniform(0, 1, (2000, 4)), axis=1)  # random ordered field chains
+    d_best = ((p[:, None, 2:] - x[:, None, 2:]) ** 2).sum(-1)
+    d_other = ((others[None] - x[:, None, 2:]) ** 2).sum(-1)
+    assert (d_best[:, 0] <= d_other.min(1) + 1e-12).all()

@@ -1,19 +1,21 @@
-"""`invmag optimize`: pymoo search of the latent space for target anchors (and the closed loop)."""
+"""`invmag optimize`: design grain structures for target anchors (invmag.design.design)."""
 
-from dataclasses import replace
 import inspect
 from pathlib import Path
+import time
+
+import numpy as np
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from .. import ANCHORS
-from ..design.optimize import CONSISTENCY_TOLERANCE, DIVERSITY, PRIOR_QUANTILE
-from ..design.verify import HIT_TOLERANCE
+from ..design.optimize import CONSISTENCY, DISTINCT, DIVERSITY, HIT_TOLERANCE, PRIOR_QUANTILE
+from ..design.polish import PolishSettings
 from .app import app
 from .common import console, resolve_device, user_errors
-from .verify import resolve_run, run_verification
+from .verify import resolve_run
 
 BOUNDS = {"target": "Target {a} ({u}; µ0·{q} in T with --units si).",
           "min": "Constraint: {a} ≥ this ({u}).", "max": "Constraint: {a} ≤ this ({u})."}
@@ -35,63 +37,50 @@ def anchor_options(command):
     return command
 
 
-def candidate_table(design, rows: int = 10) -> Table:
-    """The top candidates: objectives, consistency, predicted anchors."""
-    names = design.goal.objective_names
-    table = Table(title=f"Design {design.id}: {design.goal.summary()} "
-                        f"({len(design.z)} candidates)")
-    for name in ["#", *names, "Δ roundtrip", *ANCHORS]:
-        table.add_column(name, justify="right")
-    for i in range(min(rows, len(design.z))):
-        sign = [-1 if n.startswith("max ") else 1 for n in names]
-        objectives = [f"{s * f:.4g}" for s, f in zip(sign, design.objectives[i])]
-        dev = f"{design.deviation[i]:.3f}" + ("" if design.consistent[i] else " [red]✗[/]")
-        rank = f"{i + 1}" + ("" if design.cv[i] <= 0 else " [yellow]infeasible[/]")
-        table.add_row(rank, *objectives, dev, *[f"{x:.4f}" for x in design.predicted[i]])
+def design_table(design, targeted) -> Table:
+    """Per design: simulations used, hit, simulated anchors (targeted ones marked *), and the
+    largest |simulated − predicted| over the targeted anchors."""
+    table = Table(title=f"Design {design.id}: {design.goal.summary()}")
+    table.add_column("#", justify="right")
+    table.add_column("sims", justify="right")
+    table.add_column("hit")
+    for a in ANCHORS:
+        table.add_column(a + ("*" if a in targeted else ""), justify="right")
+    table.add_column("|sim−pred|", justify="right")
+    hits = design.goal.hits(design.simulated, design.meta["tolerance"])
+    idx = [ANCHORS.index(a) for a in targeted] or list(range(len(ANCHORS)))
+    for i in range(len(design.z)):
+        hit = "–" if hits is None else ("[green]yes[/]" if hits[i] else "[red]no[/]")
+        miss = abs(design.simulated[i, idx] - design.predicted[i, idx]).max()
+        table.add_row(str(i + 1), str(design.simulations[i]), hit,
+                      *[f"{x:.3f}" for x in design.simulated[i]], f"{miss:.3f}")
     return table
 
 
-def run_design(surrogate, goal, settings, run):
-    """One search with a progress bar per generation; writes the design folder and its
-    figures, prints the table; returns the Design."""
-    from ..design.optimize import optimize
-    from ..design.plots import candidates_figure, convergence_figure, pareto_figure
-    from ..design.store import new_design_dir, write_design
-    from ..plots import plt
-
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
-                  TextColumn("gen {task.completed:.0f}/{task.total:.0f}"),
-                  TextColumn("{task.fields[best]}"), TimeElapsedColumn(), console=console,
-                  transient=True) as bar:
-        task = bar.add_task(f"{settings.algorithm} search", total=settings.generations, best="")
-
-        def progress(generation, best):
-            text = " ".join(f"{n}={-b if n.startswith('max') else b:.4g}"
-                            for n, b in zip(goal.objective_names, best))
-            bar.update(task, completed=generation, best=text)
-
-        design = optimize(surrogate, goal, settings, progress)
-    if not len(design.z):
-        raise ValueError("no candidate passed the consistency check: relax --consistency or "
-                         "leave out --drop-inconsistent")
-    folder = new_design_dir(run)
-    write_design(folder, design)
-    figures = {"candidates.png": candidates_figure(design), "convergence.png":
-               convergence_figure(design)}
-    if goal.multi:
-        figures["pareto.png"] = pareto_figure(design)
-    for name, fig in figures.items():
-        fig.savefig(folder / name, dpi=110)
-        plt.close(fig)
-    console.print(candidate_table(design))
-    n_bad = int((~design.consistent).sum())
-    if n_bad:
-        console.print(f"[yellow]warning:[/] {n_bad} candidate(s) inconsistent: their decoded "
-                      f"structure predicts more than {settings.tolerance:g} away from their code "
-                      "(ranked last)")
-    console.print(f"design → {folder} ({design.meta['seconds']:.1f} s; design.h5, "
-                  f"candidates.csv, {', '.join(figures)})")
-    return design
+def report(design, seconds: float):
+    """Table, hit count or an honest miss, first-shot error, where the files went."""
+    goal, tol = design.goal, design.meta["tolerance"]
+    targeted = [a for a in ANCHORS if a in {*goal.targets, *goal.lower, *goal.upper}]
+    console.print(design_table(design, targeted))
+    hits = goal.hits(design.simulated, tol)
+    if hits is not None and hits.any():
+        console.print(f"[green]{int(hits.sum())} of {len(hits)} designs simulate within ±{tol:g} "
+                      f"of {goal.summary()}[/]")
+    elif hits is not None:
+        idx = [ANCHORS.index(a) for a in goal.targets]
+        gap = (abs(design.simulated[:, idx] - list(goal.targets.values())).max(1) if idx else
+               goal.constraints(design.simulated).max(1))
+        best = int(np.nanargmin(gap)) if np.isfinite(gap).any() else 0
+        console.print(f"[red]not met:[/] no design simulates within ±{tol:g} of "
+                      f"{goal.summary()}; the closest (#{best + 1}) is {gap[best]:.3f} away. "
+                      "The target may lie outside what these grain structures reach.")
+    err = np.abs(design.first_shot - design.predicted)
+    if np.isfinite(err).any():
+        console.print("first shot |simulated − predicted| of the unpolished structures: " + ", ".join(
+            f"{a} {e:.3f}" for a, e in zip(ANCHORS, np.nanmean(err, 0)) if a in targeted or
+            not targeted))
+    console.print(f"design → {design.path} ({seconds:.0f} s, {int(design.simulations.sum())} "
+                  f"simulations, {design.meta['learned']} added to verified.h5)")
 
 
 @app.command()
@@ -108,49 +97,56 @@ def optimize(
                                        rich_help_panel="Targets"),
     minimize: list[str] = typer.Option([], help="Anchor to minimize (repeatable).",
                                        rich_help_panel="Targets"),
+    top: int = typer.Option(5, help="Designs returned (distinct grain structures)."),
+    tolerance: float = typer.Option(HIT_TOLERANCE, help="Hit window on targets and bounds "
+                                                        "(Ms, H_A)."),
+    simulations: int = typer.Option(
+        PolishSettings.simulations, help="Simulations per design to refine it onto the "
+                                         "targets (0: return the surrogate's designs as they are).",
+        rich_help_panel="Simulation"),
+    learn: int = typer.Option(0, help="Then train the regressor this many epochs further on "
+                                      "the labels and every simulated design (kept in the run).",
+                              rich_help_panel="Simulation"),
     algorithm: str = typer.Option(None, help="ga, de, pso or nsga2 (default: the config's; "
-                                             "nsga2 for several objectives)."),
-    population: int = typer.Option(None, help="Population size (default: the config's)."),
-    generations: int = typer.Option(None, help="Generations (default: the config's)."),
-    seed: int = typer.Option(None, help="Search seed (default: the config's seed)."),
-    keep: int = typer.Option(16, help="Candidates stored in the design."),
+                                             "nsga2 for several objectives).",
+                                  rich_help_panel="Latent search"),
+    population: int = typer.Option(None, help="Population size (default: the config's).",
+                                   rich_help_panel="Latent search"),
+    generations: int = typer.Option(None, help="Generations (default: the config's).",
+                                    rich_help_panel="Latent search"),
+    seed: int = typer.Option(None, help="Search seed (default: the config's seed).",
+                             rich_help_panel="Latent search"),
     diversity: float = typer.Option(
         DIVERSITY, help="Codes closer than this × sqrt(2L) to a better one rank after the "
-                        "distinct ones (0: off)."),
+                        "distinct ones (0: off).", rich_help_panel="Latent search"),
+    distinct: float = typer.Option(
+        DISTINCT, help="Designs whose mean |Δkx| to a better one is below this are copies and "
+                       "skipped.", rich_help_panel="Latent search"),
     prior_quantile: float = typer.Option(
         PRIOR_QUANTILE, help="Keep codes inside this quantile of the VAE prior: "
-                             "|z|² ≤ χ²_L(q)."),
+                             "|z|² ≤ χ²_L(q).", rich_help_panel="Latent search"),
     consistency: float = typer.Option(
-        CONSISTENCY_TOLERANCE, help="Tolerance (Ms, H_A) between predict(z) and "
-                                    "predict(encode(decode(z)))."),
+        CONSISTENCY, help="Tolerance (Ms, H_A) between predict(z) and "
+                          "predict(encode(decode(z))).", rich_help_panel="Latent search"),
     project: bool = typer.Option(True, "--project/--no-project",
                                  help="Evaluate each code at encode(decode(code)), the code of "
-                                      "its decoded structure."),
+                                      "its decoded structure.", rich_help_panel="Latent search"),
     drop_inconsistent: bool = typer.Option(False, "--drop-inconsistent",
-                                           help="Drop inconsistent candidates (else ranked last)."),
-    refine: int = typer.Option(0, help="Closed loop: rounds of optimize → verify → add to the "
-                                       "labels → retrain.", rich_help_panel="Closed loop"),
-    top: int = typer.Option(5, help="Candidates verified per round.",
-                            rich_help_panel="Closed loop"),
-    grains: bool = typer.Option(False, "--grains", help="Sharpen into grains before simulating.",
-                                rich_help_panel="Closed loop"),
-    tolerance: float = typer.Option(HIT_TOLERANCE, help="Hit tolerance (Ms, H_A).",
-                                    rich_help_panel="Closed loop"),
-    epochs: int = typer.Option(100, help="Regressor epochs per round.",
-                               rich_help_panel="Closed loop"),
+                                           help="Drop inconsistent candidates (else ranked last).",
+                                           rich_help_panel="Latent search"),
     device: str = typer.Option(None, help="torch device of model and solver (default: the "
                                           "config's)."),
     **anchor_values,
 ):
-    """Search the latent space with pymoo for structures with target anchors.
+    """Design grain structures with target anchors: latent search, then each design refined by
+    simulation until it meets the goal.
 
     Reduced units: m1, mr in Ms; hk90, hk80, hk70, hc in H_A. E.g. --target-hc 0.3 --min-mr 0.7,
     or a Pareto front with --maximize hc --maximize mr."""
+    from ..design.loop import design
     from ..design.optimize import Settings
-    from ..design.refine import add_verified, retrain
     from ..design.search import ALGORITHMS
-    from ..design.targets import extrapolation, parse_goal
-    from ..models.surrogate import load_surrogate
+    from ..design.targets import parse_goal
 
     with user_errors():
         cfg, run = resolve_run(config, run)
@@ -159,42 +155,44 @@ def optimize(
         if algorithm is not None and algorithm not in ALGORITHMS:
             raise ValueError(f"--algorithm must be one of {', '.join(ALGORITHMS)}, got "
                              f"{algorithm!r}")
+        if simulations < 0 or learn < 0:
+            raise ValueError("--simulations and --learn must be ≥ 0")
+        if learn and not simulations:
+            raise ValueError("--learn trains on the simulated designs: give --simulations > 0")
         d = cfg.design
         settings = Settings(
             algorithm=algorithm or ("nsga2" if goal.multi else d.algorithm),
             population=d.population if population is None else population,
             generations=d.generations if generations is None else generations,
             seed=cfg.seed if seed is None else seed, bound=d.latent_bound,
-            prior_quantile=prior_quantile, tolerance=consistency, keep=keep, diversity=diversity,
-            project=project,
-            drop_inconsistent=drop_inconsistent)
+            prior_quantile=prior_quantile, consistency=consistency, diversity=diversity,
+            project=project, drop_inconsistent=drop_inconsistent, top=top, distinct=distinct,
+            tolerance=tolerance,
+            polish=PolishSettings(simulations=simulations) if simulations else None)
         settings.check()
-        if refine < 0 or (refine and (top < 1 or epochs < 1)):
-            raise ValueError("--refine must be ≥ 0, and --top and --epochs ≥ 1")
         dev = resolve_device(device or cfg.solver_device)
-        surrogate = load_surrogate(run, cfg, dev)
-        for warning in extrapolation(goal, surrogate.label_min, surrogate.label_max):
-            console.print(f"[yellow]warning:[/] {warning}")
-        cfg = replace(cfg, solver_device=str(dev))
-        rounds = []
-        for r in range(max(refine, 1)):
-            if refine:
-                console.rule(f"round {r + 1}/{refine}")
-            design = run_design(surrogate, goal, replace(settings, seed=settings.seed + r), run)
-            if not refine:
-                break
-            v = run_verification(cfg, design, top, grains, tolerance)
-            added = add_verified(run, cfg, v)
-            losses = retrain(surrogate, run, epochs, settings.seed + r)
-            rounds.append((design.id, v.hit_rate, added, losses[-1]))
-            console.print(f"round {r + 1}: +{added} labelled structures, regressor retrained "
-                          f"({epochs} epochs, loss {losses[-1]:.4g})")
-        if rounds:
-            table = Table(title=f"Closed loop: {goal.summary()} (hit tolerance ±{tolerance:g})")
-            for name in ("round", "design", "hit rate", "added", "final loss"):
-                table.add_column(name, justify="right")
-            for i, (design_id, rate, added, loss) in enumerate(rounds):
-                table.add_row(str(i + 1), design_id,
-                              "–" if rate is None else f"{100 * rate:.0f}%", str(added),
-                              f"{loss:.4g}")
-            console.print(table)
+        started = time.perf_counter()
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                      TextColumn("{task.completed:.0f}/{task.total:.0f}"),
+                      TextColumn("{task.fields[note]}"), TimeElapsedColumn(), console=console,
+                      transient=True) as bar:
+            search = bar.add_task(f"{settings.algorithm} search", total=settings.generations,
+                                  note="generations")
+            sims = bar.add_task("simulating designs", total=top * simulations, note="curves",
+                                visible=False)
+            fit = bar.add_task("learning", total=learn, note="epochs", visible=False)
+
+            def searched(generation, best):
+                bar.update(search, completed=generation)
+
+            def simulated(n):
+                bar.update(sims, advance=n, visible=True)
+
+            def trained(epoch, epochs, loss):
+                bar.update(fit, completed=epoch, visible=True, note=f"epochs, loss {loss:.4g}")
+
+            def warn(text):
+                console.print(f"[yellow]warning:[/] {text}")
+
+            result = design(run, goal, settings, dev, learn, searched, simulated, trained, warn)
+        report(result, time.perf_counter() - started)

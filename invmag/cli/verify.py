@@ -1,6 +1,5 @@
 """`invmag verify`: simulate the top candidates of a design, compare with the prediction."""
 
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -9,7 +8,6 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from .. import ANCHORS
-from ..design.verify import HIT_TOLERANCE
 from .app import app
 from .common import console, resolve_device, user_errors
 
@@ -28,8 +26,7 @@ def resolve_run(config: str | None, run: Path | None):
 def verification_table(v, goal) -> Table:
     """Per candidate: predicted, simulated and their difference per anchor, and the hit."""
     marked = {*goal.targets, *goal.lower, *goal.upper}
-    table = Table(title=f"Predicted vs simulated ({'grains' if v.grains else 'per-cell phi'}; "
-                        "* = targeted anchor)")
+    table = Table(title="Predicted vs simulated (* = targeted anchor)")
     table.add_column("#", justify="right")
     table.add_column("")
     for a in ANCHORS:
@@ -37,62 +34,60 @@ def verification_table(v, goal) -> Table:
     table.add_column("hit")
     for i, r in enumerate(v.rank):
         hit = "–" if v.hit is None else ("[green]yes[/]" if v.hit[i] else "[red]no[/]")
-        note = "" if v.good[i] else " [yellow](flagged)[/]"
+        note = "" if v.good[i] else "[yellow]!"
         rows = (("pred", v.predicted[i], hit), ("sim" + note, v.simulated[i], ""),
                 ("err", v.simulated[i] - v.predicted[i], ""))
         for j, (kind, values, last) in enumerate(rows):
-            table.add_row(str(r) if j == 0 else "", kind, *[f"{x:+.4f}" if kind == "err" else
-                                                           f"{x:.4f}" for x in values], last,
+            table.add_row(str(r) if j == 0 else "", kind, *[f"{x:+.3f}" if kind == "err" else
+                                                           f"{x:.3f}" for x in values], last,
                           end_section=j == 2)
     errors = np.abs(v.simulated - v.predicted)[v.good]
     mae = errors.mean(0) if len(errors) else np.full(len(ANCHORS), np.nan)
-    table.add_row("", "MAE", *[f"{x:.4f}" for x in mae], "")  # over unflagged candidates
+    table.add_row("", "MAE", *[f"{x:.3f}" for x in mae], "")  # over good curves
     return table
 
 
-def run_verification(cfg, design, top: int, grains: bool, tolerance: float):
-    """Simulate, print the table and the hit rate, write the files; returns the Verification."""
-    from ..design.verify import verify, write_verification
-
-    k = min(top, len(design.z))
-    n_fields = len(cfg.solver.fields())
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
-                  TextColumn("{task.completed:.0f}/{task.total:.0f} field steps"),
-                  TimeElapsedColumn(), console=console, transient=True) as bar:
-        task = bar.add_task(f"simulating {k} candidate{'s' * (k > 1)} of design {design.id}",
-                            total=k * n_fields)
-        v = verify(cfg, design, top, grains, tolerance, progress=lambda n: bar.advance(task, n))
-    console.print(verification_table(v, design.goal))
+def report(v, goal, paths):
+    """Table, hit rate, where the files went."""
+    console.print(verification_table(v, goal))
     if v.hit is None:
         console.print("no target or bound: no hit rate (maximize/minimize only)")
     else:
         console.print(f"hit rate: {int(v.hit.sum())}/{len(v.hit)} = {100 * v.hit_rate:.0f}% "
-                      f"(simulated {design.goal.summary()} within ±{tolerance:g})")
-    paths = write_verification(design.path, v)
+                      f"(simulated {goal.summary()} within ±{v.tolerance:g})")
+    if not v.good.all():
+        console.print(f"[yellow]![/] {int((~v.good).sum())} curve(s) did not converge or miss an "
+                      "anchor: never a hit")
     console.print(f"verification → {paths[0]} (+ {paths[1].name}, {len(paths) - 2} PNG)")
-    return v
 
 
 @app.command()
 def verify(
     config: str = typer.Option(None, help="Config name or TOML (default: the run's config)."),
     run: Path = typer.Option(None, help="Run directory (default: runs/<config name>)."),
-    design: str = typer.Option(None, help="Design id, e.g. 001 (default: the latest)."),
-    top: int = typer.Option(5, help="Number of top-ranked candidates to simulate."),
-    grains: bool = typer.Option(False, "--grains",
-                                help="Sharpen each decoded structure into grains first."),
-    tolerance: float = typer.Option(HIT_TOLERANCE, help="Hit tolerance on targets and bounds "
-                                                        "(Ms, H_A)."),
+    design: str = typer.Option(None, help="Design id, e.g. 1 or 001 (default: the latest)."),
+    top: int = typer.Option(None, help="Number of top-ranked designs to simulate (default: "
+                                       "all of the design's)."),
+    tolerance: float = typer.Option(None, help="Hit tolerance on targets and bounds (Ms, H_A; "
+                                               "default: the design's)."),
     device: str = typer.Option(None, help="Solver device (default: the config's)."),
 ):
-    """Simulate the top candidates of a design; compare predicted with simulated anchors.
+    """Simulate the designs of a design folder again; compare predicted with simulated anchors.
 
-    The decoded structures (per-cell easy axes, or sharpened into grains) run with the run's
-    solver settings, exactly as labels are made."""
+    The structures run with the run's solver settings, exactly as labels are made."""
+    from ..design.loop import verify_design
     from ..design.store import find_design, read_design
+
     with user_errors():
         cfg, run = resolve_run(config, run)
-        resolve_device(device or cfg.solver_device)
-        cfg = replace(cfg, solver_device=device or cfg.solver_device)
-        found = read_design(find_design(run, design))
-        run_verification(cfg, found, top, grains, tolerance)
+        dev = resolve_device(device or cfg.solver_device)
+        d = read_design(find_design(run, design))
+        k = len(d.z) if top is None else min(top, len(d.z))
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                      TextColumn("{task.completed:.0f}/{task.total:.0f} field steps"),
+                      TimeElapsedColumn(), console=console, transient=True) as bar:
+            task = bar.add_task(f"simulating {k} design{'s' * (k > 1)} of {d.id}",
+                                total=k * len(cfg.solver.fields()))
+            v, paths = verify_design(run, d.id, top, tolerance, dev,
+                                     lambda n: bar.advance(task, n))
+        report(v, d.goal, paths)

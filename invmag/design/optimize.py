@@ -1,4 +1,5 @@
-"""One design: search a surrogate's latent space for a goal, check the candidates' consistency.
+"""One design: latent search with the surrogate, decoded codes sharpened into grains, each grain
+structure refined by simulation (polish), ranked.
 
 Projection (on by default): the regressor was trained on encoder outputs, which fill only part
 of the latent space (some latent directions collapse to nearly constant values; the codes are
@@ -10,31 +11,42 @@ for that structure.
 Consistency: a decoded image is blurry, and a code far from the data decodes to a structure
 whose own code (encode(decode(z))) lies elsewhere and predicts something else: the search has
 then found a hole in the regressor, not a magnet. A candidate is consistent when
-max_a |predict(encode(decode(z)))_a − predict(z)_a| ≤ tolerance (Ms, H_A); inconsistent ones are
-ranked after the consistent ones (feasible candidates always first), or dropped.
+max_a |predict(encode(decode(z)))_a − predict(z)_a| ≤ consistency (Ms, H_A), on the raw
+predictions (the search itself sees them capped to the training labels' range); inconsistent ones
+are ranked after the consistent ones (feasible candidates always first), or dropped.
+
+Grains and polish: every returned design is a grain structure (sharpen.grains), distinct from
+the designs ranked above it (mean |Δkx| ≥ `distinct`), and refined by simulation (polish) until
+its simulated anchors meet the goal or its budget is spent. The design keeps, per structure, the
+surrogate's prediction of the returned structure, the simulated anchors before (first shot) and
+after the polish, and the number of simulations.
 """
 
-from dataclasses import asdict, dataclass
-from functools import partial
+from dataclasses import asdict, dataclass, field
 import time
 
 import numpy as np
 
 from ..data.labels import one_thread
+from .polish import PolishSettings, polish
+from .sharpen import sharpen
 from .store import Design
 from .targets import Goal
 
-CONSISTENCY_TOLERANCE = 0.05  # Ms, H_A
+CONSISTENCY = 0.05  # Ms, H_A
 PRIOR_QUANTILE = 0.99
 DIVERSITY = 0.1  # × sqrt(2L), the typical distance of two prior draws
+DISTINCT = 0.05  # mean |Δkx| below which two grain structures count as copies
+HIT_TOLERANCE = 0.02  # reduced units (Ms, H_A): about the regressor's error in paper Table 3
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Search settings: pymoo algorithm, population, generations, seed; latent box ±bound;
-    prior_quantile of |z|²; consistency tolerance (Ms, H_A); keep: candidates stored;
-    diversity: near-duplicate distance as a fraction of sqrt(2L) (see search.search);
-    project: evaluate codes at encode(decode(x)) (module docstring)."""
+    """Design settings. Latent search: pymoo algorithm, population, generations, seed; latent
+    box ±bound; prior_quantile of |z|²; consistency (Ms, H_A); diversity: near-duplicate code
+    distance as a fraction of sqrt(2L) (see search.search); project: evaluate codes at
+    encode(decode(x)). Designs: top, the number returned; distinct (mean |Δkx|); tolerance: the
+    hit window (Ms, H_A); polish: the simulation budget and steps (None: no simulation)."""
 
     algorithm: str
     population: int
@@ -42,63 +54,106 @@ class Settings:
     seed: int
     bound: float
     prior_quantile: float = PRIOR_QUANTILE
-    tolerance: float = CONSISTENCY_TOLERANCE
-    keep: int = 16
+    consistency: float = CONSISTENCY
     diversity: float = DIVERSITY
     project: bool = True
     drop_inconsistent: bool = False
+    top: int = 5
+    distinct: float = DISTINCT
+    tolerance: float = HIT_TOLERANCE
+    polish: PolishSettings | None = field(default_factory=PolishSettings)
 
     def check(self):
-        for name, lowest in (("population", 2), ("generations", 1), ("keep", 1)):
+        for name, lowest in (("population", 2), ("generations", 1), ("top", 1)):
             if getattr(self, name) < lowest:
                 raise ValueError(f"--{name} must be ≥ {lowest}, got {getattr(self, name)}")
         if not self.bound > 0:
             raise ValueError(f"the latent bound must be positive, got {self.bound}")
-        if not self.diversity >= 0:
-            raise ValueError(f"--diversity must be ≥ 0, got {self.diversity}")
-        if not self.tolerance > 0:
-            raise ValueError(f"--consistency must be positive, got {self.tolerance}")
+        for name in ("diversity", "distinct"):
+            if not getattr(self, name) >= 0:
+                raise ValueError(f"--{name} must be ≥ 0, got {getattr(self, name)}")
+        for name in ("consistency", "tolerance"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"--{name} must be positive, got {getattr(self, name)}")
+        if self.polish:
+            self.polish.check()
 
 
-def trusted_prediction(surrogate, z: np.ndarray) -> np.ndarray:
+def capped(surrogate, z: np.ndarray) -> np.ndarray:
     """Anchors (N, 6) predicted for codes z, capped to the range of the training labels: beyond
     it the regressor extrapolates, and a search would be rewarded for exploiting that (e.g.
     predicted mr > 1 when maximizing mr)."""
     return np.clip(surrogate.predict(z), surrogate.label_min, surrogate.label_max)
 
 
-def consistency(surrogate, z: np.ndarray, predicted: np.ndarray):
-    """(phi (K, ny, nx) decoded from z, roundtrip anchors (K, 6) predicted (trusted) from
-    encode(phi), deviation (K,) max |roundtrip − predicted| over the six anchors)."""
-    phi = surrogate.decode(z)
-    roundtrip = trusted_prediction(surrogate, surrogate.encode(phi))
-    return phi, roundtrip, np.abs(roundtrip - predicted).max(1)
+def distinct_first(phi: np.ndarray, distance: float) -> np.ndarray:
+    """Indices of structures phi (K, ny, nx), in their order, that differ from every one taken
+    before by a mean |Δkx| of at least distance."""
+    kx = np.sin(phi).reshape(len(phi), -1)
+    taken = []
+    for i in range(len(kx)):
+        if all(np.abs(kx[i] - kx[j]).mean() >= distance for j in taken):
+            taken.append(i)
+    return np.array(taken, int)
 
 
-def optimize(surrogate, goal: Goal, settings: Settings, progress=None) -> Design:
-    """Search, check consistency, rank, keep the best settings.keep. progress as search's."""
+def latent_search(surrogate, goal: Goal, settings: Settings, progress=None) -> dict:
+    """The latent search's ranked candidates: z (K, L), searched (K, 6) raw prediction of z,
+    roundtrip (K, 6) raw prediction of encode(decode(z)), deviation, consistent (K,), objectives
+    (K, n_obj), cv (K,), history (per generation). progress as search's."""
     from .search import prior_radius2, search  # pymoo: imported when used
 
-    settings.check()
     latent = surrogate.config.vae.latent
     project = (lambda x: surrogate.encode(surrogate.decode(x))) if settings.project else None
-    start = time.perf_counter()
-    with one_thread():  # a generation is a few small matrix products: threads only contend
-        result = search(partial(trusted_prediction, surrogate), goal, surrogate.y_std, latent,
-                        settings.bound, prior_radius2(latent, settings.prior_quantile), settings.algorithm,
-                        settings.population, settings.generations, settings.seed,
-                        settings.diversity, 4 * settings.keep, project, progress)
-        phi, roundtrip, deviation = consistency(surrogate, result.z, result.predicted)
-    consistent = deviation <= settings.tolerance
+    result = search(lambda z: capped(surrogate, z), goal, surrogate.y_std, latent,
+                    settings.bound, prior_radius2(latent, settings.prior_quantile),
+                    settings.algorithm, settings.population, settings.generations,
+                    settings.seed, settings.diversity, 16 * settings.top, project, progress)
+    searched = surrogate.predict(result.z)
+    roundtrip = surrogate.predict(surrogate.encode(surrogate.decode(result.z)))
+    deviation = np.abs(roundtrip - searched).max(1)
+    consistent = deviation <= settings.consistency
     # feasible before infeasible, then consistent before inconsistent, then the search's order
     order = np.lexsort((np.arange(len(deviation)), ~consistent, result.cv > 0))
     if settings.drop_inconsistent:
         order = order[consistent[order]]
-    order = order[:settings.keep]
-    meta = {**asdict(settings), "latent": latent, "seconds": time.perf_counter() - start,
+    return {"z": result.z[order], "searched": searched[order], "roundtrip": roundtrip[order],
+            "deviation": deviation[order], "consistent": consistent[order],
+            "objectives": result.F[order], "cv": result.cv[order], "history": result.history}
+
+
+def optimize(surrogate, goal: Goal, settings: Settings, simulate=None, progress=None,
+             simulated=None) -> Design:
+    """Design for goal: latent search (progress: callable(generation, best F)), the top
+    settings.top distinct grain structures, each polished by simulation (simulate: as
+    polish.polish's; simulated: callable(n) after each batch of n simulations). Without
+    settings.polish or simulate the grain structures are returned unsimulated (simulated
+    anchors NaN)."""
+    settings.check()
+    start = time.perf_counter()
+    with one_thread():  # a generation is a few small matrix products: threads only contend
+        found = latent_search(surrogate, goal, settings, progress)
+    if not len(found["z"]):
+        raise ValueError("no candidate passed the consistency check: relax --consistency or "
+                         "leave out --drop-inconsistent")
+    grains = np.stack([sharpen(p) for p in surrogate.decode(found["z"])])
+    pick = distinct_first(grains, settings.distinct)[:settings.top]
+    found = {k: v if k == "history" else v[pick] for k, v in found.items()}
+    phi, k = grains[pick], len(pick)
+    first_shot, simulated_anchors = np.full((k, 6), np.nan), np.full((k, 6), np.nan)
+    simulations = np.zeros(k, int)
+    evaluated = None
+    searched_at = time.perf_counter()
+    if settings.polish and simulate and k:
+        p = polish(simulate, phi, goal, settings.tolerance, settings.polish, settings.seed,
+                   simulated)
+        phi, first_shot, simulated_anchors, simulations = p.phi, p.start, p.simulated, p.simulations
+        evaluated = p.evaluated
+    predicted = surrogate.predict(surrogate.encode(phi))
+    meta = {**asdict(settings), "latent": surrogate.config.vae.latent,
+            "seconds": time.perf_counter() - start, "search_seconds": searched_at - start,
             "model_config": surrogate.config.to_toml(),
             "created": time.strftime("%Y-%m-%d %H:%M:%S")}
-    return Design(goal=goal, z=result.z[order], phi=phi[order], predicted=result.predicted[order],
-                  roundtrip=roundtrip[order], deviation=deviation[order],
-                  consistent=consistent[order], objectives=result.F[order], cv=result.cv[order],
-                  history=result.history, meta=meta)
+    return Design(goal=goal, phi=phi, predicted=predicted, first_shot=first_shot,
+                  simulated=simulated_anchors, simulations=simulations, meta=meta,
+                  evaluated=evaluated, **found)

@@ -11,15 +11,17 @@ def _anchor_text(values) -> str:
 
 
 def candidates_figure(design, top: int = 6):
-    """The top candidates: decoded structure (kx colour map) above its predicted curve."""
+    """The top designs: grain structure (kx colour map) above its simulated anchors (squares;
+    when simulated) and the surrogate's prediction (circles)."""
     k = min(top, len(design.z))
     fig, axes = plt.subplots(2, k, figsize=(2.6 * k, 5.4), squeeze=False)
     for i in range(k):
-        flag = "" if design.consistent[i] else " (inconsistent)"
-        show_structure(axes[0, i], design.phi[i], f"#{i + 1}{flag}")
-        show_curve(axes[1, i], predicted=design.predicted[i])
-        axes[1, i].set_title(f"hc={design.predicted[i][5]:.3f} mr={design.predicted[i][1]:.3f}",
-                             fontsize=8)
+        show_structure(axes[0, i], design.phi[i], f"#{i + 1}")
+        sim = design.simulated[i]
+        shown = sim if np.isfinite(sim).all() else design.predicted[i]
+        show_curve(axes[1, i], values=sim if np.isfinite(sim).all() else None,
+                   predicted=design.predicted[i])
+        axes[1, i].set_title(f"hc={shown[5]:.3f} mr={shown[1]:.3f}", fontsize=8)
     fig.suptitle(f"design {design.id}: {design.goal.summary()}", fontsize=9)
     fig.tight_layout()
     return fig
@@ -57,9 +59,7 @@ def pareto_figure(design):
         return design.predicted[:, ANCHORS.index(anchor)], f"predicted {anchor}"
 
     (x, xl), (y, yl) = axis(names[0]), axis(names[1])
-    good = design.consistent
-    ax.scatter(x[good], y[good], s=18, label="consistent")
-    ax.scatter(x[~good], y[~good], s=18, marker="x", color="0.5", label="inconsistent")
+    ax.scatter(x, y, s=18, label="designs")
     for i in range(min(5, len(x))):
         ax.annotate(f"#{i + 1}", (x[i], y[i]), fontsize=7, xytext=(3, 3),
                     textcoords="offset points")

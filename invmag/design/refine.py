@@ -1,8 +1,8 @@
-"""Closed loop (optimize → verify → learn): verified designs join the labelled set and the
-regressor is trained further on the enlarged set.
+"""Learning from designs: every structure simulated for a design joins the run's labelled set,
+and the regressor is trained further on the enlarged set.
 
-Verified structures go to runs/<name>/verified.h5 (the labels.h5 layout; generator params NaN),
-never into labels.h5, whose rows are tied to their seeds. The regressor continues from its
+Simulated design structures go to runs/<name>/verified.h5 (the labels.h5 layout; generator params
+NaN), never into labels.h5, whose rows are tied to their seeds. The regressor continues from its
 current weights on the training split of labels.h5 plus every good verified row, with the anchor
 normalization unchanged; the VAE is not touched, so the codes of earlier designs stay valid. The
 model file the run had before its first refinement is kept as surrogate.initial.pt.
@@ -16,16 +16,16 @@ import numpy as np
 
 from ..data.labels import one_thread
 from ..data.store import SampleStore, label_layout, read_labels, run_attrs
-from .verify import Verification
 
 VERIFIED = "verified.h5"
 STREAM = 2  # seed-stream number recorded in verified.h5 (0, 1: unlabelled, labelled)
 
 
-def add_verified(run, cfg, v: Verification) -> int:
-    """Append the converged, unflagged simulated candidates of v to verified.h5; returns how
-    many were added."""
-    good = v.good
+def add_verified(run, cfg, simulated: dict) -> int:
+    """Append the converged, unflagged ones of simulated structures (phi (N, ny, nx) rad, M
+    (N, n) Ms, anchors (N, 6), converged, flagged (N,)) to verified.h5; returns how many were
+    added."""
+    good = simulated["converged"] & ~simulated["flagged"]
     k = int(good.sum())
     if not k:
         return 0
@@ -39,9 +39,9 @@ def add_verified(run, cfg, v: Verification) -> int:
                                                "params are NaN"}
     with SampleStore(path, label_layout(cfg.grid.ny, cfg.grid.nx, len(H)), n_old + k, attrs,
                      fixed={"H": H}) as store:
-        store.write(np.arange(n_old, n_old + k), phi=v.phi[good],
-                    params=np.full((k, 3), np.nan), M=v.M[good], anchors=v.simulated[good],
-                    converged=v.converged[good], flagged=v.flagged[good])
+        store.write(np.arange(n_old, n_old + k), params=np.full((k, 3), np.nan),
+                    **{name: simulated[name][good] for name in
+                       ("phi", "M", "anchors", "converged", "flagged")})
     return k
 
 

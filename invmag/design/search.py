@@ -34,7 +34,8 @@ def prior_radius2(latent: int, quantile: float) -> float:
 
 class LatentProblem(Problem):
     """Objectives of goal on the predicted anchors (N, 6) of codes z = project(x) (x itself
-    without a projection); constraints |x|² ≤ r² and the goal's bounds. Stores z as "Z"."""
+    without a projection); constraints |z|² ≤ r² (on the code that is evaluated and returned)
+    and the goal's bounds. Stores z as "Z"."""
 
     def __init__(self, predict, goal: Goal, scale, latent: int, bound: float, radius2: float,
                  project=None):
@@ -47,7 +48,7 @@ class LatentProblem(Problem):
         z = x if self.project is None else self.project(x)
         pred = self.predict(z)
         out["F"] = self.goal.objectives(pred, self.scale)
-        prior = (x ** 2).sum(1, keepdims=True) / self.radius2 - 1
+        prior = (z ** 2).sum(1, keepdims=True) / self.radius2 - 1
         out["G"] = np.hstack([prior, self.goal.constraints(pred)])
         out["Z"] = z
 

@@ -1,11 +1,15 @@
 """Design folders: runs/<name>/designs/<id>/ with ids 001, 002, … (never reused or overwritten).
 
-design.h5 (written under a temporary name, then renamed) holds the ranked candidates:
-z (K, L) latent codes; phi (K, ny, nx) decoded structures (rad); predicted (K, 6) anchors from z;
-roundtrip (K, 6) anchors predicted from encode(decode(z)); deviation (K,) max |roundtrip −
-predicted|; consistent (K,) deviation ≤ tolerance; objectives (K, n_obj); cv (K,) constraint
-violation (0: feasible); history/{best, mean, feasible} per generation; attributes goal (JSON),
-and the search settings. candidates.csv holds the same per candidate, without the structures.
+design.h5 (written under a temporary name, then renamed) holds the ranked designs (K of them):
+phi (K, ny, nx) the grain structures (rad); predicted (K, 6) the surrogate's anchors for phi;
+first_shot (K, 6) simulated anchors of the structure before the polish, simulated (K, 6) of phi
+(NaN when not simulated), simulations (K,) used on it; from the latent search: z (K, L) the
+code it was decoded from, searched (K, 6) the prediction of z, roundtrip (K, 6) of
+encode(decode(z)), deviation (K,) max |roundtrip − searched|, consistent (K,) deviation within
+the consistency, objectives (K, n_obj), cv (K,) constraint violation (0: feasible);
+history/{best, mean, feasible} per generation; attributes goal (JSON) and meta (settings, JSON).
+All anchors in reduced units (Ms, H_A). candidates.csv holds the same per design without the
+structures.
 """
 
 from dataclasses import dataclass, field
@@ -18,17 +22,23 @@ import numpy as np
 from .. import ANCHORS
 from .targets import Goal
 
-ARRAYS = ("z", "phi", "predicted", "roundtrip", "deviation", "consistent", "objectives", "cv")
+ARRAYS = ("phi", "predicted", "first_shot", "simulated", "simulations", "z", "searched",
+          "roundtrip", "deviation", "consistent", "objectives", "cv")
 
 
 @dataclass
 class Design:
-    """The ranked candidates of one search (see the module docstring); meta: search settings."""
+    """The ranked designs of one search (see the module docstring); meta: settings; evaluated:
+    every structure simulated during the polish (polish.Polished.evaluated; not stored here)."""
 
     goal: Goal
-    z: np.ndarray
     phi: np.ndarray
     predicted: np.ndarray
+    first_shot: np.ndarray
+    simulated: np.ndarray
+    simulations: np.ndarray
+    z: np.ndarray
+    searched: np.ndarray
     roundtrip: np.ndarray
     deviation: np.ndarray
     consistent: np.ndarray
@@ -37,6 +47,7 @@ class Design:
     history: dict
     meta: dict = field(default_factory=dict)
     path: Path | None = None
+    evaluated: dict | None = None
 
     @property
     def id(self) -> str:
@@ -61,7 +72,7 @@ def find_design(run, design_id: str | None = None) -> Path:
     """The folder of design `design_id` of a run, or of its latest complete design."""
     root = Path(run) / "designs"
     if design_id:
-        path = root / design_id
+        path = root / (f"{int(design_id):03d}" if design_id.isdigit() else design_id)
         if not (path / "design.h5").is_file():
             raise ValueError(f"run {run} has no design {design_id!r} (see {root})")
         return path
@@ -80,7 +91,8 @@ def write_design(path, design: Design):
         for name in ARRAYS:
             f.create_dataset(name, data=getattr(design, name),
                              **({"compression": "gzip"} if name == "phi" else {}))
-        f["predicted"].attrs["names"] = f["roundtrip"].attrs["names"] = list(ANCHORS)
+        for name in ("predicted", "first_shot", "simulated", "searched", "roundtrip"):
+            f[name].attrs["names"] = list(ANCHORS)
         f["objectives"].attrs["names"] = design.goal.objective_names
         for name, values in design.history.items():
             f.create_dataset(f"history/{name}", data=values)
@@ -110,8 +122,11 @@ def write_csv(path, header: list[str], rows):
 
 def write_candidates_csv(path, d: Design):
     names = [n.replace(" ", "_") for n in d.goal.objective_names]
-    header = (["rank", "feasible", "consistent", "deviation"] + names
-              + [f"pred_{a}" for a in ANCHORS] + [f"z{i}" for i in range(d.z.shape[1])])
-    rows = ([i + 1, int(d.cv[i] <= 0), int(d.consistent[i]), d.deviation[i], *d.objectives[i],
-             *d.predicted[i], *d.z[i]] for i in range(len(d.z)))
+    header = (["rank", "simulations"] + [f"sim_{a}" for a in ANCHORS]
+              + [f"pred_{a}" for a in ANCHORS] + [f"first_{a}" for a in ANCHORS]
+              + ["feasible", "consistent", "deviation"] + names
+              + [f"z{i}" for i in range(d.z.shape[1])])
+    rows = ([i + 1, d.simulations[i], *d.simulated[i], *d.predicted[i], *d.first_shot[i],
+             int(d.cv[i] <= 0), int(d.consistent[i]), d.deviation[i], *d.objectives[i], *d.z[i]]
+            for i in range(len(d.z)))
     write_csv(path, header, rows)

@@ -167,9 +167,13 @@ def parse_goal(targets: dict, lower: dict, upper: dict, weights=(), maximize=(),
         if v < lo.get(name, -math.inf) or v > hi.get(name, math.inf):
             raise ValueError(f"target {name} = {v:.4g} lies outside its own bounds "
                              f"--min-{name}/--max-{name}")
+    floor = {**{a: (v, f"--min-{a} {v:.4g}") for a, v in lo.items()},
+             **{a: (v, f"target {a} = {v:.4g}") for a, v in t.items()}}
+    ceiling = {**{a: (v, f"--max-{a} {v:.4g}") for a, v in hi.items()},
+               **{a: (v, f"target {a} = {v:.4g}") for a, v in t.items()}}
     for a, b in ((a, b) for chain in ORDER for a, b in itertools.combinations(chain, 2)):
-        if a in t and b in t and t[a] > t[b]:
-            raise ValueError(f"targets {a} = {t[a]:.4g} > {b} = {t[b]:.4g} are impossible: "
+        if a in floor and b in ceiling and floor[a][0] > ceiling[b][0]:
+            raise ValueError(f"{floor[a][1]} and {ceiling[b][1]} are impossible together: "
                              f"along a demagnetization curve {a} ≤ {b}")
     maximize = tuple(_anchor(a, "--maximize") for a in maximize)
     minimize = tuple(_anchor(a, "--minimize") for a in minimize)

@@ -1,5 +1,5 @@
-"""Verification: simulate the decoded top candidates of a design exactly as labels are made
-(invmag.data.labels.label_batch under the run's config) and compare with the prediction."""
+"""Verification: simulate the top designs exactly as labels are made (invmag.data.labels.
+label_batch under the run's config) and compare with the prediction and the goal."""
 
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,17 +10,15 @@ import numpy as np
 from .. import ANCHORS
 from ..data.labels import label_batch
 from ..physics.anchors import anchors
-from .sharpen import sharpen
 from .store import Design, write_csv
-
-HIT_TOLERANCE = 0.02  # reduced units (Ms, H_A): about the regressor's error in paper Table 3
 
 
 @dataclass
 class Verification:
-    """K simulated candidates: rank (K,) 1-based; phi (K, ny, nx) rad as simulated; H (n,) in
+    """K simulated designs: rank (K,) 1-based; phi (K, ny, nx) rad as simulated; H (n,) in
     H_A; M (K, n) in Ms; simulated and predicted anchors (K, 6); converged, flagged (K,);
-    hit (K,) or None when the goal has no target or bound; grains: phi was sharpened."""
+    hit (K,) or None when the goal has no target or bound (a curve that did not converge or
+    misses an anchor is never a hit); tolerance: the hit window (Ms, H_A)."""
 
     rank: np.ndarray
     phi: np.ndarray
@@ -31,7 +29,6 @@ class Verification:
     converged: np.ndarray
     flagged: np.ndarray
     hit: np.ndarray | None
-    grains: bool
     tolerance: float
 
     @property
@@ -42,16 +39,20 @@ class Verification:
     def hit_rate(self) -> float | None:
         return None if self.hit is None else float(self.hit.mean())
 
-    @property
-    def stem(self) -> str:
-        return "verify_grains" if self.grains else "verify"
+
+def simulate(cfg, phi: np.ndarray, progress=None):
+    """Structures phi (N, ny, nx) rad simulated under cfg (grid, material, solver settings, on
+    cfg.solver_device) exactly as labels are made: (M (N, n) in Ms on cfg.solver.fields(),
+    anchors (N, 6), converged (N,), flagged (N,) an anchor is missing). progress: callable
+    (n_fields) as CurveSolver.run's."""
+    M, converged = label_batch(phi, cfg.to_dict(), progress)
+    simulated, flagged = anchors(cfg.solver.fields(), M)
+    return M, simulated, converged, flagged
 
 
-def verify(cfg, design: Design, top: int, grains: bool = False,
-           tolerance: float = HIT_TOLERANCE, progress=None) -> Verification:
-    """Simulate the top `top` candidates of design (their decoded per-cell structures, or
-    sharpened into grains) under cfg's grid, material and solver settings on cfg.solver_device.
-    progress: callable(n_fields) as CurveSolver.run's."""
+def verify(cfg, design: Design, top: int, tolerance: float, progress=None) -> Verification:
+    """Simulate the top `top` designs under cfg's grid, material and solver settings on
+    cfg.solver_device. progress: callable(n_fields) as CurveSolver.run's."""
     if top < 1:
         raise ValueError(f"--top must be ≥ 1, got {top}")
     if not tolerance > 0:
@@ -61,19 +62,18 @@ def verify(cfg, design: Design, top: int, grains: bool = False,
     if phi.shape[1:] != (cfg.grid.ny, cfg.grid.nx):
         raise ValueError(f"design {design.id} holds {phi.shape[2]}×{phi.shape[1]} structures, "
                          f"the config's grid is {cfg.grid.nx}×{cfg.grid.ny}")
-    if grains:
-        phi = np.stack([sharpen(p) for p in phi])
-    M, converged = label_batch(phi, cfg.to_dict(), progress)
-    H = cfg.solver.fields()
-    simulated, flagged = anchors(H, M)
-    return Verification(np.arange(1, k + 1), phi, H, M, simulated, design.predicted[:k],
-                        converged, flagged, design.goal.hits(simulated, tolerance), grains,
-                        tolerance)
+    M, simulated, converged, flagged = simulate(cfg, phi, progress)
+    hit = design.goal.hits(simulated, tolerance)
+    if hit is not None:
+        hit &= converged & ~flagged
+    return Verification(np.arange(1, k + 1), phi, cfg.solver.fields(), M, simulated,
+                        design.predicted[:k], converged, flagged, hit, tolerance)
 
 
 def write_verification(folder, v: Verification) -> list[Path]:
-    """<stem>.csv (per candidate: predicted, simulated, error per anchor, hit), <stem>.h5
-    (structures and curves) and <stem>_<rank>.png (paper Fig. 6 style); returns the paths."""
+    """verify.csv (per design: predicted, simulated, error per anchor, hit), verify.h5
+    (structures and curves) and verify_<rank>.png (paper Fig. 6 style), replacing those of an
+    earlier verification; returns the paths."""
     from ..plots import plt
     from .plots import verify_figure
 
@@ -84,18 +84,20 @@ def write_verification(folder, v: Verification) -> list[Path]:
     hit = v.hit if v.hit is not None else np.full(len(v.rank), -1)
     rows = ([r, int(c), int(f), int(h), *p, *s, *e] for r, c, f, h, p, s, e in zip(
         v.rank, v.converged, v.flagged, hit, v.predicted, v.simulated, err))
-    paths = [folder / f"{v.stem}.csv", folder / f"{v.stem}.h5"]
+    paths = [folder / "verify.csv", folder / "verify.h5"]
     write_csv(paths[0], header, rows)
-    tmp = folder / f"{v.stem}.h5.tmp"
+    for old in folder.glob("verify_*.png"):  # of an earlier verification with more designs
+        old.unlink()
+    tmp = folder / "verify.h5.tmp"
     with h5py.File(tmp, "w") as f:
         for name in ("rank", "phi", "H", "M", "simulated", "predicted", "converged", "flagged"):
             f.create_dataset(name, data=getattr(v, name))
         f["simulated"].attrs["names"] = f["predicted"].attrs["names"] = list(ANCHORS)
-        f.attrs.update(grains=v.grains, tolerance=v.tolerance)
+        f.attrs["tolerance"] = v.tolerance
     tmp.replace(paths[1])
     for i, r in enumerate(v.rank):
         fig = verify_figure(v.phi[i], v.H, v.M[i], v.simulated[i], v.predicted[i], f"#{r}")
-        paths.append(folder / f"{v.stem}_{r}.png")
+        paths.append(folder / f"verify_{r}.png")
         fig.savefig(paths[-1], dpi=110)
         plt.close(fig)
     return paths

@@ -12,6 +12,7 @@ from .. import ANCHORS
 from ..data.config import Config, parse_config
 from ..data.run import config_changes
 from ..data.structures import kx_from_phi, phi_from_kx
+from ..physics.anchors import ordered
 from .regressor import Regressor
 from .vae import VAE
 
@@ -113,11 +114,13 @@ class Surrogate:
 
     @torch.no_grad()
     def predict(self, z) -> np.ndarray:
-        """Anchors (N, 6) in Ms and H_A units predicted from latent codes (N, latent)."""
+        """Anchors (N, 6) in Ms and H_A units predicted from latent codes (N, latent), in the
+        order of a demagnetization curve (physics.anchors.ordered: 0 ≤ mr ≤ m1 ≤ 1, 0 ≤ hk90
+        ≤ hk80 ≤ hk70 ≤ hc ≤ 1), which the regressor's six heads alone do not guarantee."""
         self.regressor.eval()
         z = torch.as_tensor(np.asarray(z, np.float32), device=self.device)
         y = self.regressor(z).cpu().numpy().astype(np.float64)
-        return y * self.y_std + self.y_mean
+        return ordered(y * self.y_std + self.y_mean)
 
     def predict_structures(self, phi) -> np.ndarray:
         """Anchors (N, 6) predicted for structures (N, ny, nx) rad."""

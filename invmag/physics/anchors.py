@@ -55,3 +55,25 @@ def anchors(H, M):
             for a, frac in LEVELS.items():
                 out[n, ANCHORS.index(a)] = _first_crossing(H, m, frac * mr)
     return out, np.isnan(out).any(axis=1)
+
+
+def _nondecreasing(x: np.ndarray) -> np.ndarray:
+    """Least-squares projection of each row of x (N, n) onto non-decreasing rows (isotonic
+    regression), by the min–max formula x̂_i = max_{j ≤ i} min_{k ≥ i} mean(x_j … x_k)."""
+    n = x.shape[1]
+    c = np.concatenate([np.zeros((len(x), 1)), np.cumsum(x, 1)], 1)
+    out = np.empty_like(x)
+    for i in range(n):
+        out[:, i] = np.max([np.min([(c[:, k + 1] - c[:, j]) / (k + 1 - j) for k in range(i, n)], 0)
+                            for j in range(i + 1)], 0)
+    return out
+
+
+def ordered(values: np.ndarray) -> np.ndarray:
+    """Anchors (N, 6) moved to the nearest (least squares, per chain) values that a
+    demagnetization curve can have: 0 ≤ mr ≤ m1 ≤ 1 Ms and 0 ≤ hk90 ≤ hk80 ≤ hk70 ≤ hc ≤ 1 H_A.
+    Values that already have that order are returned unchanged."""
+    v = np.asarray(values, np.float64)
+    m = _nondecreasing(v[:, [1, 0]])[:, ::-1]
+    h = _nondecreasing(v[:, 2:])
+    return np.clip(np.concatenate([m, h], 1), 0, 1)

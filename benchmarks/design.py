@@ -1,0 +1,85 @@
+"""Inverse-design hit rate on a trained run: targets across the label range, each designed
+(`invmag optimize`) and verified (`invmag verify`) as a user would, one table.
+
+    python benchmarks/design.py [--run runs/quick] [--top 5] [--simulations 64] [--learn 0]
+
+Targets (from the run's labels.h5): hc at the 10th, 30th, 50th, 70th and 90th percentiles; mr and
+hk90 alone at their 30th and 70th; joint hc + mr and hc + hk90 taken from two labelled structures
+each (the joint distribution of the labels). Per target: hits (simulated by verify within the hit
+tolerance of every target), the first-shot error |simulated − predicted| of the unpolished grain
+structures (before any simulation inside the search) on the targeted anchors, verify's
+|simulated − predicted| per targeted anchor for the returned designs, seconds (optimize +
+verify) and simulations used. The designs are written to the run's designs/ as usual.
+"""
+
+import argparse
+from pathlib import Path
+import time
+
+import numpy as np
+
+from invmag import ANCHORS
+from invmag.data.run import run_config
+from invmag.data.store import read_labels
+from invmag.design import PolishSettings, Settings, design, verify_design
+from invmag.design.targets import parse_goal
+
+
+def grid(anchors: np.ndarray, seed: int = 0) -> list[dict]:
+    """The benchmark's targets from labelled anchors (N, 6) (see the module docstring)."""
+    a = {name: anchors[:, i] for i, name in enumerate(ANCHORS)}
+    targets = [{"hc": np.percentile(a["hc"], q)} for q in (10, 30, 50, 70, 90)]
+    targets += [{name: np.percentile(a[name], q)} for name in ("mr", "hk90") for q in (30, 70)]
+    rng = np.random.default_rng(seed)
+    for other in ("mr", "hk90"):
+        for i in rng.choice(len(anchors), 2, replace=False):
+            targets.append({"hc": a["hc"][i], other: a[other][i]})
+    return [{k: round(float(v), 3) for k, v in t.items()} for t in targets]
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--run", type=Path, default=Path("runs/quick"))
+    p.add_argument("--top", type=int, default=5)
+    p.add_argument("--simulations", type=int, default=PolishSettings.simulations)
+    p.add_argument("--learn", type=int, default=0, help="regressor epochs after each design")
+    p.add_argument("--device", default="cpu")
+    args = p.parse_args()
+    cfg = run_config(args.run)
+    labels = read_labels(args.run / "labels.h5")
+    train, _ = labels.split(cfg.data.test)
+    anchors = labels.anchors[train][labels.good[train]]
+    polish = PolishSettings(simulations=args.simulations) if args.simulations else None
+    head = (f"{'target':<22}{'hits':>6}{'first-shot':>22}{'verify |sim−pred|':>22}"
+            f"{'s':>6}{'sims':>6}")
+    print(head)
+    hits = designs = 0
+    first, after = [], []
+    for target in grid(anchors):
+        settings = Settings(cfg.design.algorithm, cfg.design.population, cfg.design.generations,
+                            cfg.seed, cfg.design.latent_bound, top=args.top, polish=polish)
+        t0 = time.perf_counter()
+        d = design(args.run, parse_goal(target, {}, {}), settings, args.device, args.learn, warn=lambda t: None)
+        v, _ = verify_design(args.run, d.id, device=args.device)
+        seconds = time.perf_counter() - t0
+        idx = [ANCHORS.index(a) for a in target]
+        fs = np.nanmean(np.abs(d.first_shot - d.predicted)[:, idx], 0)
+        err = np.nanmean(np.abs(v.simulated - v.predicted)[:, idx], 0)
+        first.append(np.abs(d.first_shot - d.predicted))
+        after.append(np.abs(v.simulated - v.predicted))
+        hits += int(v.hit.sum())
+        designs += len(v.hit)
+        text = " ".join(f"{k}={t:.3f}" for k, t in target.items())
+        print(f"{text:<22}{f'{v.hit.sum()}/{len(v.hit)}':>6}"
+              f"{' '.join(f'{e:.3f}' for e in fs):>22}{' '.join(f'{e:.3f}' for e in err):>22}"
+              f"{seconds:>6.0f}{int(d.simulations.sum()):>6}", flush=True)
+    print(f"\nhit rate {hits}/{designs} = {100 * hits / designs:.0f} % "
+          f"(simulated within ±{Settings.tolerance:g} of every target)")
+    for name, e in (("first-shot", first), ("verify", after)):
+        mae = np.nanmean(np.concatenate(e), 0)
+        print(f"{name:<11} |simulated − predicted| per anchor: "
+              + "  ".join(f"{a} {m:.3f}" for a, m in zip(ANCHORS, mae)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,90 @@
+"""The design loop of a run, as one API (the CLI's `optimize` and `verify` call these):
+
+    from invmag.design import Settings, design, parse_goal, verify_design
+    goal = parse_goal({"hc": 0.3}, {}, {})
+    d = design("runs/quick", goal, Settings("ga", 64, 40, seed=0, bound=3.0))
+    v = verify_design("runs/quick", d.id)
+
+`design` searches the latent space, sharpens the decoded codes into grain structures, refines each
+by simulation (polish), writes the design folder and adds every structure it simulated to the
+run's verified.h5; with `learn` the regressor is then trained further on the labels plus
+verified.h5 and kept as the run's model, so the next search starts from a surrogate that has
+seen these designs. `verify_design` simulates the designs of a folder again, from the files.
+"""
+
+from dataclasses import replace
+from pathlib import Path
+
+from ..data.run import run_config
+from .optimize import Settings, optimize
+from .refine import add_verified, retrain
+from .store import find_design, new_design_dir, read_design, write_design
+from .targets import Goal, extrapolation
+from .verify import Verification, simulate, verify, write_verification
+
+
+def open_run(run, device=None):
+    """(config, surrogate) of a trained run; device: torch device of model and solver (default:
+    the config's solver.device)."""
+    from ..data.labels import solver_device
+    from ..models.surrogate import load_surrogate
+
+    cfg = run_settings(run, device)
+    return cfg, load_surrogate(run, cfg, solver_device(cfg.solver_device))
+
+
+def run_settings(run, device=None):
+    """The config of a run folder, its solver on device (default: the config's)."""
+    cfg = run_config(run)
+    if cfg is None:
+        raise ValueError(f"{run} is not a run folder (no config.toml; run `invmag generate`)")
+    return replace(cfg, solver_device=str(device or cfg.solver_device))
+
+
+def design(run, goal: Goal, settings: Settings, device=None, learn: int = 0, progress=None,
+           simulated=None, trained=None, warn=None):
+    """Design for goal in a trained run: returns the Design, written to the run's next design
+    folder with its figures. progress: callable(generation, best F) of the latent search;
+    simulated: callable(n) per batch of simulations. Every simulated structure joins
+    verified.h5; learn > 0: then train the regressor that many epochs further on the labels and
+    verified.h5 (trained: callable(epoch, epochs, loss)) and save it as the run's model.
+    warn: callable(text) for each target the model must extrapolate to."""
+    cfg, surrogate = open_run(run, device)
+    for text in extrapolation(goal, surrogate.label_min, surrogate.label_max):
+        (warn or print)(text)
+    d = optimize(surrogate, goal, settings, lambda phi: simulate(cfg, phi), progress, simulated)
+    folder = new_design_dir(run)
+    write_design(folder, d)
+    write_figures(d)
+    d.meta["learned"] = add_verified(run, cfg, d.evaluated) if d.evaluated else 0
+    if learn:
+        retrain(surrogate, run, learn, settings.seed, trained)
+    return d
+
+
+def write_figures(d) -> list[str]:
+    """candidates.png, convergence.png (and pareto.png for several objectives) into the design's
+    folder; returns their names."""
+    from ..plots import plt
+    from .plots import candidates_figure, convergence_figure, pareto_figure
+
+    figures = {"candidates.png": candidates_figure(d), "convergence.png": convergence_figure(d)}
+    if d.goal.multi:
+        figures["pareto.png"] = pareto_figure(d)
+    for name, fig in figures.items():
+        fig.savefig(Path(d.path) / name, dpi=110)
+        plt.close(fig)
+    return list(figures)
+
+
+def verify_design(run, design_id: str | None = None, top: int | None = None,
+                  tolerance: float | None = None, device=None,
+                  progress=None) -> tuple[Verification, list[Path]]:
+    """Simulate the top designs of a design folder of the run (default: the latest, all of its
+    designs, the design's own hit tolerance) under the run's config; writes verify.csv, verify.h5
+    and one PNG per design. Returns (Verification, paths written)."""
+    cfg = run_settings(run, device)
+    d = read_design(find_design(run, design_id))
+    tolerance = d.meta.get("tolerance", 0.02) if tolerance is None else tolerance
+    v = verify(cfg, d, len(d.z) if top is None else top, tolerance, progress)
+    return v, write_verification(d.path, v)
