@@ -11,6 +11,7 @@ import numpy as np
 import psutil
 import pytest
 
+from invmag.data import generate as generate_module
 from invmag.data.generate import generate
 from invmag.data.store import read_labels
 from invmag.data.structures import draw
@@ -86,6 +87,25 @@ def test_generate_missing_config_or_bad_count(tmp_path, tiny_toml):
     assert_user_error(invoke("generate", "--config", "nonesuch"), "no embedded config")
     assert_user_error(invoke("generate", "--config", tiny_toml(), "--run", tmp_path / "r",
                              "--labelled", -1), "labelled samples must be ≥ 1")
+
+
+def test_a_batch_that_failed_twice_is_one_line_and_a_bug_keeps_its_traceback(
+        tmp_path, tiny_toml, monkeypatch):
+    """Failed batches were a RuntimeError traceback, while every KeyError, bugs included, was
+    reported as "missing key"."""
+    def out_of_memory(*args):
+        raise MemoryError("no memory for the batch")
+
+    monkeypatch.setattr(generate_module, "draw_batch", out_of_memory)
+    assert_user_error(invoke("generate", "--config", tiny_toml(), "--run", tmp_path / "r"),
+                      "structures 0–9 failed twice: MemoryError: no memory for the batch")
+
+    def bug(*args, **kwargs):
+        raise KeyError("stage")
+
+    monkeypatch.setattr(generate_module, "generate", bug)
+    result = invoke("generate", "--config", tiny_toml(), "--run", tmp_path / "r")
+    assert result.exit_code == 1 and isinstance(result.exception, KeyError)
 
 
 # -- generate: runs --
@@ -212,6 +232,21 @@ def test_a_killed_worker_process_is_survived_with_the_same_labels(tmp_path, tiny
 
     proc, path, sections, run, labelled = _interrupt_mid_run(tmp_path, tiny_toml, 2,
                                                              kill_a_worker)
+    _uninterrupted_equals(tmp_path, sections, run)
+
+
+def test_a_second_generate_on_a_running_run_is_refused(tmp_path, tiny_toml):
+    """HDF5's file lock refuses the second writer; the first run ends as if alone."""
+    second = []
+
+    def start_another(proc, run):  # landed when the first was still running after it
+        second.append(invoke("generate", "--config", tmp_path / "tiny.toml", "--run", run))
+        return proc.poll() is None
+
+    proc, path, sections, run, labelled = _interrupt_mid_run(tmp_path, tiny_toml, 1,
+                                                             start_another)
+    assert_user_error(second[-1], "labels.h5 is open in another process")
+    assert proc.wait(300) == 0, proc.stderr.read()
     _uninterrupted_equals(tmp_path, sections, run)
 
 

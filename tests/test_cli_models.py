@@ -6,6 +6,7 @@ import shutil
 
 import numpy as np
 import pytest
+import torch
 
 from invmag import ANCHORS
 from invmag.data.structures import save_structure
@@ -120,6 +121,76 @@ def test_train_force_never_deletes_data(trained, tmp_path):
     assert_user_error(invoke("train", "--config", other, "--run", run, "--force"),
                       "of other samples", "solver.tolerance", "invmag generate --force")
     assert {name: (run / name).read_bytes() for name in before} == before
+
+
+def _cut(name):
+    def damage(run):  # a copy that stopped half way
+        path = run / name
+        path.write_bytes(path.read_bytes()[:path.stat().st_size // 2])
+    return damage
+
+
+def _scramble(name):
+    def damage(run):  # same size, other bytes
+        path = run / name
+        path.write_bytes(bytes(range(256)) * (path.stat().st_size // 256))
+    return damage
+
+
+def _old_model(run):
+    state = torch.load(run / "surrogate.pt", weights_only=True)
+    torch.save({**state, "format": 0}, run / "surrogate.pt")
+
+
+def _bad_config(old, new):
+    def damage(run):
+        (run / "bad.toml").write_text((run / "config.toml").read_text().replace(old, new, 1))
+    return damage
+
+
+A, BIG, EMPTY = "{tmp}/a.npy", "{tmp}/big.npy", "{tmp}/empty.npy"
+BAD_INPUT = {  # case: (damage to a copy of the trained run, command, fragments of the error)
+    "labels.h5 truncated": (_cut("labels.h5"), ["train", "--force"], ["labels.h5 cannot be opened"]),
+    "labels.h5 corrupt": (_scramble("labels.h5"), ["generate"], ["labels.h5 cannot be opened"]),
+    "structures.h5 truncated": (_cut("structures.h5"), ["generate"],
+                                ["structures.h5 cannot be opened"]),
+    "structures.h5 corrupt": (_scramble("structures.h5"), ["train", "--force"],
+                              ["structures.h5 cannot be opened"]),
+    "surrogate.pt truncated": (_cut("surrogate.pt"), ["predict", A],
+                               ["surrogate.pt cannot be read: truncated", "invmag train --force"]),
+    "surrogate.pt corrupt": (_scramble("surrogate.pt"), ["morph", A, A],
+                             ["surrogate.pt cannot be read: truncated or not a model file"]),
+    "older model file": (_old_model, ["predict", A],
+                         ["surrogate.pt is not a model file of format 1 (found 0)"]),
+    "other grid, predict": (None, ["predict", BIG], ["big.npy: 20 × 20 cells", "16 × 16"]),
+    "other grid, morph": (None, ["morph", A, BIG], ["big.npy: 20 × 20 cells", "16 × 16"]),
+    "empty .npy": (None, ["predict", EMPTY], ["empty.npy: empty structure of shape (0, 16)"]),
+    "NaN target": (None, ["optimize", "--target-hc", "nan"], ["target hc = nan"]),
+    "infinite target": (None, ["optimize", "--target-mr", "inf"], ["target mr = inf"]),
+    "negative target": (None, ["optimize", "--target-hc", "-0.3"], ["target hc = -0.3"]),
+    "unknown config key": (_bad_config("[grid]", "[grid]\nnz = 1"), ["train", "--force"],
+                           ["grid.nz is an unknown key"]),
+    "wrong config type": (_bad_config("epochs = 1", 'epochs = "1"'), ["predict", A],
+                          ["vae.epochs must be an integer ≥ 1, got '1'"]),
+}
+
+
+@pytest.mark.parametrize("case", BAD_INPUT)
+def test_bad_input_is_one_line_and_nothing_is_written_or_lost(trained, tmp_path, case):
+    damage, command, fragments = BAD_INPUT[case]
+    run = tmp_path / "run"
+    shutil.copytree(trained[1], run)
+    save_structure(tmp_path / "a.npy", np.zeros((16, 16)))
+    save_structure(tmp_path / "big.npy", np.zeros((20, 20)))
+    np.save(tmp_path / "empty.npy", np.zeros((0, 16), np.float32))
+    config = run / "config.toml"
+    if damage is not None:
+        damage(run)
+        config = run / "bad.toml" if (run / "bad.toml").exists() else config
+    files = {p: p.read_bytes() for p in run.rglob("*") if p.is_file()}
+    args = [str(a).format(tmp=tmp_path) for a in command]
+    assert_user_error(invoke(*args, "--config", config, "--run", run), *fragments)
+    assert {p: p.read_bytes() for p in run.rglob("*") if p.is_file()} == files
 
 
 def test_more_epochs_resume_from_the_checkpoint(trained, tmp_path):

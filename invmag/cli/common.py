@@ -7,6 +7,8 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from .. import RunFailed
+
 console = Console()
 errors = Console(stderr=True)
 
@@ -17,12 +19,12 @@ class UserError(Exception):
 
 @contextmanager
 def user_errors():
-    """Turn UserError, ValueError, FileNotFoundError and OSError into one line and exit 2."""
+    """Turn UserError, ValueError, OSError (files) and RunFailed into one line and exit 2;
+    anything else is a bug and keeps its traceback."""
     try:
         yield
-    except (UserError, ValueError, FileNotFoundError, KeyError, OSError) as e:
-        msg = str(e) if not isinstance(e, KeyError) else f"missing key {e}"
-        errors.print(f"[bold red]error:[/] {escape(msg)}", highlight=False, soft_wrap=True)
+    except (UserError, ValueError, OSError, RunFailed) as e:
+        errors.print(f"[bold red]error:[/] {escape(str(e))}", highlight=False, soft_wrap=True)
         raise typer.Exit(2)
     except KeyboardInterrupt:
         errors.print("[yellow]interrupted[/]")

@@ -28,8 +28,8 @@ def morph(
     from ..models.plots import morph_figure
 
     with user_errors():
-        phi_a, phi_b = load_structure(a), load_structure(b)
         surrogate, run = open_model(config, run, device)
+        phi_a, phi_b = load_structure(a, surrogate.grid), load_structure(b, surrogate.grid)
         result = interpolate(surrogate, phi_a, phi_b, steps)
         table = Table(title=f"Morphing {a.name} → {b.name} (Ms, H_A)")
         for name in ("α", *ANCHORS):

@@ -32,8 +32,8 @@ def predict(
     from .simulate import anchor_table
 
     with user_errors():
-        phi = load_structure(file)
         surrogate, _ = open_model(config, run, device)
+        phi = load_structure(file, surrogate.grid)
         values = surrogate.predict_structures(phi[None])[0]
         console.print(anchor_table(values, surrogate.config.material,
                                    title=f"Predicted anchors of {file.name}"))

@@ -12,6 +12,7 @@ import time
 
 import numpy as np
 
+from .. import RunFailed
 from ..physics.anchors import anchors
 from .config import Config, with_data
 from .labels import label_batch
@@ -68,7 +69,7 @@ def make_structures(cfg: Config, path, n: int, pool: Pool, progress=_no_progress
                  for rows in _batches(todo, STRUCTURE_BATCH))
         for rows, drawn, error in pool.unordered(draw_batch, tasks):
             if error:
-                raise RuntimeError(f"structures {rows[0]}–{rows[-1]} failed twice: {error}")
+                raise RunFailed(f"structures {rows[0]}–{rows[-1]} failed twice: {error}")
             phis, params = drawn
             store.write(rows, phi=phis, params=params)
             completed += len(rows)

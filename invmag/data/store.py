@@ -75,6 +75,9 @@ class SampleStore:
         try:
             self.file = h5py.File(self.path, "r+")
         except OSError as e:
+            if "unable to lock file" in str(e):
+                raise ValueError(f"{self.path} is open in another process (is a generate "
+                                 "running on this run?)") from None
             raise ValueError(f"{self.path} cannot be opened ({e}); if no other process is "
                              "writing it, move it away to start over") from None
         self._check()

@@ -98,8 +98,9 @@ def validate_structure(phi, name="structure") -> np.ndarray:
     return phi.astype(np.float32)
 
 
-def load_structure(path) -> np.ndarray:
-    """Read a structure from .npy: phi[iy, ix] (rad), returned as float32."""
+def load_structure(path, shape: tuple[int, int] | None = None) -> np.ndarray:
+    """Read a structure from .npy: phi[iy, ix] (rad), returned as float32; shape: the (ny, nx)
+    the caller takes, if it takes one grid only."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no such structure file: {path}")
@@ -109,7 +110,11 @@ def load_structure(path) -> np.ndarray:
         raise ValueError(f"{path}: not a numeric .npy array ({e})") from None
     if not isinstance(phi, np.ndarray):
         raise ValueError(f"{path}: holds several arrays, expected one phi array")
-    return validate_structure(phi, str(path))
+    phi = validate_structure(phi, str(path))
+    if shape is not None and phi.shape != tuple(shape):
+        raise ValueError(f"{path}: {phi.shape[0]} × {phi.shape[1]} cells, but the model takes "
+                         f"structures of {shape[0]} × {shape[1]} cells (ny × nx)")
+    return phi
 
 
 def save_structure(path, phi):

@@ -99,13 +99,18 @@ class Surrogate:
         self.y_mean, self.y_std, self.label_min, self.label_max = (
             np.asarray(a, np.float64) for a in (y_mean, y_std, label_min, label_max))
 
+    @property
+    def grid(self) -> tuple[int, int]:
+        """(ny, nx): the cells of the structures the model takes."""
+        return self.config.grid.ny, self.config.grid.nx
+
     def encode(self, phi) -> np.ndarray:
         """Encoder means (N, latent) of structures phi (N, ny, nx) rad."""
-        g = self.config.grid
         phi = np.asarray(phi)
-        if phi.ndim != 3 or phi.shape[1:] != (g.ny, g.nx):
-            raise ValueError(f"the model takes structures of {g.ny} × {g.nx} cells (ny × nx), "
-                             f"got shape {phi.shape[1:] if phi.ndim == 3 else phi.shape}")
+        if phi.ndim != 3 or phi.shape[1:] != self.grid:
+            raise ValueError(f"the model takes structures of {self.grid[0]} × {self.grid[1]} "
+                             f"cells (ny × nx), got shape "
+                             f"{phi.shape[1:] if phi.ndim == 3 else phi.shape}")
         return encode(self.vae, phi)
 
     def decode(self, z) -> np.ndarray:
@@ -144,20 +149,32 @@ class Surrogate:
 
     @classmethod
     def load(cls, path, device="cpu") -> "Surrogate":
-        """Read a model file (torch.load with weights_only=True: tensors and plain data only)."""
+        """Read a model file (torch.load with weights_only=True: tensors and plain data only);
+        ValueError naming the file when it is unreadable, of another format or incomplete."""
+        retrain = "`invmag train --force` trains a new one"
         try:
             state = torch.load(path, map_location=device, weights_only=True)
-            if state.get("format") != FORMAT or tuple(state["anchors"]) != ANCHORS:
-                raise KeyError("format")
-            cfg = parse_config(state["config"], f"{path} (config)")
+        except (OSError, EOFError, RuntimeError, pickle.UnpicklingError) as e:
+            raise ValueError(f"{path} cannot be read: truncated or not a model file "
+                             f"({type(e).__name__}); {retrain}") from None
+        found = state.get("format") if isinstance(state, dict) else None
+        if found != FORMAT or tuple(state.get("anchors", ())) != ANCHORS:
+            raise ValueError(f"{path} is not a model file of format {FORMAT} (found {found}): "
+                             f"written by another invmag version; {retrain}")
+        cfg = parse_config(state.get("config", ""), f"{path} (config)")
+        try:
             vae, regressor = build_vae(cfg).to(device), build_regressor(cfg).to(device)
             vae.load_state_dict(state["vae"])
             regressor.load_state_dict(state["regressor"])
-        except (KeyError, AttributeError, RuntimeError, EOFError, pickle.UnpicklingError) as e:
-            raise ValueError(f"{path} is not an invmag model file of format {FORMAT} ({e})") \
-                from None
-        return cls(cfg, vae, regressor, *(state[k].numpy() for k in
-                                          ("y_mean", "y_std", "label_min", "label_max")))
+            arrays = [state[k].numpy() for k in ("y_mean", "y_std", "label_min", "label_max")]
+        except (KeyError, RuntimeError) as e:
+            raise ValueError(f"{path} is an incomplete model file ({_first_line(e)}); "
+                             f"{retrain}") from None
+        return cls(cfg, vae, regressor, *arrays)
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).strip() or type(error).__name__).splitlines()[0]
 
 
 def model_changes(trained: Config, cfg: Config) -> list[str]:
