@@ -203,3 +203,6 @@ def test_more_epochs_resume_from_the_checkpoint(trained, tmp_path):
     assert "resumed from its checkpoint at epoch 1" in result.output
     history = json.loads((run / "metrics.json").read_text())["vae"]["history"]
     assert [(h["epoch"], h["session"]) for h in history] == [(1, 1), (2, 2)]
+    result = invoke("train", "--config", trained[0], "--run", run, "--force")  # 1 epoch again
+    assert result.exit_code == 0, result.output
+    assert "holds 2 epochs, more than vae.epochs = 1" in result.output  # was replaced silently

@@ -164,7 +164,8 @@ def test_stream_visits_every_structure_once_per_epoch(tmp_path):
 def test_interrupted_vae_training_resumes_as_if_uninterrupted(tmp_path):
     write_structures(tmp_path / "structures.h5", 64)
     two = small_config(vae={"epochs": 2})
-    straight, history, start = train_vae(two, tmp_path / "structures.h5", tmp_path / "a.pt", "cpu")
+    straight, history, start, _ = train_vae(two, tmp_path / "structures.h5", tmp_path / "a.pt",
+                                            "cpu")
     assert start == 0 and [h["session"] for h in history] == [1, 1]
 
     class Stop(Exception):
@@ -177,14 +178,18 @@ def test_interrupted_vae_training_resumes_as_if_uninterrupted(tmp_path):
     with pytest.raises(Stop):
         train_vae(two, tmp_path / "structures.h5", tmp_path / "b.pt", "cpu",
                   progress=stop_after_first_epoch)
-    resumed, history_b, start = train_vae(two, tmp_path / "structures.h5", tmp_path / "b.pt",
-                                          "cpu")
-    assert start == 1 and [h["epoch"] for h in history_b] == [1, 2]
+    resumed, history_b, start, dropped = train_vae(two, tmp_path / "structures.h5",
+                                                   tmp_path / "b.pt", "cpu")
+    assert start == 1 and dropped is None and [h["epoch"] for h in history_b] == [1, 2]
     assert [h["session"] for h in history_b] == [1, 2]
     for a, b in zip(straight.state_dict().values(), resumed.state_dict().values()):
         torch.testing.assert_close(a, b, rtol=0, atol=1e-6)
-    other = small_config(vae={"epochs": 2, "dense": 16})  # another VAE: starts over
-    assert train_vae(other, tmp_path / "structures.h5", tmp_path / "b.pt", "cpu")[2] == 0
+    other = small_config(vae={"epochs": 2, "dense": 16})  # another VAE: starts over, and says so
+    _, _, start, dropped = train_vae(other, tmp_path / "structures.h5", tmp_path / "b.pt", "cpu")
+    assert start == 0 and "b.pt is of another training (vae.dense: 32 → 16)" in dropped
+    fewer = small_config(vae={"epochs": 1, "dense": 16})
+    dropped = train_vae(fewer, tmp_path / "structures.h5", tmp_path / "b.pt", "cpu")[3]
+    assert "holds 2 epochs, more than vae.epochs = 1" in dropped
 
 
 def untrained(cfg):

@@ -5,6 +5,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -66,6 +67,9 @@ def train(
         with Progress(*columns, console=console) as bar:
             metrics = train_run(cfg, run, dev, force=force, progress=StageProgress(bar))
         v = metrics["vae"]
+        if v["checkpoint_replaced"]:
+            console.print(f"[yellow]warning:[/] {escape(v['checkpoint_replaced'])}: the VAE was "
+                          "trained from the start and the checkpoint replaced")
         if v["resumed_from_epoch"]:
             console.print(f"VAE resumed from its checkpoint at epoch {v['resumed_from_epoch']}")
         console.print(f"VAE: {v['epochs']} epochs, held-out reconstruction MSE "

@@ -19,11 +19,16 @@ def _flat(d: dict, prefix: str = "") -> dict:
     return out
 
 
+def changes(old: dict, new: dict) -> list[str]:
+    """Dotted keys whose values differ between two nested dicts, as 'key: old → new'."""
+    a, b = _flat(old), _flat(new)
+    return [f"{k}: {a.get(k)!r} → {b.get(k)!r}" for k in [*a, *(k for k in b if k not in a)]
+            if a.get(k) != b.get(k)]
+
+
 def config_changes(old: Config, new: Config) -> list[str]:
     """Keys whose values differ between two configs, as 'key: old → new', volatile keys aside."""
-    a, b = _flat(old.to_dict()), _flat(new.to_dict())
-    return [f"{k}: {a[k]!r} → {b[k]!r}" for k in a
-            if a[k] != b[k] and not k.startswith(VOLATILE)]
+    return [c for c in changes(old.to_dict(), new.to_dict()) if not c.startswith(VOLATILE)]
 
 
 def run_config(run_dir) -> Config | None:

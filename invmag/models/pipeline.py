@@ -108,7 +108,7 @@ def _train_run(cfg: Config, run_dir, device: torch.device, force: bool, progress
     times["data"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    vae, history, resumed = train_vae(cfg, run / "structures.h5", run / "checkpoints" / "vae.pt",
+    vae, history, resumed, dropped = train_vae(cfg, run / "structures.h5", run / "checkpoints" / "vae.pt",
                                       device, labels.phi[test], progress)
     times["vae"] = time.perf_counter() - t0
 
@@ -128,7 +128,8 @@ def _train_run(cfg: Config, run_dir, device: torch.device, force: bool, progress
         "mae_paper": PAPER_MAE,
         "labelled": {"train": len(train), "test": len(test), "good": int(labels.good.sum()),
                      "done": int(labels.done.sum())},
-        "vae": {"epochs": cfg.vae.epochs, "resumed_from_epoch": resumed, "history": history},
+        "vae": {"epochs": cfg.vae.epochs, "resumed_from_epoch": resumed,
+                "checkpoint_replaced": dropped, "history": history},
         "regressor": {"epochs": fit.epochs, "max_epochs": cfg.regressor.max_epochs,
                       "folds": cfg.regressor.folds, "cv_curve": fit.cv_curve.tolist(),
                       "losses": fit.losses},

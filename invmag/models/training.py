@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from ..data.config import Config
+from ..data.run import changes
 from ..data.structures import kx_from_phi
 from .regressor import Regressor
 from .stream import StructureStream
@@ -49,18 +50,24 @@ def vae_identity(cfg: Config) -> str:
                        "unlabelled": d["data"]["unlabelled"], "vae": vae}, sort_keys=True)
 
 
-def load_checkpoint(path: Path, cfg: Config, device) -> dict | None:
-    """The VAE checkpoint at path if it continues a training of cfg (same identity, no more
-    epochs than cfg asks for), else None."""
+def load_checkpoint(path: Path, cfg: Config, device) -> tuple[dict | None, str | None]:
+    """(the VAE checkpoint at path, None) if it continues a training of cfg (same identity, no
+    more epochs than cfg asks for); else (None, why it does not), or (None, None) without one."""
     if not path.is_file():
-        return None
+        return None, None
     try:
         state = torch.load(path, map_location=device, weights_only=True)
     except (RuntimeError, EOFError, pickle.UnpicklingError) as e:
         raise ValueError(f"VAE checkpoint {path} is unreadable ({e}); delete it to start the "
                          "VAE over") from None
-    ok = state.get("identity") == vae_identity(cfg) and state.get("epoch", 0) <= cfg.vae.epochs
-    return state if ok else None
+    old, new = json.loads(state.get("identity", "{}")), json.loads(vae_identity(cfg))
+    if old != new:
+        shown = "; ".join(changes(old, new)[:3])
+        return None, f"VAE checkpoint {path} is of another training ({shown})"
+    if state.get("epoch", 0) > cfg.vae.epochs:
+        return None, (f"VAE checkpoint {path} holds {state['epoch']} epochs, more than "
+                      f"vae.epochs = {cfg.vae.epochs}")
+    return state, None
 
 
 def save_checkpoint(path: Path, state: dict):
@@ -85,17 +92,18 @@ def _vae_evaluate(vae: VAE, kx: torch.Tensor, batch: int) -> tuple[float, float]
 
 
 def train_vae(cfg: Config, structures, checkpoint, device, validation=None,
-              progress=no_progress) -> tuple[VAE, list[dict], int]:
+              progress=no_progress) -> tuple[VAE, list[dict], int, str | None]:
     """Train the VAE of cfg on structures.h5 for cfg.vae.epochs, resuming from `checkpoint`
     (written every epoch). validation: structures phi (N, ny, nx) rad for a held-out loss.
     progress(stage, completed, total, **fields) with completed in epochs.
-    Returns (vae, history: one dict per epoch, epoch resumed from)."""
+    Returns (vae, history: one dict per epoch, epoch resumed from, why a checkpoint there was
+    not resumed but replaced, or None)."""
     device = torch.device(device)
     checkpoint = Path(checkpoint)
     v = cfg.vae
     vae = seeded(derive_seed(cfg.seed, VAE_INIT), lambda: build_vae(cfg)).to(device)
     optimizer = torch.optim.NAdam(vae.parameters(), lr=v.learning_rate, foreach=True)
-    state = load_checkpoint(checkpoint, cfg, device)
+    state, dropped = load_checkpoint(checkpoint, cfg, device)
     history, start = [], 0
     if state is not None:
         vae.load_state_dict(state["model"])
@@ -134,7 +142,7 @@ def train_vae(cfg: Config, structures, checkpoint, device, validation=None,
                                      "history": history, "model": vae.state_dict(),
                                      "optimizer": optimizer.state_dict()})
         progress("VAE", epoch + 1, v.epochs, loss=loss, mse=record["mse"])
-    return vae, history, start
+    return vae, history, start, dropped
 
 
 # -- regressor -------------------------------------------------------------------------------
