@@ -1,7 +1,7 @@
 """invmag against independent codes on the same protocol (SPEC 2): magnum.np computed here on
 small Voronoi structures, and fidimag (the paper's solver) through reference curves in tests/data.
-With bounded steps independent codes agree within 0.003 on every anchor (SPEC 2); the acceptance
-bound is 0.01."""
+SPEC 2's acceptance bound is 0.01; the bounds here are a few times what is measured, so that a
+regression far below that bound still fails."""
 
 import numpy as np
 import pytest
@@ -27,17 +27,35 @@ def test_magnumnp_gives_the_same_anchors(voronoi, n_grains, theta_deg, seed):
     H_ref, M_ref = magnumnp_curve(phi, settings=SolverSettings(dtype="float64"))
     c = demag_curves(phi)
     assert c.converged[0]
-    assert _anchor_diff(c.H, c.M[0], H_ref, M_ref) < 0.01
+    assert _anchor_diff(c.H, c.M[0], H_ref, M_ref) < 2e-5  # measured 2.7e-6, 2.5e-6
 
 
-# isotropic has a knife-edge small event near H = −0.2 H_A: invmag (float32 and float64) and
-# magnum.np (both precisions) land in the same state there, 0.0026 in M below fidimag's, so hk70
-# is 2.6e-3 away; which side a code takes has changed with roundoff-level edits before.
-@pytest.mark.parametrize("name", ["aligned", "oblique", "isotropic"])
-def test_fidimag_reference_curves(name):
+@pytest.mark.parametrize("name, anchor_bound, m_bound", [
+    ("aligned", 2e-5, 1e-4),   # measured 3.6e-6, 2.1e-5
+    ("oblique", 1e-4, 1e-4),   # measured 4.0e-5, 4.2e-5
+])
+def test_fidimag_reference_curves(name, anchor_bound, m_bound):
     phi, H_ref, M_ref = reference(name)
     c = demag_curves(phi)
     assert c.converged[0]
     np.testing.assert_allclose(c.H, H_ref, atol=1e-12)
-    assert _anchor_diff(c.H, c.M[0], H_ref, M_ref) < 0.003
-    assert np.abs(c.M[0] - M_ref).max() < 0.003
+    assert _anchor_diff(c.H, c.M[0], H_ref, M_ref) < anchor_bound
+    assert np.abs(c.M[0] - M_ref).max() < m_bound
+
+
+KNIFE_EDGE = 2.57e-3  # hk70 of the other state of the isotropic reference, below fidimag's
+
+
+def test_fidimag_isotropic_reference_up_to_its_knife_edge_and_one_of_two_states_after():
+    """A knife-edge event near −0.2 H_A has two outcomes, and which one a code takes follows
+    roundoff: invmag float32 takes fidimag's (anchors 2.5e-6 apart), float64 and pure BB the
+    other, as magnum.np does (hk70 2.57e-3 lower). What the test can promise: the curve to
+    5e-5 down to −0.19 H_A (measured 1.2e-5), and after it one of the two states to 1e-4."""
+    phi, H_ref, M_ref = reference("isotropic")
+    for settings in (SolverSettings(), SolverSettings(dtype="float64")):
+        c = demag_curves(phi, settings=settings)
+        assert c.converged[0]
+        before = H_ref > -0.19
+        assert np.abs(c.M[0] - M_ref)[before].max() < 5e-5
+        d = _anchor_diff(c.H, c.M[0], H_ref, M_ref)
+        assert d < 1e-4 or abs(d - KNIFE_EDGE) < 1e-4

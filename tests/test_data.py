@@ -269,13 +269,14 @@ def test_unconverged_curves_are_retried_and_never_good(tmp_path, monkeypatch):
     real_run = CurveSolver.run
 
     def spy(solver, phis, progress=None):  # the real solver, counting its calls
-        runs.append((len(phis), solver.settings.tau_max))
+        runs.append((len(phis), solver.settings.tau_max, solver.settings.lbfgs_rotation))
         return real_run(solver, phis, progress)
 
     monkeypatch.setattr(CurveSolver, "run", spy)
     cfg = tiny_config(solver={"max_iterations": 2}, data={"labelled": 3, "unlabelled": 1})
     summary = generate(cfg, tmp_path / "run")
-    assert runs == [(3, 1.0), (3, 0.5)]  # one batch, retried once with half the step bound
+    # one batch, retried once with half the step bounds (BB and, tied to it, L-BFGS)
+    assert runs == [(3, 1.0, 1e-3), (3, 0.5, 5e-4)]
     labels = read_labels(tmp_path / "run" / "labels.h5")
     assert labels.done.all() and not labels.converged.any() and not labels.good.any()
     assert summary.labels_failed == 0 and len(labels.split(1)[1]) == 0

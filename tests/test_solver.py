@@ -121,15 +121,31 @@ def test_halving_the_step_bound_keeps_the_anchors():
     assert np.abs(a1 - a2).max() < 1e-3
 
 
-def test_lbfgs_finishes_the_relaxation_of_the_bb_flow_in_fewer_iterations():
-    """Below lbfgs_torque only the last approach to the minimum changes: the same curve (the
-    fidimag isotropic reference, which has avalanches on both branches), 18 % fewer iterations."""
-    phi, _, _ = reference("isotropic")
+def test_halving_both_step_bounds_keeps_the_anchors_past_an_avalanche(voronoi):
+    """An isotropic 64 × 64 structure whose avalanche outcome depends on the path: with the
+    L-BFGS bound tied to the BB bound, halving both moves no anchor by 1e-4 (measured 4e-5);
+    with the former 0.1 rad it moved hc by 3.8e-4 (9.9e-3 when relaxed in a batch of 12)."""
+    phi = voronoi(64, 36, np.pi, 1004)
+    st = SolverSettings(fast=True)
+    half = SolverSettings(fast=True, tau_max=st.tau_max / 2, lbfgs_rotation=st.lbfgs_rotation / 2)
+    a, a_half = (anchors(c.H, c.M)[0][0] for c in (demag_curves(phi, settings=s) for s in (st, half)))
+    assert np.abs(a_half - a).max() < 1e-4
+
+
+def test_lbfgs_finishes_the_relaxation_of_the_bb_flow_in_fewer_iterations(voronoi):
+    """Below lbfgs_torque only the last approach to the minimum changes: the same curve through
+    avalanches of ΔM = 0.4 (4.7e-6), 10 % fewer iterations there and 20 % on the fidimag
+    isotropic reference. (On that reference a knife-edge event near −0.2 H_A takes fidimag's
+    side with the L-BFGS finish and the other side, 2.6e-3 in M below, with pure BB.)"""
+    phi = voronoi(24, 8, np.pi, 9)
     bb = demag_curves(phi, settings=SolverSettings(lbfgs_torque=0))
     hybrid = demag_curves(phi)
     assert SolverSettings().lbfgs_torque > 0 and hybrid.converged[0]
-    assert np.abs(hybrid.M[0] - bb.M[0]).max() < 1e-4
-    assert hybrid.iterations[0] < 0.9 * bb.iterations[0]
+    assert np.diff(bb.M[0]).min() < -0.3 and np.abs(hybrid.M[0] - bb.M[0]).max() < 1e-4
+    assert hybrid.iterations[0] < 0.95 * bb.iterations[0]
+    phi, _, _ = reference("isotropic")
+    bb, hybrid = (demag_curves(phi, settings=SolverSettings(lbfgs_torque=t)) for t in (0, 1e-3))
+    assert hybrid.iterations[0] < 0.85 * bb.iterations[0]
 
 
 @pytest.mark.parametrize("name", ["aligned", "oblique"])

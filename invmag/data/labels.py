@@ -38,7 +38,7 @@ def label_batch(phis, config: dict, progress=None):
     """Demagnetization curves of structures phis (N, ny, nx) rad under a config (Config.to_dict()).
 
     Curves that did not converge or miss an anchor are computed once more with half the step
-    bound tau_max (same structure); the second result is kept either way. progress: optional
+    bounds tau_max and lbfgs_rotation (same structure); the second result is kept either way. progress: optional
     callable(n_fields_done) of the first pass. Returns (M (N, n) in Ms on the config's field
     axis, NaN where not computed; converged (N,) bool).
     """
@@ -56,7 +56,8 @@ def label_batch(phis, config: dict, progress=None):
         M, converged = curves.M, curves.converged
         redo = ~converged | anchors(curves.H, M)[1]
         if redo.any():
-            half = replace(st, tau_max=st.tau_max / 2, tau_min=min(st.tau_min, st.tau_max / 2))
+            half = replace(st, tau_max=st.tau_max / 2, tau_min=min(st.tau_min, st.tau_max / 2),
+                           lbfgs_rotation=st.lbfgs_rotation / 2)
             again = run(half, phis[redo])
             M[redo], converged[redo] = again.M, again.converged
     return M, converged

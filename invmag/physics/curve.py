@@ -8,7 +8,9 @@ descent follows the steepest-descent flow through an avalanche instead of jumpin
 (SPEC 2). A field step is converged when max |m × h_eff| < ``tolerance`` (units of Ms).
 Once the largest torque of a structure is below ``lbfgs_torque`` (near its minimum, after any
 avalanche) the descent turns into L-BFGS (Nocedal & Wright, Numerical Optimization, alg. 7.4)
-with the BB step as its initial inverse Hessian and at most ``lbfgs_rotation`` per cell and step:
+with the BB step as its initial inverse Hessian and at most ``lbfgs_rotation`` per cell and step
+(no more than a BB step may rotate a cell at the threshold: a looser bound, 0.1 rad, made the
+state after an avalanche depend on it):
 BB converges slowly along the soft modes there (on a 160 × 160 isotropic structure 40 % of all
 iterations went into the last decade of torque), L-BFGS learns their curvature. Without stored
 pairs the L-BFGS step is the BB step, and the pairs are forgotten when the torque rises above
@@ -63,7 +65,9 @@ class SolverSettings:
                                   # more than this (rad) in the last accepted step
     lbfgs_torque: float = 1e-3    # L-BFGS once max |m × h_eff| / Ms is below this (0: BB only)
     lbfgs_memory: int = 5         # L-BFGS pairs kept
-    lbfgs_rotation: float = 0.1   # largest rotation of a cell in one L-BFGS step (rad)
+    lbfgs_rotation: float = 1e-3  # largest rotation of a cell in one L-BFGS step (rad): tied to
+                                  # the BB bound, tau_max × lbfgs_torque (the largest BB step at
+                                  # the L-BFGS threshold), and halved with it (label_batch)
     batch_size: int = 64          # structures relaxed at once (on a CPU see batch())
     dtype: str = "float32"
 
