@@ -253,6 +253,19 @@ def test_a_deleted_config_toml_is_read_from_the_data_files(tmp_path):
     assert generate(cfg, run).labels_computed == 0 and (run / "config.toml").is_file()
 
 
+def test_an_invalid_config_toml_keeps_the_data_unless_replace_data(tmp_path):
+    run = tmp_path / "run"
+    cfg = tiny_config(data={"labelled": 3, "unlabelled": 3})
+    generate(cfg, run)
+    (run / "config.toml").write_text("seed = 'x'\n")
+    with pytest.raises(ValueError, match="config.toml is not a valid config.*--force"):
+        generate(cfg, run)
+    with pytest.raises(ValueError, match="holds structures.h5, labels.h5 of other samples"):
+        generate(cfg, run, force=True)
+    assert read_labels(run / "labels.h5").done.sum() == 3
+    assert generate(cfg, run, force=True, replace_data=True).labels_computed == 3
+
+
 def test_counts_given_to_generate_are_written_to_the_runs_config(tmp_path):
     run = tmp_path / "run"
     generate(tiny_config(data={"labelled": 3, "unlabelled": 3}), run, labelled=4, unlabelled=5)

@@ -216,7 +216,7 @@ def test_model_file_round_trip_and_checks(tmp_path):
     with pytest.raises(ValueError, match="16 × 16 cells"):
         loaded.encode(phi[:, :8])
     (tmp_path / "surrogate.pt").write_bytes(b"not a model")
-    with pytest.raises(ValueError, match="not an invmag model file"):
+    with pytest.raises(ValueError, match="surrogate.pt cannot be read: truncated or not a model"):
         load_surrogate(tmp_path)
 
 

@@ -38,9 +38,8 @@ def run_config(run_dir) -> Config | None:
     path = run / "config.toml"
     if path.is_file():
         return parse_config(path.read_text(encoding="utf-8"), str(path))
-    for data in (run / name for name in DATA_FILES if (run / name).is_file()):
-        return parse_config(stored_config(data), f"{data} (config attribute)")
-    return None
+    data = next((run / name for name in DATA_FILES if (run / name).is_file()), None)
+    return parse_config(stored_config(data), f"{data} (config attribute)") if data else None
 
 
 def claim_run(cfg: Config, run_dir, force: bool = False, replace_data: bool = False) -> list[str]:
@@ -57,14 +56,14 @@ def claim_run(cfg: Config, run_dir, force: bool = False, replace_data: bool = Fa
             raise ValueError(f"{run}/config.toml is not a valid config ({e}); use --force to "
                              "replace it") from None
         old = None
-    changes = config_changes(old, cfg) if old is not None else []
-    if changes and not force:
-        shown = "; ".join(changes[:3]) + ("; …" if len(changes) > 3 else "")
+    changed = config_changes(old, cfg) if old is not None else []
+    if changed and not force:
+        shown = "; ".join(changed[:3]) + ("; …" if len(changed) > 3 else "")
         raise ValueError(f"run {run} was made with a different config ({shown}); use another "
                          "--run, or --force to replace it")
-    samples = [c for c in changes if c.startswith(SAMPLE_KEYS)]
+    samples = [c for c in changed if c.startswith(SAMPLE_KEYS)]
     if force and old is None and (run / "config.toml").exists():
-        samples = ["config.toml unreadable"]
+        samples = ["its config.toml is not a valid config"]
     data = [name for name in DATA_FILES if (run / name).exists()]
     if samples and data and not replace_data:
         raise ValueError(f"run {run} holds {', '.join(data)} of other samples "
