@@ -249,13 +249,17 @@ def test_a_second_generate_on_a_running_run_is_refused(tmp_path, tiny_toml):
     """HDF5's file lock refuses the second writer; the first run ends as if alone."""
     second = []
 
-    def start_another(proc, run):  # landed when the first was still running after it
-        second.append(invoke("generate", "--config", tmp_path / "tiny.toml", "--run", run))
+    def start_another(proc, run):  # landed when the first was still running after both
+        second[:] = [invoke("generate", "--config", tmp_path / "tiny.toml", "--run", run),
+                     invoke("generate", "--config", other, "--run", run, "--force")]
         return proc.poll() is None
 
+    other = tmp_path / "other.toml"  # another seed: --force would delete the first's files
+    other.write_text(tiny_config().to_toml().replace("seed = 0", "seed = 1"))
     proc, path, sections, run, labelled = _interrupt_mid_run(tmp_path, tiny_toml, 1,
                                                              start_another)
-    assert_user_error(second[-1], "labels.h5 is open in another process")
+    for result in second:
+        assert_user_error(result, "labels.h5 is open in another process")
     assert proc.wait(300) == 0, proc.stderr.read()
     _uninterrupted_equals(tmp_path, sections, run)
 

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from .config import Config, parse_config
-from .store import stored_config
+from .store import in_use, in_use_message, stored_config
 
 DATA_FILES = ("structures.h5", "labels.h5")
 # keys that change how much is computed or where, not what any sample is
@@ -70,6 +70,9 @@ def claim_run(cfg: Config, run_dir, force: bool = False, replace_data: bool = Fa
                          f"({'; '.join(samples[:3])}); `invmag generate --force` replaces them, "
                          "or use another --run")
     deleted = data if samples else []
+    busy = [name for name in deleted if in_use(run / name)]
+    if busy:
+        raise ValueError(in_use_message(run / busy[0]))
     for name in deleted:
         (run / name).unlink()
     run.mkdir(parents=True, exist_ok=True)

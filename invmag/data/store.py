@@ -75,9 +75,8 @@ class SampleStore:
         try:
             self.file = h5py.File(self.path, "r+")
         except OSError as e:
-            if "unable to lock file" in str(e):
-                raise ValueError(f"{self.path} is open in another process (is a generate "
-                                 "running on this run?)") from None
+            if _locked(e):
+                raise ValueError(in_use_message(self.path)) from None
             raise ValueError(f"{self.path} cannot be opened ({e}); if no other process is "
                              "writing it, move it away to start over") from None
         self._check()
@@ -172,6 +171,23 @@ class Labels:
         good = np.flatnonzero(self.good)
         cut = max(0, len(good) - n_test)
         return good[:cut], good[cut:]
+
+
+def _locked(error: OSError) -> bool:
+    return "unable to lock file" in str(error)
+
+
+def in_use_message(path) -> str:
+    return f"{path} is open in another process (is a generate running on this run?)"
+
+
+def in_use(path) -> bool:
+    """Whether another process holds the HDF5 file at path open (HDF5's file lock)."""
+    try:
+        h5py.File(path, "r+").close()
+    except OSError as e:
+        return _locked(e)
+    return False
 
 
 def stored_config(path) -> str:
