@@ -163,7 +163,8 @@ def _bad_config(old, new):
 
 A, BIG, EMPTY = "{tmp}/a.npy", "{tmp}/big.npy", "{tmp}/empty.npy"
 BAD_INPUT = {  # case: (damage to a copy of the trained run, command, fragments of the error)
-    "labels.h5 truncated": (_cut("labels.h5"), ["train", "--force"], ["labels.h5 cannot be opened"]),
+    "labels.h5 truncated": (_cut("labels.h5"), ["train", "--force"],
+                            ["labels.h5 cannot be opened"]),
     "labels.h5 corrupt": (_scramble("labels.h5"), ["generate"], ["labels.h5 cannot be opened"]),
     "structures.h5 truncated": (_cut("structures.h5"), ["generate"],
                                 ["structures.h5 cannot be opened"]),

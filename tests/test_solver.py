@@ -128,7 +128,8 @@ def test_halving_both_step_bounds_keeps_the_anchors_past_an_avalanche(voronoi):
     phi = voronoi(64, 36, np.pi, 1004)
     st = SolverSettings(fast=True)
     half = SolverSettings(fast=True, tau_max=st.tau_max / 2, lbfgs_rotation=st.lbfgs_rotation / 2)
-    a, a_half = (anchors(c.H, c.M)[0][0] for c in (demag_curves(phi, settings=s) for s in (st, half)))
+    a, a_half = (anchors(c.H, c.M)[0][0] for c in (demag_curves(phi, settings=s)
+                                                   for s in (st, half)))
     assert np.abs(a_half - a).max() < 1e-4
 
 

@@ -20,13 +20,14 @@ BB flow.
 Fast protocol (``fast``), every part checked to keep the anchors of the fixed-step curve: field
 steps of ``coarse`` × ``field_step`` while the state changes reversibly, on both branches; a coarse
 step in which a cell rotates more than ``jump_angle`` (an irreversible jump; checked every
-iteration, so the step is abandoned as soon as it happens) or M crosses an anchor level (0.9,
-0.8, 0.7 Mr or 0) or hits the iteration cap is undone and redone in fine steps, so anchors are always interpolated between
-fine points; the curve stops once it is past Hc. Each step starts from the
-state extrapolated linearly from the last two accepted fields when the last step was smooth (no
-cell rotated more than ``predict_angle``): on a reversible branch that start is O(ΔH²) from the
-new equilibrium, and approaching a saddle-node the secant undershoots, so the start stays on the
-near side of the barrier.
+iteration, so the step is abandoned as soon as it happens), in which M crosses an anchor level
+(0.9, 0.8, 0.7 Mr or 0) or which hits the iteration cap is undone and redone in fine steps, so
+anchors are always interpolated between fine points; the curve stops once it is past Hc, or
+after −H_A where M never reverses. Each step starts from the state extrapolated linearly from
+the last two accepted fields when the last step was smooth (no cell rotated more than
+``predict_angle``): on a reversible branch that start is O(ΔH²) from the new equilibrium, and
+approaching a saddle-node the secant undershoots, so the start stays on the near side of the
+barrier.
 
 Scheduling: every slot of the batch holds one structure at its own field step. A converged slot
 records M and moves to its next field at once, a finished structure leaves the batch and the
