@@ -6,8 +6,9 @@
 Targets (from the run's labels.h5): hc at the 10th, 30th, 50th, 70th and 90th percentiles; mr and
 hk90 alone at their 30th and 70th; joint hc + mr and hc + hk90 taken from two labelled structures
 each (the joint distribution of the labels). Per target: hits (simulated by verify within the hit
-tolerance of every target), the first-shot error |simulated − predicted| of the unpolished grain
-structures (before any simulation inside the search) on the targeted anchors, verify's
+tolerance of every target), the first-shot error on the targeted anchors: |simulated − predicted|
+of each design before any simulation inside the search (the latent search's prediction for its
+code against the simulated anchors of the grain structure decoded from it), verify's
 |simulated − predicted| per targeted anchor for the returned designs, seconds (optimize +
 verify) and simulations used. The designs are written to the run's designs/ as usual.
 """
@@ -63,9 +64,9 @@ def main():
         v, _ = verify_design(args.run, d.id, device=args.device)
         seconds = time.perf_counter() - t0
         idx = [ANCHORS.index(a) for a in target]
-        fs = np.nanmean(np.abs(d.first_shot - d.predicted)[:, idx], 0)
+        fs = np.nanmean(np.abs(d.first_shot - d.searched)[:, idx], 0)
         err = np.nanmean(np.abs(v.simulated - v.predicted)[:, idx], 0)
-        first.append(np.abs(d.first_shot - d.predicted))
+        first.append(np.abs(d.first_shot - d.searched))
         after.append(np.abs(v.simulated - v.predicted))
         hits += int(v.hit.sum())
         designs += len(v.hit)
