@@ -7,6 +7,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from . import ANCHORS  # noqa: E402
+from .physics.merit import anchor_curve  # noqa: E402
 
 # paper Figs. 4, 6–8: x-component of the easy axis, −1 red, +1 blue
 KX_CMAP = "RdBu"
@@ -21,22 +22,15 @@ def show_structure(ax, phi, title=None):
         ax.set_title(title, fontsize=9)
 
 
-def anchor_points(values):
-    """The six anchors as (H, M) points on the curve (H in H_A, negative branch)."""
-    m1, mr, hk90, hk80, hk70, hc = values
-    return np.array([[1.0, m1], [0.0, mr], [-hk90, 0.9 * mr], [-hk80, 0.8 * mr],
-                     [-hk70, 0.7 * mr], [-hc, 0.0]])
-
-
 def show_curve(ax, H=None, M=None, values=None, predicted=None):
     """Curve M(H) with its anchors (squares) and, optionally, predicted anchors (circles)."""
     if H is not None:
         ax.plot(H, M, "-", color="0.3", lw=1.2, label="simulated")
     if values is not None:
-        p = anchor_points(values)
+        p = anchor_curve(values)
         ax.plot(p[:, 0], p[:, 1], "s", color="tab:blue", ms=5, label="anchors")
     if predicted is not None:
-        p = anchor_points(predicted)
+        p = anchor_curve(predicted)
         ax.plot(p[:, 0], p[:, 1], "o-", color="tab:orange", ms=5, lw=0.8, label="predicted")
     ax.axhline(0, color="0.8", lw=0.6)
     ax.axvline(0, color="0.8", lw=0.6)
