@@ -300,6 +300,32 @@ def test_designs_are_learned_from(run):
     assert err[1] < 0.5 * err[0], err
 
 
+def test_learning_keeps_the_runs_metrics_current_and_retraining_drops_its_backup(run):
+    """After --learn, metrics.json holds the test MAE of the model now in the run; `train
+    --force` then replaces the model, drops the backup of the old one, keeps verified.h5."""
+    import json
+
+    from invmag.data.store import read_labels
+    from invmag.models.surrogate import Surrogate
+
+    assert invoke("generate", "--run", run, "--config", run / "config.toml",
+                  "--labelled", 16).exit_code == 0
+    (run / "metrics.json").write_text(json.dumps({"mae_test": {a: 9.0 for a in ANCHORS}}))
+    optimize(run, "--target-hc", 0.3, "--top", 1, "--simulations", 8, "--learn", 5)
+    metrics = json.loads((run / "metrics.json").read_text())
+    with h5py.File(run / "verified.h5") as f:
+        assert metrics["learned"] == {"epochs": 5, "verified_rows": int(f["done"][:].sum())}
+    labels = read_labels(run / "labels.h5")
+    _, test = labels.split(tiny_config().data.test)
+    model = Surrogate.load(run / "surrogate.pt")
+    now = np.abs(model.predict(model.encode(labels.phi[test])) - labels.anchors[test]).mean(0)
+    assert [metrics["mae_test"][a] for a in ANCHORS] == pytest.approx(now)
+    assert (run / "surrogate.initial.pt").is_file()
+    result = invoke("train", "--run", run, "--config", run / "config.toml", "--force")
+    assert result.exit_code == 0, result.output
+    assert not (run / "surrogate.initial.pt").exists() and (run / "verified.h5").is_file()
+
+
 # -- bad input -------------------------------------------------------------------------------
 @pytest.mark.parametrize("args, message", [
     (["--target-mr", 1.2], "impossible"),

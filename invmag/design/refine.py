@@ -8,6 +8,7 @@ normalization unchanged; the VAE is not touched, so the codes of earlier designs
 model file the run had before its first refinement is kept as surrogate.initial.pt.
 """
 
+import json
 from pathlib import Path
 import shutil
 
@@ -66,8 +67,10 @@ def training_set(run, cfg):
 
 def retrain(surrogate, run, epochs: int, seed: int, progress=None) -> list[float]:
     """Train the regressor of surrogate further on training_set(run) for `epochs` epochs with
-    the config's batch size and learning rate, widen the label range, and save it as the run's
-    surrogate.pt (keeping the first one as surrogate.initial.pt). Returns the epoch losses."""
+    the config's batch size and learning rate, widen the label range, save it as the run's
+    surrogate.pt (keeping the first one as surrogate.initial.pt) and bring metrics.json's test
+    MAE up to date, with the epochs and verified rows learned so far. Returns the epoch losses."""
+    from ..models.pipeline import mae, write_json
     from ..models.surrogate import encode_mirrors
     from ..models.training import fit_regressor, images
 
@@ -81,9 +84,20 @@ def retrain(surrogate, run, epochs: int, seed: int, progress=None) -> list[float
                                seed, progress=progress)
     surrogate.label_min = np.minimum(surrogate.label_min, y.min(0))
     surrogate.label_max = np.maximum(surrogate.label_max, y.max(0))
-    model = Path(run) / "surrogate.pt"
-    initial = Path(run) / "surrogate.initial.pt"
+    run = Path(run)
+    model, initial = run / "surrogate.pt", run / "surrogate.initial.pt"
     if model.is_file() and not initial.exists():
         shutil.copy2(model, initial)
     surrogate.save(model)
+    metrics_path = run / "metrics.json"
+    if metrics_path.is_file() and (run / "labels.h5").is_file():
+        labels = read_labels(run / "labels.h5")
+        _, test = labels.split(cfg.data.test)
+        metrics = json.loads(metrics_path.read_text(encoding="utf-8"))
+        metrics["mae_test"] = mae(surrogate.predict(surrogate.encode(labels.phi[test])),
+                                  labels.anchors[test])
+        verified = read_labels(run / VERIFIED).good.sum() if (run / VERIFIED).is_file() else 0
+        metrics["learned"] = {"epochs": metrics.get("learned", {}).get("epochs", 0) + epochs,
+                              "verified_rows": int(verified)}
+        write_json(metrics_path, metrics)
     return losses

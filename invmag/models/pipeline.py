@@ -121,6 +121,8 @@ def _train_run(cfg: Config, run_dir, device: torch.device, force: bool, progress
                           y[train].max(0))
     predicted = surrogate.predict(z)
     surrogate.save(run / "surrogate.pt")
+    # the backup of a model trained further on designs (design.refine) belongs to the old model
+    (run / "surrogate.initial.pt").unlink(missing_ok=True)
 
     metrics = {
         "config": cfg.name, "device": str(device), "units": UNITS,
