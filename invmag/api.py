@@ -1,0 +1,129 @@
+"""The Python API: the calls the `invmag` commands make, for notebooks and scripts.
+
+    import invmag
+    curve = invmag.simulate(phi)                           # one structure or a batch
+    run = invmag.open_run("runs/quick")                    # a trained run
+    run.predict(phi[None])                                 # (1, 6) anchors
+    d = invmag.design("runs/quick", target={"hc": 0.3})    # written to designs/<id>/
+    v = invmag.verify("runs/quick", d.id)                  # simulated again
+
+Structures are phi[iy, ix] arrays (rad, easy axis from +y towards +x); anchors are (N, 6) arrays
+in the order of invmag.ANCHORS, in reduced units (Ms, H_A).
+"""
+
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+import numpy as np
+
+
+@dataclass
+class Curve:
+    """Demagnetization curves of N structures: H (n,) in H_A (+1 → −1), M (N, n) in Ms (NaN
+    where not computed), anchors (N, 6), converged (N,), flagged (N,) an anchor is missing,
+    iterations (N,)."""
+
+    H: np.ndarray
+    M: np.ndarray
+    anchors: np.ndarray
+    converged: np.ndarray
+    flagged: np.ndarray
+    iterations: np.ndarray
+
+
+def _config(name_or_path):
+    """A Config: an embedded name ('quick', 'paper'), a TOML path, or a Config itself."""
+    from .data.config import Config, load_config
+
+    return name_or_path if isinstance(name_or_path, Config) else load_config(str(name_or_path))
+
+
+def simulate(phi, config="quick", fast: bool | None = None, cell_size: float | None = None,
+             device=None, progress=None) -> Curve:
+    """Curves of a structure (ny, nx) or a batch (N, ny, nx) (rad) under a config's material,
+    cell size (nm; `cell_size` overrides it), thickness and solver settings, including its
+    protocol (solver.fast; `fast` overrides it). device: default the config's solver.device.
+    progress: callable(n_fields) per accepted field step."""
+    from .data.labels import one_thread, solver_device
+    from .data.structures import validate_structure
+    from .physics.anchors import anchors
+    from .physics.curve import CurveSolver
+
+    cfg = _config(config)
+    phi = np.asarray(phi)
+    batch = np.stack([validate_structure(p) for p in (phi if phi.ndim == 3 else phi[None])])
+    if cell_size is not None and not cell_size > 0:
+        raise ValueError(f"the cell size must be positive, got {cell_size} nm")
+    settings = cfg.solver if fast is None else replace(cfg.solver, fast=fast)
+    ny, nx = batch.shape[1:]
+    solver = CurveSolver(cfg.material, nx, ny, (cell_size or cfg.grid.cell_size) * 1e-9,
+                         cfg.grid.thickness * 1e-9, settings,
+                         solver_device(str(device or cfg.solver_device)))
+    with one_thread():  # small FFTs: several threads run slower, much slower on a busy CPU
+        curves = solver.run(batch, progress=progress)
+    values, flagged = anchors(curves.H, curves.M)
+    return Curve(curves.H, curves.M, values, curves.converged, flagged, curves.iterations)
+
+
+@dataclass
+class Run:
+    """A trained run: its folder, config and surrogate (VAE + regressor)."""
+
+    path: Path
+    config: object
+    surrogate: object
+
+    def predict(self, phi) -> np.ndarray:
+        """Anchors (N, 6) predicted for structures (N, ny, nx) rad of the run's grid."""
+        return self.surrogate.predict_structures(np.asarray(phi))
+
+
+def open_run(run, device=None) -> Run:
+    """The trained run in folder `run` (its config.toml and surrogate.pt); device of the model
+    and of its solver (default: the config's solver.device)."""
+    from .design.loop import open_run as load
+
+    cfg, surrogate = load(run, device)
+    return Run(Path(run), cfg, surrogate)
+
+
+def design(run, target: dict | None = None, minimum: dict | None = None,
+           maximum: dict | None = None, maximize=(), minimize=(), weights=(),
+           units: str = "reduced", device=None, learn: int = 0, progress=None, simulated=None,
+           trained=None, warn=None, **settings):
+    """Designs for a goal in a trained run (see docs/design.md), written to its next
+    designs/<id>/ folder; returns the Design. target, minimum, maximum: {anchor: value} in
+    `units` ('reduced' or 'si', tesla); maximize, minimize: anchor names; weights: 'anchor=w'.
+    settings: any field of invmag.design.Settings (default: the run config's [design]) and
+    `simulations` (polish budget per design, 0: none). device, learn and the callbacks progress,
+    simulated, trained, warn as invmag.design.loop.design."""
+    from .design import loop
+    from .design.optimize import Settings
+    from .design.polish import PolishSettings
+    from .design.targets import parse_goal
+
+    cfg = loop.run_settings(run, device)
+    goal = parse_goal(target or {}, minimum or {}, maximum or {}, weights, maximize, minimize,
+                      units, cfg.material)
+    simulations = settings.pop("simulations", PolishSettings.simulations)
+    known = {f.name for f in fields(Settings)}
+    unknown = set(settings) - known
+    if unknown:
+        raise ValueError(f"unknown design setting(s): {', '.join(sorted(unknown))}")
+    d = cfg.design
+    defaults = {"algorithm": "nsga2" if goal.multi else d.algorithm,
+                "population": d.population, "generations": d.generations, "seed": cfg.seed,
+                "bound": d.latent_bound,
+                "polish": PolishSettings(simulations=simulations) if simulations else None}
+    return loop.design(run, goal, Settings(**{**defaults, **settings}), device, learn, progress,
+                       simulated, trained, warn)
+
+
+def verify(run, design_id: str | None = None, top: int | None = None,
+           tolerance: float | None = None, device=None, progress=None):
+    """Simulate the designs of a design folder of the run again (default: the latest, all of
+    them, the design's hit tolerance); writes verify.csv, verify.h5 and PNGs. Returns the
+    Verification."""
+    from .design.loop import verify_design
+
+    return verify_design(run, design_id, top, tolerance, device, progress)[0]
