@@ -17,7 +17,7 @@ from invmag.physics.curve import DTYPES, SolverSettings
 from invmag.physics.material import Material
 
 # magnum.np's step bound in its units, m/A (τ multiplies m × H with H in A/m); 1.28 in units of
-# 1/Ms for Nd2Fe14B, close to invmag's default tau_max = 1 (SPEC 2: a bounded step).
+# 1/Ms for Nd2Fe14B, close to invmag's default tau_max = 1 (docs/conventions.md: a bounded step).
 MAGNUMNP_TAU_MAX = 1e-6
 
 
@@ -51,7 +51,7 @@ def magnumnp_curve(phi, material: Material = Material(), cell_size_m: float = 2e
                    thickness_m: float = 36e-6, settings: SolverSettings = SolverSettings(),
                    tau_max: float = MAGNUMNP_TAU_MAX, device="cpu"):
     """Demagnetization curve of one structure phi[iy, ix] (rad from +y towards +x) by magnum.np,
-    with invmag's protocol (SPEC 2): m along +y at H = +H_A, then H lowered in steps of
+    with invmag's protocol (docs/conventions.md): m along +y at H = +H_A, then H lowered in steps of
     settings.field_step (H_A) to −H_A, each field relaxed from the previous state.
 
     Precision: settings.dtype for everything magnum.np computes (its demag kernel is always

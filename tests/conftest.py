@@ -45,7 +45,7 @@ def assert_user_error(result, *fragments):
 
 @pytest.fixture
 def voronoi():
-    """Seeded Voronoi structure of n × n 2-nm cells (SPEC 4): voronoi(n, n_grains, theta_max, seed)
+    """Seeded Voronoi structure of n × n 2-nm cells (docs/conventions.md): voronoi(n, n_grains, theta_max, seed)
     -> phi (n, n) float32, rad."""
 
     def make(n, n_grains, theta_max, seed):

@@ -1,4 +1,4 @@
-"""Anchor extraction (SPEC 3) on synthetic curves with known crossings."""
+"""Anchor extraction (docs/conventions.md) on synthetic curves with known crossings."""
 
 import numpy as np
 import pytest

@@ -1,6 +1,6 @@
-"""invmag against independent codes on the same protocol (SPEC 2): magnum.np computed here on
+"""invmag against independent codes on the same protocol (docs/conventions.md): magnum.np computed here on
 small Voronoi structures, and fidimag (the paper's solver) through reference curves in tests/data.
-SPEC 2's acceptance bound is 0.01; the bounds here are a few times what is measured, so that a
+The engine's promise (docs/engine.md) is 0.01; the bounds here are a few times what is measured, so that a
 regression far below that bound still fails."""
 
 import numpy as np

@@ -1,4 +1,4 @@
-"""Models (SPEC 5): paper Tables 1–2 parameter counts, shapes for other grids, the regressor's
+"""Models (docs/conventions.md): paper Tables 1–2 parameter counts, shapes for other grids, the regressor's
 training loop on a known function, streaming, model files, resumable VAE training, morphing."""
 
 import numpy as np

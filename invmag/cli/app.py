@@ -3,7 +3,7 @@
 import typer
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="Inverse design of nanocrystalline permanent magnets (see SPEC.md).")
+                  help="Inverse design of nanocrystalline permanent magnets (docs: the docs/ folder of the repository).")
 
 
 def _register():

@@ -1,4 +1,4 @@
-"""Run configs (SPEC 8): TOML files validated on load into frozen dataclasses.
+"""Run configs (docs/conventions.md): TOML files validated on load into frozen dataclasses.
 
 `load_config("quick")` / `load_config("paper")` read the configs embedded in invmag/configs/,
 `load_config("path/to/x.toml")` a file. Every key is required but those added after runs were

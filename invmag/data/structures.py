@@ -1,4 +1,4 @@
-"""Grain structures (SPEC 4): seeded 2D Voronoi samples, the kx encoding, .npy files.
+"""Grain structures (docs/conventions.md): seeded 2D Voronoi samples, the kx encoding, .npy files.
 
 A structure is ``phi[iy, ix]`` (float32, rad): the easy-axis angle of each cell, measured from +y
 towards +x, in the canonical range [−π/2, π/2] (phi and phi ± π are the same axis).

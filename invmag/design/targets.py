@@ -1,7 +1,7 @@
 """What a design search is asked for (a Goal), parsed from the command line and validated.
 
 All values are in reduced units: m1, mr in Ms; hk90, hk80, hk70, hc in H_A (positive field
-magnitudes, SPEC 3). With units="si" the user gives µ0·M and µ0·H in tesla.
+magnitudes, docs/conventions.md). With units="si" the user gives µ0·M and µ0·H in tesla.
 
 A goal has up to three parts:
 - targets {anchor: value} with weights: one objective, the weighted misfit

@@ -1,1 +1,1 @@
-"""Learned surrogate (SPEC 5, paper 3): VAE of grain structures, latent regressor of anchors."""
+"""Learned surrogate (docs/conventions.md, paper 3): VAE of grain structures, latent regressor of anchors."""

@@ -1,4 +1,4 @@
-"""Parameter-sharing multi-target regressor of the anchors (paper Table 2, SPEC 5).
+"""Parameter-sharing multi-target regressor of the anchors (paper Table 2, docs/conventions.md).
 
 A shared dense stack (ELU) on the latent mean vector, then one head per anchor (ELU, the last
 layer linear, width 1). Outputs are normalized anchors (y − mean) / std.

@@ -1,4 +1,4 @@
-"""Convolutional VAE of grain structures (paper Table 1, SPEC 5).
+"""Convolutional VAE of grain structures (paper Table 1, docs/conventions.md).
 
 Input and output: kx = sin(phi) on the ny × nx grid, (B, 1, ny, nx) in [−1, 1]. The encoder has
 L stride-2 convolutions (the first 4×4 with padding 1, the others 2×2), channels doubling from

@@ -1,4 +1,4 @@
-"""The six anchor points of a demagnetization curve (SPEC 3, paper section 2.2)."""
+"""The six anchor points of a demagnetization curve (docs/conventions.md, paper section 2.2)."""
 
 import numpy as np
 

@@ -5,7 +5,7 @@ alternate between the two BB formulas (Exl et al., J. Appl. Phys. 115, 17D118 (2
 and magnum.np's ``MinimizerBB``). The rotation of each cell is the Cayley step of magnum.np
 restricted to the plane, Δθ = −2 atan(τ g / 2), and τ is bounded by ``tau_max`` so that the
 descent follows the steepest-descent flow through an avalanche instead of jumping a barrier
-(SPEC 2). A field step is converged when max |m × h_eff| < ``tolerance`` (units of Ms).
+(docs/conventions.md). A field step is converged when max |m × h_eff| < ``tolerance`` (units of Ms).
 Once the largest torque of a structure is below ``lbfgs_torque`` (near its minimum, after any
 avalanche) the descent turns into L-BFGS (Nocedal & Wright, Numerical Optimization, alg. 7.4)
 with the BB step as its initial inverse Hessian and at most ``lbfgs_rotation`` per cell and step
@@ -54,7 +54,7 @@ class SolverSettings:
     """Minimizer and protocol settings. Fields in units of H_A, torques in units of Ms."""
 
     tolerance: float = 1e-4       # converged when max |m × h_eff| / Ms is below this
-    tau_max: float = 1.0          # bound of the BB step (reduced units, 1/Ms); see SPEC 2
+    tau_max: float = 1.0          # bound of the BB step (reduced units, 1/Ms); see docs/conventions.md
     tau_min: float = 1e-6
     max_iterations: int = 20000   # per field step; beyond it the structure is flagged
     field_step: float = 0.01      # H_A
@@ -161,7 +161,7 @@ class _Slots:
 
 
 class CurveSolver:
-    """Relaxes batches of structures of one grid along the demagnetization protocol (SPEC 2).
+    """Relaxes batches of structures of one grid along the demagnetization protocol (docs/conventions.md).
 
     material: Material; nx, ny: cells; cell_size, thickness: metres; device, settings.
     """
@@ -271,7 +271,7 @@ class CurveSolver:
                       pairs=np.zeros(n, dtype=np.int64))
 
     def run(self, phis, progress=None) -> Curves:
-        """Demagnetization curves of structures phi (N, ny, nx) (rad, SPEC 4).
+        """Demagnetization curves of structures phi (N, ny, nx) (rad, docs/conventions.md).
 
         progress: optional callable(n_done_fields: int) called as field steps complete.
         """
@@ -369,7 +369,7 @@ class CurveSolver:
 def demag_curves(phis, material: Material = Material(), cell_size: float = 2e-9,
                  thickness: float = 36e-6, settings: SolverSettings = SolverSettings(),
                  device=None, progress=None) -> Curves:
-    """Demagnetization curves of structures phi (N, ny, nx) or one structure (ny, nx), SPEC 2.
+    """Demagnetization curves of structures phi (N, ny, nx) or one structure (ny, nx), docs/conventions.md.
 
     cell_size, thickness in metres. Returns Curves with M in units of Ms on H in units of H_A.
     """
