@@ -51,6 +51,28 @@ def test_simulate_writes_csv_and_png(tmp_path, tiny_toml):
     assert (tmp_path / "c.png").read_bytes()[:4] == b"\x89PNG"
 
 
+def test_simulate_figures_of_merit(tmp_path, tiny_toml):
+    """The table and --merit CSV hold the figures of merit of the curve written by --out."""
+    from invmag.physics.material import Material
+    from invmag.physics.merit import FIGURES, figures
+
+    cfg = tiny_config()
+    phi, _ = draw(7, cfg.grid, cfg.structures)
+    np.save(tmp_path / "s.npy", phi)
+    result = invoke("simulate", tmp_path / "s.npy", "--out", tmp_path / "c.csv", "--merit",
+                    tmp_path / "m.csv", "--demag-factor", 0.25, "--config", tiny_toml())
+    assert result.exit_code == 0, result.output
+    assert "Figures of merit, N = 0.25" in result.stdout and "BHmax" in result.stdout
+    curve = np.loadtxt(tmp_path / "c.csv", delimiter=",", skiprows=1)
+    expected = figures(curve[:, 0], curve[:, 1], Material(), 0.25)[0]
+    assert np.isfinite(expected).all()
+    rows = [line.split(",") for line in (tmp_path / "m.csv").read_text().splitlines()]
+    assert rows[0] == ["figure", "unit", "value"] and [r[0] for r in rows[1:]] == list(FIGURES)
+    np.testing.assert_allclose([float(r[2]) for r in rows[1:]], expected, rtol=1e-5)
+    assert_user_error(invoke("simulate", tmp_path / "s.npy", "--demag-factor", 1.5,
+                             "--config", tiny_toml()), "--demag-factor must lie in [0, 1]")
+
+
 @pytest.mark.parametrize("content, fragment", [
     (None, "no such structure file"),
     (np.zeros(16, np.float32), "2D array"),

@@ -9,7 +9,10 @@ import pytest
 import torch
 
 from invmag import ANCHORS
+from invmag.data.config import load_config
 from invmag.data.store import read_labels
+from invmag.models.surrogate import load_surrogate
+from invmag.physics.merit import predicted_figures
 from invmag.data.structures import save_structure
 from conftest import assert_user_error, invoke
 from test_models import small_config
@@ -81,9 +84,17 @@ def test_train_writes_model_metrics_and_plots(trained):
 def test_predict_and_morph(trained, structures, tmp_path):
     config, run = trained
     a, b = structures
-    result = invoke("predict", a, "--config", config, "--run", run, "--plot", tmp_path / "p.png")
+    result = invoke("predict", a, "--config", config, "--run", run, "--plot", tmp_path / "p.png",
+                    "--merit", tmp_path / "m.csv", "--demag-factor", 0.1)
     assert result.exit_code == 0, result.output
     assert "Predicted anchors of a.npy" in result.output and "hk90" in result.output
+    assert "Predicted figures of merit, N = 0.1" in result.output
+    surrogate = load_surrogate(run, load_config(config), torch.device("cpu"))
+    values = surrogate.predict_structures(np.load(a)[None])
+    expected = predicted_figures(values, surrogate.config.material, 0.1)[0]
+    rows = np.genfromtxt(tmp_path / "m.csv", delimiter=",", skip_header=1, usecols=2)
+    assert np.isfinite(expected).all()
+    np.testing.assert_allclose(rows, expected, rtol=1e-5)
     assert (tmp_path / "p.png").stat().st_size > 1000
     out = tmp_path / "strip.png"
     result = invoke("morph", a, b, "--steps", 3, "--config", config, "--run", run, "--out", out)

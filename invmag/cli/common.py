@@ -10,6 +10,7 @@ from rich.markup import escape
 from .. import RunFailed
 
 console = Console()
+DEMAG_HELP = "Demagnetizing factor N of the magnet for HcB and (BH)max (0: closed circuit)."
 errors = Console(stderr=True)
 
 
@@ -45,3 +46,9 @@ def resolve_device(device: str | None) -> torch.device:
         raise UserError("device 'cuda' requested but torch sees no CUDA device")
     return dev
 
+
+def demag_factor(n: float) -> float:
+    """The --demag-factor option checked: a demagnetizing factor lies in [0, 1]."""
+    if not 0 <= n <= 1:
+        raise UserError(f"--demag-factor must lie in [0, 1], got {n}")
+    return n

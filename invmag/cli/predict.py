@@ -5,7 +5,7 @@ from pathlib import Path
 import typer
 
 from .app import app
-from .common import console, resolve_device, user_errors
+from .common import DEMAG_HELP, console, demag_factor, resolve_device, user_errors
 
 
 def open_model(config: str, run: Path | None, device: str | None):
@@ -23,24 +23,34 @@ def open_model(config: str, run: Path | None, device: str | None):
 def predict(
     file: Path = typer.Argument(..., help="Structure .npy: phi[iy, ix], easy-axis angles (rad)."),
     plot: Path = typer.Option(None, help="Write a PNG: the structure beside its predicted curve."),
+    merit: Path = typer.Option(None, help="Write the predicted figures of merit as CSV (figure, "
+                                          "unit, value)."),
+    demag: float = typer.Option(0.0, "--demag-factor", help=DEMAG_HELP),
     config: str = typer.Option("quick", help="Config: embedded name (quick, paper) or TOML path."),
     run: Path = typer.Option(None, help="Run directory (default: runs/<config name>)."),
     device: str = typer.Option(None, help="torch device: cpu, cuda, auto (default: cpu)."),
 ):
     """Anchors of a structure predicted by the run's VAE + regressor (no simulation)."""
     from ..data.structures import load_structure
-    from .simulate import anchor_table
+    from ..physics.merit import predicted_figures
+    from .simulate import anchor_table, merit_table, write_merit_csv
 
     with user_errors():
+        demag_factor(demag)
         surrogate, _ = open_model(config, run, device)
         phi = load_structure(file, surrogate.grid)
         values = surrogate.predict_structures(phi[None])[0]
         console.print(anchor_table(values, surrogate.config.material,
                                    title=f"Predicted anchors of {file.name}"))
+        merits = {"predicted": predicted_figures(values, surrogate.config.material, demag)[0]}
+        console.print(merit_table(merits, f"Predicted figures of merit, N = {demag:g}"))
         outside = surrogate.outside_range(values)
         if outside:
             console.print(f"[yellow]warning:[/] outside the range of the training labels "
                           f"(extrapolation): {', '.join(outside)}")
+        if merit:
+            write_merit_csv(merit, merits)
+            console.print(f"figures of merit → {merit}")
         if plot:
             from ..models.plots import prediction_figure
             prediction_figure(phi, values, title=file.name).savefig(plot, dpi=120)

@@ -11,8 +11,10 @@ from rich.table import Table
 from .. import ANCHORS
 from ..physics.anchors import UNITS, anchors, si_factor
 from ..physics.curve import CurveSolver
+from ..physics.material import MU0
+from ..physics.merit import FIGURES, UNITS as MERIT_UNITS, figures
 from .app import app
-from .common import UserError, console, resolve_device, user_errors
+from .common import DEMAG_HELP, UserError, console, demag_factor, resolve_device, user_errors
 
 def anchor_table(values, material, title="Anchors", columns=None) -> Table:
     """Rich table of anchors in reduced and SI units; extra `columns` {name: values} beside."""
@@ -28,11 +30,36 @@ def anchor_table(values, material, title="Anchors", columns=None) -> Table:
     return table
 
 
+def merit_table(columns: dict, title="Figures of merit") -> Table:
+    """Rich table of figures of merit, one column per {label: values (6,) as FIGURES}."""
+    table = Table(title=title)
+    table.add_column("figure")
+    table.add_column("unit")
+    for label in columns:
+        table.add_column(label, justify="right")
+    rows = [(name, MERIT_UNITS[name] or "Hk/HcJ", i, 1.0) for i, name in enumerate(FIGURES)]
+    rows.insert(2, ("µ0·HcJ", "T", 1, MU0 * 1e3))
+    for name, unit, i, scale in rows:
+        table.add_row(name, unit, *[f"{v[i] * scale:.4g}" for v in columns.values()])
+    return table
+
+
+def write_merit_csv(path, columns: dict):
+    """CSV with a row per figure of merit (figure, unit) and a column per {label: values}."""
+    lines = [",".join(["figure", "unit", *columns])]
+    lines += [",".join([name, MERIT_UNITS[name], *[f"{v[i]:.6g}" for v in columns.values()]])
+              for i, name in enumerate(FIGURES)]
+    Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 @app.command()
 def simulate(
     file: Path = typer.Argument(..., help="Structure .npy: phi[iy, ix], easy-axis angles (rad)."),
     out: Path = typer.Option(None, help="Write the curve as CSV (H_over_HA, M_over_Ms)."),
     plot: Path = typer.Option(None, help="Write a PNG: curve with anchors, structure beside it."),
+    merit: Path = typer.Option(None, help="Write the figures of merit as CSV (figure, unit, "
+                                          "value)."),
+    demag: float = typer.Option(0.0, "--demag-factor", help=DEMAG_HELP),
     cell_size: float = typer.Option(None, help="Cell size in nm (default: the config's, 2 nm)."),
     fast: bool = typer.Option(False, "--fast",
                               help="Coarse reversible steps, extrapolated starts, stop past Hc."),
@@ -50,6 +77,7 @@ def simulate(
         if cell_size is not None and not cell_size > 0:
             raise UserError(f"--cell-size must be positive, got {cell_size}")
         size_nm = cell_size or cfg.grid.cell_size
+        demag_factor(demag)
         dev = resolve_device(device or cfg.solver_device)
         settings = replace(cfg.solver, fast=fast, batch_size=1)
         ny, nx = phi.shape
@@ -63,6 +91,8 @@ def simulate(
                 curves = solver.run(phi[None], progress=lambda n: bar.advance(task, n))
         values, flagged = anchors(curves.H, curves.M)
         console.print(anchor_table(values[0], cfg.material, title=f"Anchors of {file.name}"))
+        merits = {"value": figures(curves.H, curves.M, cfg.material, demag)[0]}
+        console.print(merit_table(merits, f"Figures of merit, N = {demag:g}"))
         if not curves.converged[0]:
             console.print("[yellow]warning:[/] a field step hit the iteration cap "
                           f"({settings.max_iterations}): the curve is flagged as not converged")
@@ -75,6 +105,9 @@ def simulate(
             np.savetxt(out, np.c_[curves.H[ok], curves.M[0][ok]], delimiter=",",
                        header="H_over_HA,M_over_Ms", comments="")
             console.print(f"curve → {out}")
+        if merit:
+            write_merit_csv(merit, merits)
+            console.print(f"figures of merit → {merit}")
         if plot:
             from ..plots import curve_figure
             curve_figure(phi, curves.H[ok], curves.M[0][ok], values[0], title=file.name).savefig(
