@@ -16,6 +16,7 @@ from invmag.design.store import read_design
 from invmag.design.targets import Goal, parse_goal
 from invmag.physics.anchors import anchors
 from invmag.physics.curve import CurveSolver
+from invmag.physics.merit import FIGURES, figures, predicted_figures
 from conftest import invoke
 
 LATENT = 8
@@ -262,6 +263,12 @@ def test_verify_agrees_with_direct_engine_runs(run):
         assert table[f"pred_{a}"] == pytest.approx(d.predicted[:2, i], abs=1e-5)
         assert table[f"err_{a}"] == pytest.approx(direct[:, i] - d.predicted[:2, i], abs=1e-5)
     assert table["hit"].tolist() == (np.abs(direct[:, 5] - 0.35) <= 0.02).astype(int).tolist()
+    merit = {"sim": figures(curves.H, curves.M, cfg.material),
+             "pred": predicted_figures(d.predicted[:2], cfg.material)}
+    for i, f in enumerate(FIGURES):
+        for kind, values in merit.items():
+            assert table[f"{kind}_{f}"] == pytest.approx(values[:, i], rel=1e-5)
+    assert "Figures of merit, predicted vs simulated" in result.output
     with h5py.File(folder / "verify.h5") as f:
         assert f["M"].shape == (len(table), len(curves.H))
     result = invoke("verify", "--run", run, "--top", 1)  # fewer designs: no stale PNG left

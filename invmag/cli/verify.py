@@ -47,9 +47,25 @@ def verification_table(v, goal) -> Table:
     return table
 
 
+def merit_verification_table(v) -> Table:
+    """Per candidate: predicted and simulated figures of merit (N = 0)."""
+    from ..physics.merit import FIGURES, UNITS
+
+    table = Table(title="Figures of merit, predicted vs simulated (N = 0)")
+    for name in ["#", ""] + [f"{f}\n{UNITS[f]}" for f in FIGURES]:
+        table.add_column(name, justify="right")
+    for i, r in enumerate(v.rank):
+        for j, (kind, values) in enumerate((("pred", v.merit_predicted[i]),
+                                            ("sim", v.merit_simulated[i]))):
+            table.add_row(str(r) if j == 0 else "", kind, *[f"{x:.4g}" for x in values],
+                          end_section=j == 1)
+    return table
+
+
 def report(v, goal, paths):
-    """Table, hit rate, where the files went."""
+    """Tables, hit rate, where the files went."""
     console.print(verification_table(v, goal))
+    console.print(merit_verification_table(v))
     if v.hit is None:
         console.print("no target or bound: no hit rate (maximize/minimize only)")
     else:

@@ -8,8 +8,10 @@ import h5py
 import numpy as np
 
 from .. import ANCHORS
+from ..files import replacing
 from ..data.labels import label_batch
 from ..physics.anchors import anchors
+from ..physics.merit import FIGURES, figures, predicted_figures
 from .store import Design, write_csv
 
 
@@ -18,7 +20,9 @@ class Verification:
     """K simulated designs: rank (K,) 1-based; phi (K, ny, nx) rad as simulated; H (n,) in
     H_A; M (K, n) in Ms; simulated and predicted anchors (K, 6); converged, flagged (K,);
     hit (K,) or None when the goal has no target or bound (a curve that did not converge or
-    misses an anchor is never a hit); tolerance: the hit window (Ms, H_A)."""
+    misses an anchor is never a hit); tolerance: the hit window (Ms, H_A); merit_simulated,
+    merit_predicted (K, 6): figures of merit (invmag.physics.merit.FIGURES, N = 0) of the
+    simulated curves and of the curves through the predicted anchors."""
 
     rank: np.ndarray
     phi: np.ndarray
@@ -30,6 +34,8 @@ class Verification:
     flagged: np.ndarray
     hit: np.ndarray | None
     tolerance: float
+    merit_simulated: np.ndarray
+    merit_predicted: np.ndarray
 
     @property
     def good(self) -> np.ndarray:
@@ -67,11 +73,14 @@ def verify(cfg, design: Design, top: int, tolerance: float, progress=None) -> Ve
     if hit is not None:
         hit &= converged & ~flagged
     return Verification(np.arange(1, k + 1), phi, cfg.solver.fields(), M, simulated,
-                        design.predicted[:k], converged, flagged, hit, tolerance)
+                        design.predicted[:k], converged, flagged, hit, tolerance,
+                        figures(cfg.solver.fields(), M, cfg.material),
+                        predicted_figures(design.predicted[:k], cfg.material))
 
 
 def write_verification(folder, v: Verification) -> list[Path]:
-    """verify.csv (per design: predicted, simulated, error per anchor, hit), verify.h5
+    """verify.csv (per design: predicted, simulated, error per anchor, hit, predicted and
+    simulated figures of merit in the units of invmag.physics.merit.UNITS), verify.h5
     (structures and curves) and verify_<rank>.png (paper Fig. 6 style), replacing those of an
     earlier verification; returns the paths."""
     from ..plots import plt
@@ -79,22 +88,22 @@ def write_verification(folder, v: Verification) -> list[Path]:
 
     folder = Path(folder)
     header = (["rank", "converged", "flagged", "hit"] + [f"pred_{a}" for a in ANCHORS]
-              + [f"sim_{a}" for a in ANCHORS] + [f"err_{a}" for a in ANCHORS])
+              + [f"sim_{a}" for a in ANCHORS] + [f"err_{a}" for a in ANCHORS]
+              + [f"pred_{f}" for f in FIGURES] + [f"sim_{f}" for f in FIGURES])
     err = v.simulated - v.predicted
     hit = v.hit if v.hit is not None else np.full(len(v.rank), -1)
-    rows = ([r, int(c), int(f), int(h), *p, *s, *e] for r, c, f, h, p, s, e in zip(
-        v.rank, v.converged, v.flagged, hit, v.predicted, v.simulated, err))
+    rows = ([r, int(c), int(f), int(h), *p, *s, *e, *fp, *fs] for r, c, f, h, p, s, e, fp, fs
+            in zip(v.rank, v.converged, v.flagged, hit, v.predicted, v.simulated, err,
+                   v.merit_predicted, v.merit_simulated))
     paths = [folder / "verify.csv", folder / "verify.h5"]
     write_csv(paths[0], header, rows)
     for old in folder.glob("verify_*.png"):  # of an earlier verification with more designs
         old.unlink()
-    tmp = folder / "verify.h5.tmp"
-    with h5py.File(tmp, "w") as f:
+    with replacing(paths[1]) as tmp, h5py.File(tmp, "w") as f:
         for name in ("rank", "phi", "H", "M", "simulated", "predicted", "converged", "flagged"):
             f.create_dataset(name, data=getattr(v, name))
         f["simulated"].attrs["names"] = f["predicted"].attrs["names"] = list(ANCHORS)
         f.attrs["tolerance"] = v.tolerance
-    tmp.replace(paths[1])
     for i, r in enumerate(v.rank):
         fig = verify_figure(v.phi[i], v.H, v.M[i], v.simulated[i], v.predicted[i], f"#{r}")
         paths.append(folder / f"verify_{r}.png")
