@@ -20,6 +20,7 @@ import h5py
 import numpy as np
 
 from .. import ANCHORS
+from ..files import replacing
 from .targets import Goal
 
 ARRAYS = ("phi", "predicted", "first_shot", "simulated", "simulations", "z", "searched",
@@ -86,8 +87,7 @@ def find_design(run, design_id: str | None = None) -> Path:
 def write_design(path, design: Design):
     """design.h5 (atomically) and candidates.csv into the folder path."""
     path = Path(path)
-    tmp = path / "design.h5.tmp"
-    with h5py.File(tmp, "w") as f:
+    with replacing(path / "design.h5") as tmp, h5py.File(tmp, "w") as f:
         for name in ARRAYS:
             f.create_dataset(name, data=getattr(design, name),
                              **({"compression": "gzip"} if name == "phi" else {}))
@@ -98,7 +98,6 @@ def write_design(path, design: Design):
             f.create_dataset(f"history/{name}", data=values)
         f.attrs["goal"] = design.goal.to_json()
         f.attrs["meta"] = json.dumps(design.meta)
-    tmp.replace(path / "design.h5")
     write_candidates_csv(path / "candidates.csv", design)
     design.path = path
 

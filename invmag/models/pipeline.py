@@ -4,7 +4,6 @@ regressor, test metrics (paper Table 3), model file and plots."""
 from contextlib import nullcontext
 from dataclasses import dataclass
 import json
-import os
 from pathlib import Path
 import time
 
@@ -18,6 +17,7 @@ from ..data.labels import one_thread
 from ..data.parallel import default_workers
 from ..physics.anchors import UNITS
 from ..data.store import read_labels
+from ..files import replacing
 from ..plots import plt
 from .plots import loss_figure, parity_figure, reconstruction_figure
 from .regressor import Regressor
@@ -67,9 +67,9 @@ def mae(predicted, computed) -> dict[str, float]:
 
 
 def write_json(path: Path, data: dict):
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
-    os.replace(tmp, path)
+    """A JSON file, replaced atomically."""
+    with replacing(path) as tmp:
+        tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
 
 
 def train_run(cfg: Config, run_dir, device="cpu", force: bool = False,

@@ -1,7 +1,6 @@
 """A trained surrogate: VAE + regressor + anchor normalization + the config they were trained
 with, saved as one file (surrogate.pt) of state dicts, arrays and the config's TOML text."""
 
-import os
 from pathlib import Path
 import pickle
 
@@ -9,6 +8,7 @@ import numpy as np
 import torch
 
 from .. import ANCHORS
+from ..files import replacing
 from ..data.config import Config, parse_config
 from ..data.run import config_changes
 from ..data.structures import kx_from_phi, phi_from_kx
@@ -143,9 +143,8 @@ class Surrogate:
                  "vae": self.vae.state_dict(), "regressor": self.regressor.state_dict(),
                  **{k: torch.from_numpy(getattr(self, k))
                     for k in ("y_mean", "y_std", "label_min", "label_max")}}
-        tmp = path.with_name(path.name + ".tmp")
-        torch.save(state, tmp)
-        os.replace(tmp, path)
+        with replacing(path) as tmp:
+            torch.save(state, tmp)
 
     @classmethod
     def load(cls, path, device="cpu") -> "Surrogate":

@@ -20,6 +20,7 @@ import torch
 from ..data.config import Config
 from ..data.run import changes
 from ..data.structures import kx_from_phi
+from ..files import replacing
 from .regressor import Regressor
 from .stream import StructureStream
 from .surrogate import build_regressor, build_vae, seeded
@@ -73,9 +74,8 @@ def load_checkpoint(path: Path, cfg: Config, device) -> tuple[dict | None, str |
 def save_checkpoint(path: Path, state: dict):
     """torch.save to a temporary file, then rename: a kill leaves the old or the new file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(state, tmp)
-    os.replace(tmp, path)
+    with replacing(path) as tmp:
+        torch.save(state, tmp)
 
 
 @torch.no_grad()
