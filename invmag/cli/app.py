@@ -7,8 +7,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 
 
 def _register():
-    from . import (generate, info, morph, optimize, predict, simulate, train,  # noqa: F401
-                   verify)  # (modules add their commands to `app`)
+    from . import (export, generate, info, morph, optimize, predict, simulate,  # noqa: F401
+                   train, verify)  # (modules add their commands to `app`)
 
 
 def main():

@@ -21,7 +21,8 @@ def open_model(config: str, run: Path | None, device: str | None):
 
 @app.command()
 def predict(
-    file: Path = typer.Argument(..., help="Structure .npy: phi[iy, ix], easy-axis angles (rad)."),
+    file: Path = typer.Argument(..., help="Structure: .npy phi[iy, ix] (easy-axis angles, rad) "
+                                          "or an OVF 2.0 easy-axis field."),
     plot: Path = typer.Option(None, help="Write a PNG: the structure beside its predicted curve."),
     merit: Path = typer.Option(None, help="Write the predicted figures of merit as CSV (figure, "
                                           "unit, value)."),
@@ -38,7 +39,7 @@ def predict(
     with user_errors():
         demag_factor(demag)
         surrogate, _ = open_model(config, run, device)
-        phi = load_structure(file, surrogate.grid)
+        phi = load_structure(file, surrogate.grid, surrogate.config.grid.cell_size)
         values = surrogate.predict_structures(phi[None])[0]
         console.print(anchor_table(values, surrogate.config.material,
                                    title=f"Predicted anchors of {file.name}"))

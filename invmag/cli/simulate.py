@@ -54,7 +54,8 @@ def write_merit_csv(path, columns: dict):
 
 @app.command()
 def simulate(
-    file: Path = typer.Argument(..., help="Structure .npy: phi[iy, ix], easy-axis angles (rad)."),
+    file: Path = typer.Argument(..., help="Structure: .npy phi[iy, ix] (easy-axis angles, rad) "
+                                          "or an OVF 2.0 easy-axis field."),
     out: Path = typer.Option(None, help="Write the curve as CSV (H_over_HA, M_over_Ms)."),
     plot: Path = typer.Option(None, help="Write a PNG: curve with anchors, structure beside it."),
     merit: Path = typer.Option(None, help="Write the figures of merit as CSV (figure, unit, "
@@ -73,10 +74,10 @@ def simulate(
 
     with user_errors():
         cfg = load_config(config)
-        phi = load_structure(file)
         if cell_size is not None and not cell_size > 0:
             raise UserError(f"--cell-size must be positive, got {cell_size}")
         size_nm = cell_size or cfg.grid.cell_size
+        phi = load_structure(file, cell_size=size_nm)
         demag_factor(demag)
         dev = resolve_device(device or cfg.solver_device)
         settings = replace(cfg.solver, fast=fast, batch_size=1)

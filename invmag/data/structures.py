@@ -98,16 +98,28 @@ def validate_structure(phi, name="structure") -> np.ndarray:
     return phi.astype(np.float32)
 
 
-def load_structure(path, shape: tuple[int, int] | None = None) -> np.ndarray:
-    """Read a structure from .npy: phi[iy, ix] (rad), returned as float32; shape: the (ny, nx)
-    the caller takes, if it takes one grid only."""
+def load_structure(path, shape: tuple[int, int] | None = None,
+                   cell_size: float | None = None) -> np.ndarray:
+    """Read a structure from .npy (phi[iy, ix], rad) or from an OVF 2.0 easy-axis field
+    (invmag.data.ovf; axis angles made canonical), returned as float32; shape: the (ny, nx) the
+    caller takes, if it takes one grid only; cell_size (nm): the cell size the caller simulates,
+    checked against an OVF file's."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no such structure file: {path}")
-    try:
-        phi = np.load(path, allow_pickle=False)
-    except ValueError as e:  # pickled object arrays, or not a .npy file at all
-        raise ValueError(f"{path}: not a numeric .npy array ({e})") from None
+    if path.suffix.lower() == ".ovf":
+        from .ovf import read_ovf
+
+        phi, size = read_ovf(path)
+        if cell_size is not None and not np.isclose(size * 1e9, cell_size, rtol=1e-6):
+            raise ValueError(f"{path}: cells of {size * 1e9:g} nm, but {cell_size:g} nm are "
+                             "simulated (set --cell-size or the config's grid.cell_size)")
+        phi = canonical(phi)
+    else:
+        try:
+            phi = np.load(path, allow_pickle=False)
+        except ValueError as e:  # pickled object arrays, or not a .npy file at all
+            raise ValueError(f"{path}: not a numeric .npy array ({e})") from None
     if not isinstance(phi, np.ndarray):
         raise ValueError(f"{path}: holds several arrays, expected one phi array")
     phi = validate_structure(phi, str(path))

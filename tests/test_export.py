@@ -1,0 +1,94 @@
+"""Export to OVF 2.0 and VTK, checked by ubermag's discretisedfield as the independent reader
+and writer; OVF structures as input to `simulate`."""
+
+import discretisedfield as df
+import h5py
+import numpy as np
+import pytest
+
+from invmag.data.ovf import read_ovf, write_ovf
+from invmag.data.vtk import write_vtk
+from conftest import assert_user_error, invoke
+from test_data import tiny_config
+
+CELL, THICK = 2e-9, 36e-6
+
+
+@pytest.fixture
+def phi():
+    """A 5 × 7 (ny × nx) structure: the axes cannot be swapped unnoticed."""
+    return np.random.default_rng(0).uniform(-1.5, 1.5, (5, 7)).astype(np.float32)
+
+
+def assert_same_field(field, phi):
+    """A discretisedfield field holds phi as unit vectors on 2 × 2 × 36000 nm cells, x along ix."""
+    assert tuple(field.mesh.n) == (7, 5, 1)
+    np.testing.assert_allclose(field.mesh.cell, (CELL, CELL, THICK), rtol=1e-12)
+    np.testing.assert_allclose(field.mesh.region.pmin, 0, atol=1e-20)
+    expected = np.stack([np.sin(phi.T), np.cos(phi.T), np.zeros_like(phi.T)], -1)[:, :, None]
+    np.testing.assert_allclose(field.array, expected, atol=1e-7)
+
+
+@pytest.mark.parametrize("writer", [write_ovf, write_vtk])
+def test_written_files_open_in_discretisedfield_with_the_same_axes(tmp_path, phi, writer):
+    path = tmp_path / f"s.{writer.__name__[-3:]}"
+    writer(path, phi, CELL, THICK)
+    assert_same_field(df.Field.from_file(path), phi)
+
+
+@pytest.mark.parametrize("representation", ["bin8", "bin4", "txt"])
+def test_reads_what_discretisedfield_writes(tmp_path, phi, representation):
+    mesh = df.Mesh(p1=(0, 0, 0), p2=(7 * CELL, 5 * CELL, THICK), cell=(CELL, CELL, THICK))
+    vectors = 3 * np.stack([np.sin(phi.T), np.cos(phi.T), np.zeros_like(phi.T)], -1)[:, :, None]
+    df.Field(mesh, nvdim=3, value=vectors).to_file(tmp_path / "s.ovf",
+                                                    representation=representation)
+    angles, cell = read_ovf(tmp_path / "s.ovf")  # any length: only the direction counts
+    np.testing.assert_allclose(angles, phi, atol=1e-6)
+    assert cell == pytest.approx(CELL, rel=1e-12)
+
+
+def test_bad_ovf_files(tmp_path, phi):
+    mesh = df.Mesh(p1=(0, 0, 0), p2=(7 * CELL, 5 * CELL, 2 * THICK), cell=(CELL, CELL, THICK))
+    df.Field(mesh, nvdim=3, value=(0, 1, 0)).to_file(tmp_path / "two.ovf")
+    with pytest.raises(ValueError, match="one layer"):
+        read_ovf(tmp_path / "two.ovf")
+    mesh = df.Mesh(p1=(0, 0, 0), p2=(7 * CELL, 5 * CELL, THICK), cell=(CELL, CELL, THICK))
+    df.Field(mesh, nvdim=3, value=(0, 1, 1)).to_file(tmp_path / "tilted.ovf")
+    with pytest.raises(ValueError, match="x–y plane"):
+        read_ovf(tmp_path / "tilted.ovf")
+    (tmp_path / "no.ovf").write_text("# OOMMF OVF 1.0\n")
+    with pytest.raises(ValueError, match="not an OVF 2.0 file"):
+        read_ovf(tmp_path / "no.ovf")
+
+
+def test_export_then_simulate_the_ovf_as_the_npy(tmp_path):
+    cfg = tiny_config()
+    (tmp_path / "tiny.toml").write_text(cfg.to_toml())
+    phi = np.random.default_rng(1).uniform(-1.5, 1.5, (16, 16)).astype(np.float32)
+    np.save(tmp_path / "s.npy", phi)
+    result = invoke("export", tmp_path / "s.npy", tmp_path / "s.ovf")
+    assert result.exit_code == 0, result.output
+    curves = []
+    for name in ("s.npy", "s.ovf"):
+        out = tmp_path / f"{name}.csv"
+        result = invoke("simulate", tmp_path / name, "--out", out, "--config",
+                        tmp_path / "tiny.toml")
+        assert result.exit_code == 0, result.output
+        curves.append(np.loadtxt(out, delimiter=",", skiprows=1))
+    np.testing.assert_array_equal(curves[0], curves[1])
+    assert_user_error(invoke("simulate", tmp_path / "s.ovf", "--cell-size", 3, "--config",
+                             tmp_path / "tiny.toml"), "s.ovf: cells of 2 nm, but 3 nm")
+    assert_user_error(invoke("export", tmp_path / "s.npy", tmp_path / "s.png"),
+                      "must end in .ovf or .vtk")
+
+
+def test_export_a_design_folder_one_file_per_rank(tmp_path, phi):
+    folder = tmp_path / "designs" / "001"
+    folder.mkdir(parents=True)
+    with h5py.File(folder / "design.h5", "w") as f:
+        f["phi"] = np.stack([phi, -phi])
+    result = invoke("export", folder, tmp_path / "d.ovf")
+    assert result.exit_code == 0, result.output
+    for i, expected in enumerate((phi, -phi), 1):
+        assert_same_field(df.Field.from_file(tmp_path / f"d_{i}.ovf"), expected)
+    assert not (tmp_path / "d.ovf").exists()
