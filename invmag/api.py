@@ -4,7 +4,7 @@
     curve = invmag.simulate(phi)                           # one structure or a batch
     run = invmag.open_run("runs/quick")                    # a trained run
     run.predict(phi[None])                                 # (1, 6) anchors
-    d = invmag.design("runs/quick", target={"hc": 0.3})    # written to designs/<id>/
+    d = invmag.optimize("runs/quick", target={"hc": 0.3})  # written to designs/<id>/
     v = invmag.verify("runs/quick", d.id)                  # simulated again
 
 Structures are phi[iy, ix] arrays (rad, easy axis from +y towards +x); anchors are (N, 6) arrays
@@ -87,7 +87,7 @@ def open_run(run, device=None) -> Run:
     return Run(Path(run), cfg, surrogate)
 
 
-def design(run, target: dict | None = None, minimum: dict | None = None,
+def optimize(run, target: dict | None = None, minimum: dict | None = None,
            maximum: dict | None = None, maximize=(), minimize=(), weights=(),
            units: str = "reduced", device=None, learn: int = 0, progress=None, simulated=None,
            trained=None, warn=None, **settings):

@@ -1,0 +1,49 @@
+"""The Python API (invmag.simulate, open_run, design, verify): the calls the commands make."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import invmag
+from invmag.physics.curve import SolverSettings, demag_curves
+from test_design import tiny_config, tiny_model  # noqa: F401 (a fixture)
+
+
+def test_import_invmag_stays_light():
+    """`import invmag` (and so `invmag --help`) must not pay for torch: the API loads on use."""
+    code = "import sys, invmag; print('torch' in sys.modules, invmag.ANCHORS[0])"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "m1"]
+    with pytest.raises(AttributeError):
+        invmag.no_such_call
+
+
+def test_simulate_follows_the_configs_protocol(voronoi):
+    """The quick config's solver.fast stops past Hc (NaN after it), as its labels do; fast=False
+    gives the full paper protocol, equal to the engine's own full curve; the anchors of the two
+    protocols agree within the fast protocol's promise (0.005)."""
+    phi = voronoi(16, 4, 0.6, 1)
+    fast = invmag.simulate(phi)
+    full = invmag.simulate(phi, fast=False)
+    assert np.isnan(fast.M[0, -1]) and np.isfinite(full.M).all()
+    reference = demag_curves(phi, settings=SolverSettings(**{
+        **invmag.api._config("quick").solver.__dict__, "fast": False}))
+    assert full.M == pytest.approx(reference.M, abs=1e-6)
+    assert np.abs(fast.anchors - full.anchors).max() <= 0.005
+    batch = invmag.simulate(np.stack([phi, phi[::-1]]), tiny_config())
+    assert batch.anchors.shape == (2, 6) and batch.converged.all()
+
+
+def test_design_and_verify_from_python(tiny_model, tmp_path):
+    import shutil
+
+    run = shutil.copytree(tiny_model, tmp_path / "run")
+    d = invmag.optimize(run, target={"hc": 0.3}, top=2, seed=1, simulations=48)
+    assert d.path.parent == run / "designs" and np.abs(d.simulated[:, 5] - 0.3).max() <= 0.02
+    v = invmag.verify(run, d.id)
+    assert v.hit.all() and v.simulated == pytest.approx(d.simulated, abs=2e-3)
+    with pytest.raises(ValueError, match="unknown design setting"):
+        invmag.optimize(run, target={"hc": 0.3}, populaton=8)
+    assert invmag.open_run(run).predict(d.phi).shape == (len(d.phi), 6)
