@@ -12,7 +12,7 @@ from invmag import ANCHORS
 from invmag.data.config import load_config
 from invmag.data.store import read_labels
 from invmag.models.surrogate import load_surrogate
-from invmag.physics.merit import predicted_figures
+from invmag.physics.merit import bhmax_error, predicted_figures
 from invmag.data.structures import save_structure
 from conftest import assert_user_error, invoke
 from test_models import small_config
@@ -66,7 +66,7 @@ def test_info_prints_the_paper_tables():
 
 
 def test_train_writes_model_metrics_and_plots(trained):
-    _, run = trained
+    config, run = trained
     assert (run / "surrogate.pt").is_file() and (run / "checkpoints" / "vae.pt").is_file()
     metrics = json.loads((run / "metrics.json").read_text())
     assert set(metrics["mae_test"]) == set(ANCHORS) == set(metrics["mae_paper"])
@@ -77,6 +77,12 @@ def test_train_writes_model_metrics_and_plots(trained):
     assert len(test) == 32
     mean = np.abs(labels.anchors[test] - labels.anchors[train].mean(0)).mean(0)
     assert all(metrics["mae_test"][a] < 0.8 * m for a, m in zip(ANCHORS, mean))  # it learned
+    bh = metrics["bhmax_test_kJ_m3"]  # (BH)max of the test curves, and through their anchors
+    material = load_config(config).material
+    own = bhmax_error(labels.H, labels.M[test], labels.anchors[test], material)
+    assert bh["mean"] == pytest.approx(own["mean"]) and bh["mean"] > 100
+    assert bh["mae_anchor_curve"] == pytest.approx(own["mae_predicted"])
+    assert 0 < bh["mae_predicted"] < bh["mean"]
     for png in PNGS:
         assert (run / "plots" / png).stat().st_size > 1000
 

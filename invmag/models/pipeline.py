@@ -16,6 +16,7 @@ from ..data.generate import generate
 from ..data.labels import one_thread
 from ..data.parallel import default_workers
 from ..physics.anchors import UNITS
+from ..physics.merit import bhmax_error
 from ..data.store import read_labels
 from ..files import replacing
 from ..plots import plt
@@ -128,6 +129,7 @@ def _train_run(cfg: Config, run_dir, device: torch.device, force: bool, progress
         "config": cfg.name, "device": str(device), "units": UNITS,
         "mae_test": mae(predicted[test], y[test]), "mae_train": mae(predicted[train], y[train]),
         "mae_paper": PAPER_MAE,
+        "bhmax_test_kJ_m3": bhmax_error(labels.H, labels.M[test], predicted[test], cfg.material),
         "labelled": {"train": len(train), "test": len(test), "good": int(labels.good.sum()),
                      "done": int(labels.done.sum())},
         "vae": {"epochs": cfg.vae.epochs, "resumed_from_epoch": resumed,

@@ -78,3 +78,14 @@ def predicted_figures(values, material: Material, N: float = 0.0) -> np.ndarray:
     """Figures of merit (n, 6) of anchors (n, 6) or (6,), read on the curve through them."""
     values = np.atleast_2d(np.asarray(values, np.float64))
     return np.array([_figures(v, *anchor_curve(v).T, material, N) for v in values])
+
+
+def bhmax_error(H, M, predicted, material: Material) -> dict:
+    """(BH)max (N = 0, kJ/m³) of simulated curves M (n, k) on H (k,) against the curve through
+    anchors: mean of the simulated (BH)max, mean absolute error of the curve through the
+    curves' own anchors (what the six points lose) and through `predicted` anchors (n, 6)."""
+    bh = figures(H, M, material)[:, FIGURES.index("BHmax")]
+    own = predicted_figures(anchors(H, M)[0], material)[:, FIGURES.index("BHmax")]
+    pred = predicted_figures(predicted, material)[:, FIGURES.index("BHmax")]
+    return {"mean": float(bh.mean()), "mae_anchor_curve": float(np.abs(own - bh).mean()),
+            "mae_predicted": float(np.abs(pred - bh).mean())}
