@@ -7,7 +7,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from . import ANCHORS  # noqa: E402
-from .physics.merit import anchor_curve  # noqa: E402
+from .physics.material import MU0  # noqa: E402
+from .physics.merit import anchor_curve, energy_product  # noqa: E402
 
 # paper Figs. 4, 6–8: x-component of the easy axis, −1 red, +1 blue
 KX_CMAP = "RdBu"
@@ -41,11 +42,37 @@ def show_curve(ax, H=None, M=None, values=None, predicted=None):
     ax.legend(fontsize=7, loc="lower right")
 
 
-def curve_figure(phi, H, M, values, title=""):
-    """Structure beside its demagnetization curve with the six anchors marked."""
-    fig, (a, b) = plt.subplots(1, 2, figsize=(8, 3.6), gridspec_kw={"width_ratios": [1, 1.5]})
-    show_structure(a, phi, title)
-    show_curve(b, H, M, values)
+def show_bh(ax, H, M, material, N=0.0):
+    """Second quadrant of J(H_int) and B(H_int) in tesla (H in H_A, M in Ms, H_int = H − N·M),
+    with the (BH)max point and its hyperbola B·H_int = −(BH)max."""
+    h, m = np.asarray(H) * material.HA, np.asarray(M) * material.Ms
+    x = MU0 * (h - N * m)  # µ0·H_int, T
+    ax.plot(x, MU0 * m, "-", color="tab:blue", lw=1.2, label="J = µ0·M")
+    ax.plot(x, x + MU0 * m, "-", color="tab:red", lw=1.2, label="B")
+    bh, h_op, b_op = energy_product(h, m, N)
+    if bh > 0:
+        xs = np.linspace(x.min(), -0.05 * material.Js, 400)
+        ax.plot(xs, -MU0 * bh / xs, ":", color="0.4", lw=1, label="B·H = (BH)max")
+        ax.plot([MU0 * h_op], [b_op], "o", color="k", ms=5,
+                label=f"(BH)max = {bh / 1e3:.0f} kJ/m³")
+    reversed_ = np.flatnonzero(m <= 0)  # to J = 0 (HcJ), at least to B = 0
+    ax.set_xlim(min(x[reversed_[0]] if reversed_.size else x.min(), -1.1 * material.Js), 0)
+    ax.set_ylim(0, 1.05 * material.Js)
+    ax.set_xlabel("µ0·H_int (T)" if N else "µ0·H (T)")
+    ax.set_ylabel("J, B (T)")
+    ax.legend(fontsize=7, loc="best")
+
+
+def curve_figure(phi, H, M, values, title="", material=None, N=0.0):
+    """Structure beside its demagnetization curve with the six anchors marked, and with a
+    material (invmag.physics.material.Material) the second quadrant of J and B (show_bh)."""
+    panels = 2 if material is None else 3
+    fig, axes = plt.subplots(1, panels, figsize=(4 * panels, 3.6),
+                             gridspec_kw={"width_ratios": [1, 1.5, 1.5][:panels]})
+    show_structure(axes[0], phi, title)
+    show_curve(axes[1], H, M, values)
+    if material is not None:
+        show_bh(axes[2], H, M, material, N)
     text = "  ".join(f"{n}={v:.3f}" for n, v in zip(ANCHORS, values))
     fig.suptitle(text, fontsize=8)
     fig.tight_layout()

@@ -112,3 +112,21 @@ def test_bhmax_error_of_the_curve_through_the_anchors():
     assert e["mae_anchor_curve"] * 1e3 == pytest.approx(np.abs(polygon - sim).mean(),
                                                        rel=2e-5)  # measured 6e-6
     assert e["mae_predicted"] == pytest.approx(e["mae_anchor_curve"], rel=1e-12)
+
+
+def test_bh_panel_draws_j_b_and_the_energy_product():
+    from invmag.plots import curve_figure, plt
+
+    phi, h, m = reference("oblique")
+    n = 0.2
+    fig = curve_figure(phi, h, m, anchors(h, m)[0][0], "oblique", MAT, n)
+    lines = {line.get_label(): line.get_xydata() for line in fig.axes[2].get_lines()}
+    plt.close(fig)
+    x = MU0 * (h * MAT.HA - n * m * MAT.Ms)  # µ0·H_int, T
+    np.testing.assert_allclose(lines["J = µ0·M"], np.c_[x, MU0 * m * MAT.Ms], rtol=1e-12)
+    np.testing.assert_allclose(lines["B"], np.c_[x, x + MU0 * m * MAT.Ms], rtol=1e-12)
+    bh = figures(h, m, MAT, n)[0][F["BHmax"]] * 1e3  # J/m³
+    (point,) = [xy for label, xy in lines.items() if label.startswith("(BH)max = ")]
+    assert -point[0, 0] * point[0, 1] / MU0 == pytest.approx(bh, rel=1e-12)
+    hyperbola = lines["B·H = (BH)max"]
+    np.testing.assert_allclose(-hyperbola[:, 0] * hyperbola[:, 1] / MU0, bh, rtol=1e-12)

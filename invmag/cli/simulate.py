@@ -57,7 +57,8 @@ def simulate(
     file: Path = typer.Argument(..., help="Structure: .npy phi[iy, ix] (easy-axis angles, rad) "
                                           "or an OVF 2.0 easy-axis field."),
     out: Path = typer.Option(None, help="Write the curve as CSV (H_over_HA, M_over_Ms)."),
-    plot: Path = typer.Option(None, help="Write a PNG: curve with anchors, structure beside it."),
+    plot: Path = typer.Option(None, help="Write a PNG: structure, curve with anchors, and the "
+                                         "second quadrant of J and B with (BH)max."),
     merit: Path = typer.Option(None, help="Write the figures of merit as CSV (figure, unit, "
                                           "value)."),
     demag: float = typer.Option(0.0, "--demag-factor", help=DEMAG_HELP),
@@ -111,6 +112,6 @@ def simulate(
             console.print(f"figures of merit → {merit}")
         if plot:
             from ..plots import curve_figure
-            curve_figure(phi, curves.H[ok], curves.M[0][ok], values[0], title=file.name).savefig(
-                plot, dpi=120)
+            curve_figure(phi, curves.H[ok], curves.M[0][ok], values[0], file.name, cfg.material,
+                         demag).savefig(plot, dpi=120)
             console.print(f"plot → {plot}")
