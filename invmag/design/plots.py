@@ -3,7 +3,7 @@
 import numpy as np
 
 from .. import ANCHORS
-from ..plots import plt, show_curve, show_structure
+from ..plots import plt, show_bh, show_curve, show_structure
 
 
 def _anchor_text(values) -> str:
@@ -71,13 +71,18 @@ def pareto_figure(design):
     return fig
 
 
-def verify_figure(phi, H, M, simulated, predicted, title=""):
+def verify_figure(phi, H, M, simulated, predicted, title="", material=None):
     """Paper Fig. 6: the simulated structure beside its simulated curve and anchors, with the
-    predicted anchors overlaid."""
-    fig, (a, b) = plt.subplots(1, 2, figsize=(8, 3.6), gridspec_kw={"width_ratios": [1, 1.5]})
-    show_structure(a, phi, title)
+    predicted anchors overlaid; with a material, the second quadrant of J and B (show_bh)."""
+    panels = 2 if material is None else 3
+    fig, axes = plt.subplots(1, panels, figsize=(4 * panels, 3.6),
+                             gridspec_kw={"width_ratios": [1, 1.5, 1.5][:panels]})
+    show_structure(axes[0], phi, title)
     ok = np.isfinite(M)
-    show_curve(b, H[ok], M[ok], simulated if np.isfinite(simulated).all() else None, predicted)
+    show_curve(axes[1], H[ok], M[ok], simulated if np.isfinite(simulated).all() else None,
+               predicted)
+    if material is not None:
+        show_bh(axes[2], H[ok], M[ok], material)
     fig.suptitle(f"simulated {_anchor_text(simulated)}\npredicted {_anchor_text(predicted)}",
                  fontsize=7)
     fig.tight_layout()

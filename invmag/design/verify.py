@@ -11,6 +11,7 @@ from .. import ANCHORS
 from ..files import replacing
 from ..data.labels import label_batch
 from ..physics.anchors import anchors
+from ..physics.material import Material
 from ..physics.merit import FIGURES, figures, predicted_figures
 from .store import Design, write_csv
 
@@ -22,7 +23,7 @@ class Verification:
     hit (K,) or None when the goal has no target or bound (a curve that did not converge or
     misses an anchor is never a hit); tolerance: the hit window (Ms, H_A); merit_simulated,
     merit_predicted (K, 6): figures of merit (invmag.physics.merit.FIGURES, N = 0) of the
-    simulated curves and of the curves through the predicted anchors."""
+    simulated curves and of the curves through the predicted anchors; material: as simulated."""
 
     rank: np.ndarray
     phi: np.ndarray
@@ -36,6 +37,7 @@ class Verification:
     tolerance: float
     merit_simulated: np.ndarray
     merit_predicted: np.ndarray
+    material: Material
 
     @property
     def good(self) -> np.ndarray:
@@ -75,7 +77,7 @@ def verify(cfg, design: Design, top: int, tolerance: float, progress=None) -> Ve
     return Verification(np.arange(1, k + 1), phi, cfg.solver.fields(), M, simulated,
                         design.predicted[:k], converged, flagged, hit, tolerance,
                         figures(cfg.solver.fields(), M, cfg.material),
-                        predicted_figures(design.predicted[:k], cfg.material))
+                        predicted_figures(design.predicted[:k], cfg.material), cfg.material)
 
 
 def write_verification(folder, v: Verification) -> list[Path]:
@@ -105,7 +107,8 @@ def write_verification(folder, v: Verification) -> list[Path]:
         f["simulated"].attrs["names"] = f["predicted"].attrs["names"] = list(ANCHORS)
         f.attrs["tolerance"] = v.tolerance
     for i, r in enumerate(v.rank):
-        fig = verify_figure(v.phi[i], v.H, v.M[i], v.simulated[i], v.predicted[i], f"#{r}")
+        fig = verify_figure(v.phi[i], v.H, v.M[i], v.simulated[i], v.predicted[i], f"#{r}",
+                            v.material)
         paths.append(folder / f"verify_{r}.png")
         fig.savefig(paths[-1], dpi=110)
         plt.close(fig)
