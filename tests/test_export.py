@@ -6,10 +6,10 @@ import h5py
 import numpy as np
 import pytest
 
+from invmag.data.config import config_from_dict, load_config
 from invmag.data.ovf import read_ovf, write_ovf
 from invmag.data.vtk import write_vtk
 from conftest import assert_user_error, invoke
-from test_data import tiny_config
 
 CELL, THICK = 2e-9, 36e-6
 
@@ -62,8 +62,9 @@ def test_bad_ovf_files(tmp_path, phi):
 
 
 def test_export_then_simulate_the_ovf_as_the_npy(tmp_path):
-    cfg = tiny_config()
-    (tmp_path / "tiny.toml").write_text(cfg.to_toml())
+    d = load_config("quick").to_dict()
+    d["solver"].update(field_step=0.05, device="cpu")  # a coarse field axis: fast
+    (tmp_path / "tiny.toml").write_text(config_from_dict(d).to_toml())
     phi = np.random.default_rng(1).uniform(-1.5, 1.5, (16, 16)).astype(np.float32)
     np.save(tmp_path / "s.npy", phi)
     result = invoke("export", tmp_path / "s.npy", tmp_path / "s.ovf")
