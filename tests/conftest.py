@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import torch
 
+from invmag.data.config import config_from_dict, load_config
 from invmag.data.structures import sample_structure
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -12,6 +13,23 @@ DATA = ROOT / "tests" / "data"
 sys.path.insert(0, str(ROOT))  # benchmarks.peers is shared by tests and benchmarks
 
 torch.set_num_threads(1)  # as the solver runs in production (small FFTs: threads cost more than they gain)
+
+
+def tiny_config(name="tiny", **sections):
+    """The quick config on a 16 × 16 sample (1–3 grains) with a coarse field axis (0.05 H_A) on
+    the CPU, small networks and few samples; `sections` update its sections, e.g.
+    tiny_config(data={"labelled": 4})."""
+    d = load_config("quick").to_dict()
+    d["name"] = name
+    tiny = {"grid": {"nx": 16, "ny": 16},
+            "solver": {"field_step": 0.05, "batch_size": 3, "device": "cpu"},
+            "data": {"unlabelled": 10, "labelled": 8, "test": 2},
+            "vae": {"latent": 8, "dense": 32, "channels": 4, "epochs": 1, "batch_size": 32},
+            "regressor": {"shared": [32, 16], "head": [8, 1], "max_epochs": 4, "batch_size": 8,
+                          "learning_rate": 1e-3, "folds": 2}}
+    for section, values in (*tiny.items(), *sections.items()):
+        d[section].update(values)
+    return config_from_dict(d)
 
 
 def reference(name):

@@ -8,7 +8,8 @@ import pytest
 
 import invmag
 from invmag.physics.curve import SolverSettings, demag_curves
-from test_design import tiny_config, tiny_model  # noqa: F401 (a fixture)
+from conftest import tiny_config
+from test_design import tiny_model  # noqa: F401 (a fixture)
 
 
 def test_import_invmag_stays_light():

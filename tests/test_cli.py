@@ -15,8 +15,8 @@ from invmag.data import generate as generate_module
 from invmag.data.generate import generate
 from invmag.data.store import read_labels
 from invmag.data.structures import draw
-from conftest import assert_user_error, invoke
-from test_data import assert_same_file, tiny_config
+from conftest import assert_user_error, invoke, tiny_config
+from test_data import assert_same_file
 
 INVMAG = [sys.executable, "-c", "from invmag.cli.app import main; main()"]  # the invmag script
 
@@ -27,7 +27,7 @@ INVMAG = [sys.executable, "-c", "from invmag.cli.app import main; main()"]  # th
 
 @pytest.fixture
 def tiny_toml(tmp_path):
-    """Write a tiny config (see test_data.tiny_config) to a TOML file; returns its path."""
+    """Write a tiny config (see conftest.tiny_config) to a TOML file; returns its path."""
     def write(name="tiny", **sections):
         path = tmp_path / f"{name}.toml"
         path.write_text(tiny_config(name, **sections).to_toml())

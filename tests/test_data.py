@@ -21,21 +21,9 @@ from invmag.data.parallel import Pool
 from invmag.data.store import read_labels
 from invmag.data.structures import draw, grain_range, sample_seed
 from invmag.physics.curve import CurveSolver
+from conftest import tiny_config
 
 COLUMNS = ("phi", "params", "M", "anchors", "converged", "flagged", "done", "H")
-
-
-def tiny_config(name="tiny", **sections):
-    """The quick config on a 16 × 16 sample (1–3 grains) with a coarse field axis; `sections`
-    update its sections, e.g. tiny_config(data={"labelled": 4})."""
-    d = load_config("quick").to_dict()
-    d["name"] = name
-    d["grid"].update(nx=16, ny=16)
-    d["solver"].update(field_step=0.05, batch_size=3, device="cpu")
-    d["data"].update(unlabelled=10, labelled=8, test=2)
-    for section, values in sections.items():
-        d[section].update(values)
-    return config_from_dict(d)
 
 
 def assert_same_file(a, b):

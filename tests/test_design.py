@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from invmag import ANCHORS
-from invmag.data.config import config_from_dict, load_config
 from invmag.data.labels import one_thread
 from invmag.design.search import prior_radius2, search
 from invmag.design.sharpen import sharpen
@@ -17,22 +16,15 @@ from invmag.design.targets import Goal, parse_goal
 from invmag.physics.anchors import anchors
 from invmag.physics.curve import CurveSolver
 from invmag.physics.merit import FIGURES, figures, predicted_figures
-from conftest import invoke
+from conftest import invoke, tiny_config
 
 LATENT = 8
 
 
-def tiny_config():
-    """16 × 16 cells, latent 8, small networks, a coarse field axis (0.05 H_A) for speed."""
-    d = load_config("quick").to_dict()
-    d["name"] = "tiny"
-    d["grid"].update(nx=16, ny=16)
-    d["vae"].update(latent=LATENT, dense=32, channels=4)
-    d["regressor"].update(shared=[32, 16], head=[8, 1], batch_size=32, learning_rate=3e-3)
-    d["data"].update(unlabelled=32, labelled=8, test=2)
-    d["design"].update(population=24, generations=20)
-    d["solver"].update(field_step=0.05, tolerance=1e-3, batch_size=4, device="cpu")
-    return config_from_dict(d)
+DESIGN = {"vae": {"latent": LATENT}, "data": {"unlabelled": 32, "labelled": 8, "test": 2},
+          "regressor": {"batch_size": 32, "learning_rate": 3e-3},
+          "design": {"population": 24, "generations": 20},
+          "solver": {"tolerance": 1e-3, "batch_size": 4}}
 
 
 def truth(z):
@@ -50,7 +42,7 @@ def tiny_model(tmp_path_factory):
     from invmag.models.surrogate import Surrogate, build_regressor, build_vae, seeded
     from invmag.models.training import fit_regressor
 
-    cfg = tiny_config()
+    cfg = tiny_config(**DESIGN)
     vae = seeded(0, lambda: build_vae(cfg))
     regressor = seeded(1, lambda: build_regressor(cfg))
     z = np.random.default_rng(0).standard_normal((1024, LATENT)) * 1.5
@@ -81,7 +73,7 @@ def optimize(run, *args):
 
 # -- goals ---------------------------------------------------------------------------------
 def test_goal_si_units_objectives_and_hits():
-    m = tiny_config().material
+    m = tiny_config(**DESIGN).material
     mu0_ha = 4e-7 * np.pi * m.HA
     goal = parse_goal({"hc": 0.3 * mu0_ha, "mr": 0.8 * m.Js}, {"hk90": 0.1 * mu0_ha}, {},
                       weights=["hc=2"], units="si", material=m)
@@ -180,7 +172,7 @@ def test_designs_refined_by_simulation_verify_where_the_surrogate_alone_misses(r
     result = invoke("verify", "--run", run)
     assert f"hit rate: {k}/{k}" in result.output, result.output
     assert (d.simulations <= 48).all() and (np.abs(d.first_shot[:, 5] - 0.3) > 0.02).all()
-    cfg = tiny_config()
+    cfg = tiny_config(**DESIGN)
     g = cfg.grid
     solver = CurveSolver(cfg.material, g.nx, g.ny, g.cell_size * 1e-9, g.thickness * 1e-9,
                          cfg.solver, "cpu")
@@ -251,7 +243,7 @@ def test_verify_agrees_with_direct_engine_runs(run):
     table = np.genfromtxt(folder / "verify.csv", delimiter=",", names=True)
     d = read_design(folder)
     assert len(table) == 2 and (folder / "verify_2.png").is_file()
-    cfg = tiny_config()
+    cfg = tiny_config(**DESIGN)
     g = cfg.grid
     solver = CurveSolver(cfg.material, g.nx, g.ny, g.cell_size * 1e-9, g.thickness * 1e-9,
                          cfg.solver, "cpu")
@@ -288,7 +280,7 @@ def test_a_curve_that_did_not_converge_is_never_a_hit(run):
 
     optimize(run, "--target-hc", 0.35, "--generations", 3, "--simulations", 0, "--top", 1)
     d = read_design(run / "designs" / "001")
-    cfg = tiny_config()
+    cfg = tiny_config(**DESIGN)
     capped = replace(cfg, solver=replace(cfg.solver, max_iterations=2))
     v = verify(capped, d, 1, 0.02)
     assert not v.converged[0]
@@ -329,7 +321,7 @@ def test_learning_keeps_the_runs_metrics_current_and_retraining_drops_its_backup
     with h5py.File(run / "verified.h5") as f:
         assert metrics["learned"] == {"epochs": 5, "verified_rows": int(f["done"][:].sum())}
     labels = read_labels(run / "labels.h5")
-    _, test = labels.split(tiny_config().data.test)
+    _, test = labels.split(tiny_config(**DESIGN).data.test)
     model = Surrogate.load(run / "surrogate.pt")
     now = np.abs(model.predict(model.encode(labels.phi[test])) - labels.anchors[test]).mean(0)
     assert [metrics["mae_test"][a] for a in ANCHORS] == pytest.approx(now)
@@ -374,7 +366,7 @@ def test_target_outside_the_labels_warns_extrapolation(run):
 
 
 def test_no_trained_model_or_design(tmp_path):
-    (tmp_path / "config.toml").write_text(tiny_config().to_toml())
+    (tmp_path / "config.toml").write_text(tiny_config(**DESIGN).to_toml())
     result = invoke("optimize", "--run", tmp_path, "--target-hc", 0.3)
     assert result.exit_code == 2 and "no trained model" in result.stderr
     result = invoke("verify", "--run", tmp_path)

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from invmag import ANCHORS
-from invmag.data.config import config_from_dict, load_config
+from invmag.data.config import load_config
 from invmag.data.labels import one_thread
 from invmag.data.store import SampleStore, structure_layout
 from invmag.models.layers import n_params
@@ -17,6 +17,7 @@ from invmag.models.surrogate import (Surrogate, build_regressor, build_vae, load
                                      mirror, seeded)
 from invmag.models.training import fit_regressor, train_vae
 from invmag.models.vae import VAE, conv_levels
+from conftest import tiny_config
 
 
 @pytest.fixture(autouse=True)
@@ -27,19 +28,11 @@ def single_thread():
 
 
 def small_config(name="small", **sections):
-    """quick on a 16 × 16 grid with small models, few samples and a coarse field axis;
-    `sections` update its sections, e.g. small_config(vae={"epochs": 2})."""
-    d = load_config("quick").to_dict()
-    d["name"] = name
-    d["grid"].update(nx=16, ny=16)
-    d["solver"].update(field_step=0.05, batch_size=8, device="cpu")
-    d["data"].update(unlabelled=192, labelled=16, test=4)
-    d["vae"].update(latent=8, dense=32, channels=4, epochs=1, batch_size=32)
-    d["regressor"].update(shared=[32, 16], head=[8, 1], max_epochs=4, batch_size=8,
-                          learning_rate=1e-3, folds=2)
-    for section, values in sections.items():
-        d[section].update(values)
-    return config_from_dict(d)
+    """conftest.tiny_config with more unlabelled structures (192, 16 labelled, 4 test) and
+    batches of 8 structures; `sections` update its sections, e.g. small_config(vae={"epochs": 2})."""
+    return tiny_config(name, **{"solver": {"batch_size": 8},
+                                "data": {"unlabelled": 192, "labelled": 16, "test": 4},
+                                **sections})
 
 
 def test_paper_tables_parameter_counts():
