@@ -145,7 +145,7 @@ def optimize(
     or a Pareto front with --maximize hc --maximize mr."""
     from ..design.loop import design
     from ..design.optimize import Settings
-    from ..design.search import ALGORITHMS
+    from ..data.config import ALGORITHMS
     from ..design.targets import parse_goal
 
     with user_errors():

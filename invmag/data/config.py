@@ -16,10 +16,11 @@ import tomllib
 
 import torch
 
-from ..physics.curve import DTYPES, SolverSettings
+from ..physics.curve import DTYPES, SolverSettings, divides_unity
 from ..physics.material import Material
 
 EMBEDDED = Path(__file__).resolve().parents[1] / "configs"
+ALGORITHMS = ("ga", "de", "pso", "nsga2")  # pymoo algorithms of the latent search (design.search)
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,10 @@ class Regressor:
 
 
 @dataclass(frozen=True)
-class Design:
+class LatentSearch:
+    """The [design] section: the latent search's pymoo algorithm, population and generations,
+    and the latent box ±latent_bound (design.search)."""
+
     population: int
     generations: int
     latent_bound: float
@@ -98,7 +102,7 @@ class Config:
     data: Data
     vae: VAE
     regressor: Regressor
-    design: Design
+    design: LatentSearch
 
     def to_dict(self) -> dict:
         """Plain nested dict in the TOML layout (lists, not tuples)."""
@@ -187,8 +191,7 @@ def density_range() -> Field:
 
 def field_step() -> Field:
     def check(v):
-        ok = _is_num(v) and 0 < v <= 1 and abs(1 / v - round(1 / v)) < 1e-9
-        return float(v) if ok else None
+        return float(v) if _is_num(v) and divides_unity(v) else None
     return Field(check, "a number in (0, 1] whose inverse is an integer")
 
 
@@ -224,7 +227,7 @@ SCHEMA: dict[str, dict[str, Field]] = {
                   "batch_size": integer(1), "learning_rate": number(), "folds": integer(2),
                   "mirrors": boolean()},
     "design": {"population": integer(2), "generations": integer(1), "latent_bound": number(),
-               "algorithm": choice("ga", "de", "pso", "nsga2")},
+               "algorithm": choice(*ALGORITHMS)},
 }
 
 # keys added after runs were made, with the value an older config.toml meant by leaving them out
@@ -232,7 +235,7 @@ ADDED = {("solver", "lbfgs_torque"): 0.0, ("solver", "lbfgs_memory"): 5,
          ("solver", "lbfgs_rotation"): 0.1}
 
 SECTIONS = {"material": Material, "grid": Grid, "structures": Structures, "data": Data,
-            "vae": VAE, "regressor": Regressor, "design": Design}
+            "vae": VAE, "regressor": Regressor, "design": LatentSearch}
 
 CROSS_CHECKS = [  # (key, predicate on the validated sections, what it expects)
     ("solver.tau_min", lambda s: s["solver"]["tau_min"] <= s["solver"]["tau_max"],

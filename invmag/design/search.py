@@ -20,9 +20,9 @@ from pymoo.core.problem import Problem
 from pymoo.optimize import minimize
 from scipy.stats import chi2
 
+from ..data.config import ALGORITHMS
 from .targets import Goal
 
-ALGORITHMS = ("ga", "de", "pso", "nsga2")
 
 
 def prior_radius2(latent: int, quantile: float) -> float:

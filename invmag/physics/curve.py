@@ -49,6 +49,12 @@ DTYPES = {"float32": torch.float32, "float64": torch.float64}
 CPU_BATCH_CELLS = 2 ** 16
 
 
+def divides_unity(step) -> bool:
+    """A field step (H_A) in (0, 1] that divides H_A into whole steps, so that the field axis
+    holds +1, 0 and −1 exactly."""
+    return 0 < step <= 1 and abs(1 / step - round(1 / step)) < 1e-9
+
+
 @dataclass(frozen=True)
 class SolverSettings:
     """Minimizer and protocol settings. Fields in units of H_A, torques in units of Ms."""
@@ -81,8 +87,7 @@ class SolverSettings:
             "lbfgs_torque": self.lbfgs_torque >= 0, "lbfgs_memory": self.lbfgs_memory >= 1,
             "lbfgs_rotation": self.lbfgs_rotation > 0,
             "dtype": self.dtype in DTYPES,
-            "field_step": 0 < self.field_step <= 1
-                          and abs(1 / self.field_step - round(1 / self.field_step)) < 1e-9,
+            "field_step": divides_unity(self.field_step),
         }
         bad = [k for k, ok in checks.items() if not ok]
         if bad:
