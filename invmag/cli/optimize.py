@@ -17,20 +17,23 @@ from .app import app
 from .common import console, resolve_device, user_errors
 from .verify import resolve_run
 
-BOUNDS = {"target": "Target {a} ({u}; µ0·{q} in T with --units si).",
+BOUNDS = {"target": "Target {a} ({u}; {si} with --units si).",
           "min": "Constraint: {a} ≥ this ({u}).", "max": "Constraint: {a} ≤ this ({u})."}
 
 
 def anchor_options(command):
-    """Give a command the options --target-X, --min-X, --max-X for each anchor X; they arrive
-    in its **anchor_values as target_X, min_X, max_X (None when not given)."""
-    from ..physics.anchors import UNITS
+    """Give a command the options --target-X, --min-X, --max-X for each anchor or figure of
+    merit X; they arrive in its **anchor_values as target_X, min_X, max_X (None when not
+    given)."""
+    from ..design.targets import QUANTITIES, UNITS
 
+    si = {**{a: f"µ0·{'M' if UNITS[a] == 'Ms' else 'H'} in T" for a in ANCHORS},
+          "bhmax": "kJ/m³", "squareness": "the same"}
     extra = [inspect.Parameter(
         f"{kind}_{a}", inspect.Parameter.KEYWORD_ONLY, annotation=float,
-        default=typer.Option(None, help=text.format(a=a, u=UNITS[a], q="M" if UNITS[a] == "Ms"
-                                                    else "H"), rich_help_panel="Targets"))
-        for kind, text in BOUNDS.items() for a in ANCHORS]
+        default=typer.Option(None, help=text.format(a=a, u=UNITS[a], si=si[a]),
+                             rich_help_panel="Targets"))
+        for kind, text in BOUNDS.items() for a in QUANTITIES]
     own = [p for p in inspect.signature(command).parameters.values()
            if p.kind is not inspect.Parameter.VAR_KEYWORD]
     command.__signature__ = inspect.Signature(own + extra)
@@ -67,8 +70,8 @@ def report(design, seconds: float):
         console.print(f"[green]{int(hits.sum())} of {len(hits)} designs simulate within ±{tol:g} "
                       f"of {goal.summary()}[/]")
     elif hits is not None:
-        idx = [ANCHORS.index(a) for a in goal.targets]
-        gap = (abs(design.simulated[:, idx] - list(goal.targets.values())).max(1) if idx else
+        gap = (np.max([abs(goal.column(design.simulated, a) - t)
+                       for a, t in goal.targets.items()], 0) if goal.targets else
                goal.constraints(design.simulated).max(1))
         best = int(np.nanargmin(gap)) if np.isfinite(gap).any() else 0
         console.print(f"[red]not met:[/] no design simulates within ±{tol:g} of "
@@ -92,10 +95,11 @@ def optimize(
                                               "H_A) or 'si' (µ0·M, µ0·H in tesla)."),
     weight: list[str] = typer.Option([], help="Weight of a target, e.g. --weight hc=2 "
                                               "(default 1).", rich_help_panel="Targets"),
-    maximize: list[str] = typer.Option([], help="Anchor to maximize (repeatable; more than "
-                                                "one objective runs NSGA-II).",
+    maximize: list[str] = typer.Option([], help="Anchor or bhmax/squareness to maximize "
+                                                "(repeatable; >1 objective runs NSGA-II).",
                                        rich_help_panel="Targets"),
-    minimize: list[str] = typer.Option([], help="Anchor to minimize (repeatable).",
+    minimize: list[str] = typer.Option([], help="Anchor or bhmax/squareness to minimize "
+                                                "(repeatable).",
                                        rich_help_panel="Targets"),
     top: int = typer.Option(5, help="Designs returned (distinct grain structures)."),
     tolerance: float = typer.Option(HIT_TOLERANCE, help="Hit window on targets and bounds "
@@ -141,16 +145,18 @@ def optimize(
     """Design grain structures with target anchors: latent search, then each design refined by
     simulation until it meets the goal.
 
-    Reduced units: m1, mr in Ms; hk90, hk80, hk70, hc in H_A. E.g. --target-hc 0.3 --min-mr 0.7,
-    or a Pareto front with --maximize hc --maximize mr."""
+    Reduced units: m1, mr in Ms; hk90, hk80, hk70, hc in H_A; bhmax in µ0·Ms²/4; squareness
+    Hk/HcJ. E.g. --target-hc 0.3 --min-mr 0.7, --maximize bhmax --min-squareness 0.8, or a
+    Pareto front with --maximize hc --maximize mr."""
     from ..design.loop import design
     from ..design.optimize import Settings
     from ..data.config import ALGORITHMS
-    from ..design.targets import parse_goal
+    from ..design.targets import QUANTITIES, parse_goal
 
     with user_errors():
         cfg, run = resolve_run(config, run)
-        goal = parse_goal(*({a: anchor_values[f"{kind}_{a}"] for a in ANCHORS} for kind in BOUNDS),
+        goal = parse_goal(*({a: anchor_values[f"{kind}_{a}"] for a in QUANTITIES}
+                            for kind in BOUNDS),
                           weight, maximize, minimize, units, cfg.material)
         if algorithm is not None and algorithm not in ALGORITHMS:
             raise ValueError(f"--algorithm must be one of {', '.join(ALGORITHMS)}, got "

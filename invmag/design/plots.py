@@ -56,7 +56,7 @@ def pareto_figure(design):
         anchor = name.split(" ")[-1]
         if name == "misfit":
             return design.objectives[:, 0], "target misfit"
-        return design.predicted[:, ANCHORS.index(anchor)], f"predicted {anchor}"
+        return design.goal.column(design.predicted, anchor), f"predicted {anchor}"
 
     (x, xl), (y, yl) = axis(names[0]), axis(names[1])
     ax.scatter(x, y, s=18, label="designs")

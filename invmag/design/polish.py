@@ -22,7 +22,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import ANCHORS
 from ..data.structures import canonical
 from .sharpen import grains
 from .targets import Goal
@@ -70,7 +69,7 @@ def score(goal: Goal, simulated: np.ndarray, good: np.ndarray, tolerance: float)
     tolerance (see the module docstring); +inf where not good."""
     f = np.zeros(len(simulated))
     for a, t in goal.targets.items():
-        f += goal.weights.get(a, 1.0) * ((simulated[:, ANCHORS.index(a)] - t) / tolerance) ** 2
+        f += goal.weights.get(a, 1.0) * ((goal.column(simulated, a) - t) / tolerance) ** 2
     f += (np.maximum(goal.constraints(simulated), 0) / tolerance).sum(1) ** 2
     return np.where(good & np.isfinite(f), f, np.inf)
 
@@ -79,7 +78,7 @@ def met(goal: Goal, simulated: np.ndarray, good: np.ndarray, within: float) -> n
     """(N,) every target within `within` and every bound met, on good curves."""
     ok = good.copy()
     for a, t in goal.targets.items():
-        ok &= np.abs(simulated[:, ANCHORS.index(a)] - t) <= within
+        ok &= np.abs(goal.column(simulated, a) - t) <= within
     return ok & (goal.constraints(simulated) <= 0).all(1)
 
 

@@ -1,13 +1,17 @@
 """What a design search is asked for (a Goal), parsed from the command line and validated.
 
 All values are in reduced units: m1, mr in Ms; hk90, hk80, hk70, hc in H_A (positive field
-magnitudes, docs/conventions.md). With units="si" the user gives µ0·M and µ0·H in tesla.
+magnitudes, docs/conventions.md); the figures of merit bhmax in units of its limit µ0·Ms²/4
+and squareness = hk90/hc, both read on the curve through the anchors (invmag.physics.merit).
+With units="si" the user gives µ0·M and µ0·H in tesla and bhmax in kJ/m³.
 
 A goal has up to three parts:
-- targets {anchor: value} with weights: one objective, the weighted misfit
-  sum_a w_a ((pred_a − target_a) / scale_a)², scale_a the spread (std) of the training labels;
-- maximize / minimize: one objective per anchor (NSGA-II when there is more than one objective);
-- lower / upper bounds {anchor: value}: constraints pred ≥ lower, pred ≤ upper.
+- targets {quantity: value} with weights: one objective, the weighted misfit
+  sum_a w_a ((pred_a − target_a) / scale_a)², scale_a the spread (std) of the training labels
+  (MERIT_SCALE for bhmax and squareness);
+- maximize / minimize: one objective per quantity (NSGA-II when there is more than one);
+- lower / upper bounds {quantity: value}: constraints pred ≥ lower, pred ≤ upper.
+A quantity is an anchor or a figure of MERIT.
 """
 
 from dataclasses import asdict, dataclass, field
@@ -18,19 +22,26 @@ import math
 import numpy as np
 
 from .. import ANCHORS
-from ..physics.anchors import UNITS, si_factor
+from ..physics.anchors import UNITS as ANCHOR_UNITS, si_factor
 from ..physics.material import Material
+from ..physics.merit import reduced_merit
 
+MERIT = ("bhmax", "squareness")
+QUANTITIES = ANCHORS + MERIT
+UNITS = {**ANCHOR_UNITS, "bhmax": "µ0·Ms²/4", "squareness": "Hk/HcJ"}
+SI_UNITS = {**{a: "T" for a in ANCHORS}, "bhmax": "kJ/m³", "squareness": ""}
+MERIT_SCALE = 0.25  # misfit scale of bhmax, squareness (std on runs/quick labels: 0.27, 0.29)
 MEANING = {"m1": "M at +H_A", "mr": "the remanence", "hk90": "the knee field Hk90",
            "hk80": "the knee field Hk80", "hk70": "the knee field Hk70",
-           "hc": "the coercive field"}
+           "hc": "the coercive field", "bhmax": "(BH)max", "squareness": "the squareness"}
 # along a demagnetization curve from saturation: mr ≤ m1 and hk90 ≤ hk80 ≤ hk70 ≤ hc
 ORDER = (("mr", "m1"), ("hk90", "hk80", "hk70", "hc"))
 
 
 @dataclass(frozen=True)
 class Goal:
-    """Targets (with weights), anchors to maximize / minimize, bounds; reduced units."""
+    """Targets (with weights), quantities to maximize / minimize, bounds; reduced units;
+    ha: H_A in units of Ms (converts anchors to bhmax)."""
 
     targets: dict = field(default_factory=dict)
     weights: dict = field(default_factory=dict)
@@ -38,6 +49,13 @@ class Goal:
     minimize: tuple = ()
     lower: dict = field(default_factory=dict)
     upper: dict = field(default_factory=dict)
+    ha: float = Material().hA
+
+    def column(self, values: np.ndarray, name: str) -> np.ndarray:
+        """(N,) quantity `name` of anchors values (N, 6) in reduced units."""
+        if name in ANCHORS:
+            return values[:, ANCHORS.index(name)]
+        return reduced_merit(values, self.ha)[:, MERIT.index(name)]
 
     @property
     def objective_names(self) -> list[str]:
@@ -56,18 +74,20 @@ class Goal:
         """Objectives to minimize, (N, n_obj), of predicted anchors pred (N, 6); scale (6,)."""
         cols = []
         if self.targets:
-            idx = [ANCHORS.index(a) for a in self.targets]
+            s = np.array([scale[ANCHORS.index(a)] if a in ANCHORS else MERIT_SCALE
+                          for a in self.targets])
             t = np.array(list(self.targets.values()))
             w = np.array([self.weights.get(a, 1.0) for a in self.targets])
-            cols.append((w * ((pred[:, idx] - t) / scale[idx]) ** 2).sum(1))
-        cols += [-pred[:, ANCHORS.index(a)] for a in self.maximize]
-        cols += [pred[:, ANCHORS.index(a)] for a in self.minimize]
+            x = np.stack([self.column(pred, a) for a in self.targets], 1)
+            cols.append((w * ((x - t) / s) ** 2).sum(1))
+        cols += [-self.column(pred, a) for a in self.maximize]
+        cols += [self.column(pred, a) for a in self.minimize]
         return np.stack(cols, axis=1)
 
     def constraints(self, pred: np.ndarray) -> np.ndarray:
         """Inequality constraints g ≤ 0 (reduced units), (N, n_constraints)."""
-        cols = [lo - pred[:, ANCHORS.index(a)] for a, lo in self.lower.items()]
-        cols += [pred[:, ANCHORS.index(a)] - hi for a, hi in self.upper.items()]
+        cols = [lo - self.column(pred, a) for a, lo in self.lower.items()]
+        cols += [self.column(pred, a) - hi for a, hi in self.upper.items()]
         return np.stack(cols, axis=1) if cols else np.zeros((len(pred), 0))
 
     def hits(self, values: np.ndarray, tolerance: float) -> np.ndarray | None:
@@ -77,7 +97,7 @@ class Goal:
             return None
         ok = np.ones(len(values), bool)
         for a, t in self.targets.items():
-            ok &= np.abs(values[:, ANCHORS.index(a)] - t) <= tolerance
+            ok &= np.abs(self.column(values, a) - t) <= tolerance
         ok &= (self.constraints(values) <= tolerance).all(1)
         return ok
 
@@ -105,10 +125,11 @@ def _check_range(kind: str, name: str, value: float, given: str):
         raise ValueError(f"{kind} {name} = {given} is not a number")
     if 0 <= value <= 1:
         return
-    if UNITS[name] == "Ms":
-        why = "cannot exceed Ms" if value > 1 else "cannot be negative"
+    if UNITS[name] != "H_A":
+        limit = {"bhmax": "its limit µ0·Ms²/4", "squareness": "1"}.get(name, "Ms")
+        why = f"cannot exceed {limit}" if value > 1 else "cannot be negative"
         raise ValueError(f"{kind} {name} = {given} is impossible: {MEANING[name]} {why} "
-                         f"(it must lie in [0, 1] Ms)")
+                         f"(it must lie in [0, 1] {UNITS[name]})")
     why = ("cannot exceed the anisotropy field H_A" if value > 1 else
            "is a field magnitude and cannot be negative")
     raise ValueError(f"{kind} {name} = {given} is impossible: {MEANING[name]} {why} "
@@ -116,8 +137,9 @@ def _check_range(kind: str, name: str, value: float, given: str):
 
 
 def _anchor(name: str, option: str) -> str:
-    if name not in ANCHORS:
-        raise ValueError(f"{option} {name!r}: not an anchor (one of {', '.join(ANCHORS)})")
+    if name not in QUANTITIES:
+        raise ValueError(f"{option} {name!r}: not an anchor or figure of merit (one of "
+                         f"{', '.join(QUANTITIES)})")
     return name
 
 
@@ -140,22 +162,31 @@ def _weights(items, targets) -> dict:
 
 def parse_goal(targets: dict, lower: dict, upper: dict, weights=(), maximize=(), minimize=(),
                units: str = "reduced", material: Material | None = None) -> Goal:
-    """A validated Goal from command-line values: targets/lower/upper {anchor: value or None}
-    in `units` ("reduced" or "si": tesla, converted with material); weights as 'anchor=w'.
+    """A validated Goal from command-line values: targets/lower/upper {quantity: value or None}
+    in `units` ("reduced" or "si": tesla, kJ/m³ for bhmax, converted with material); weights
+    as 'quantity=w'.
     Raises ValueError (one line) for impossible or contradictory requests."""
     if units not in ("reduced", "si"):
         raise ValueError(f"--units must be 'reduced' or 'si', got {units!r}")
-    suffix = " T" if units == "si" else ""
+    material = material or Material()
+
+    def si(name):
+        """SI units per reduced unit of a quantity."""
+        if name in ANCHORS:
+            return si_factor(name, material)
+        return material.Kd / 4 / 1e3 if name == "bhmax" else 1.0
 
     def convert(kind, values):
         out = {}
         for name, v in values.items():
             if v is None:
                 continue
-            reduced = v / si_factor(name, material) if units == "si" else float(v)
-            shown = f"{v:g}{suffix}" + (f" ({reduced:.4g} {UNITS[name]})" if units == "si" else "")
+            _anchor(name, kind)
+            reduced = v / si(name) if units == "si" else float(v)
+            shown = (f"{v:g} {SI_UNITS[name]} ({reduced:.4g} {UNITS[name]})" if units == "si"
+                     else f"{v:g}")
             _check_range(kind, name, reduced, shown)
-            out[_anchor(name, kind)] = reduced
+            out[name] = reduced
         return out
 
     t = convert("target", targets)
@@ -185,7 +216,7 @@ def parse_goal(targets: dict, lower: dict, upper: dict, weights=(), maximize=(),
     if not t and not maximize and not minimize:
         raise ValueError("nothing to design for: give a target (e.g. --target-hc 0.3) or "
                          "--maximize/--minimize an anchor")
-    return Goal(t, _weights(weights, t), maximize, minimize, lo, hi)
+    return Goal(t, _weights(weights, t), maximize, minimize, lo, hi, material.hA)
 
 
 def extrapolation(goal: Goal, label_min: np.ndarray, label_max: np.ndarray) -> list[str]:
@@ -194,6 +225,8 @@ def extrapolation(goal: Goal, label_min: np.ndarray, label_max: np.ndarray) -> l
     out = []
     for kind, values in (("target", goal.targets), ("--min", goal.lower), ("--max", goal.upper)):
         for name, v in values.items():
+            if name not in ANCHORS:  # the labels' range is kept for anchors only
+                continue
             i = ANCHORS.index(name)
             lo, hi = label_min[i], label_max[i]
             outside = (v < lo or v > hi) if kind == "target" else (

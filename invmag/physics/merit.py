@@ -89,3 +89,11 @@ def bhmax_error(H, M, predicted, material: Material) -> dict:
     pred = predicted_figures(predicted, material)[:, FIGURES.index("BHmax")]
     return {"mean": float(bh.mean()), "mae_anchor_curve": float(np.abs(own - bh).mean()),
             "mae_predicted": float(np.abs(pred - bh).mean())}
+
+
+def reduced_merit(values, hA: float) -> np.ndarray:
+    """(n, 2) of anchors (n, 6): (BH)max (N = 0) in units of its limit µ0·Ms²/4, read on the
+    curve through the anchors, and the squareness hk90/hc; hA: H_A in units of Ms."""
+    v = np.atleast_2d(np.asarray(values, np.float64))
+    bh = [4 * energy_product(*(anchor_curve(x) * [hA, 1]).T)[0] / MU0 for x in v]
+    return np.c_[bh, v[:, 2] / v[:, 5]]
