@@ -77,3 +77,19 @@ def curve_figure(phi, H, M, values, title="", material=None, N=0.0):
     fig.suptitle(text, fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def states_figure(states, H, M, names, title=""):
+    """Strip of magnetization states θ (K, ny, nx) (rad), coloured by m_y = cos θ along the
+    field (−1 red, +1 blue), each titled with its name, field (H_A) and M (Ms)."""
+    k = len(states)
+    fig, axes = plt.subplots(1, k, figsize=(1.9 * k, 2.3), squeeze=False)
+    for ax, theta, h, m, name in zip(axes[0], states, H, M, names):
+        ax.imshow(np.cos(theta), cmap=KX_CMAP, vmin=-1, vmax=1, origin="lower",
+                  interpolation="nearest")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_title(f"{name}\nH={h:+.2f} M={m:+.2f}", fontsize=8)
+    fig.suptitle(f"{title} m_y (field axis)", fontsize=9)
+    fig.tight_layout()
+    return fig

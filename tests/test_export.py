@@ -6,6 +6,7 @@ import h5py
 import numpy as np
 import pytest
 
+from invmag import ANCHORS
 from invmag.data.config import config_from_dict, load_config
 from invmag.data.ovf import read_ovf, write_ovf
 from invmag.data.vtk import write_vtk
@@ -93,3 +94,33 @@ def test_export_a_design_folder_one_file_per_rank(tmp_path, phi):
     for i, expected in enumerate((phi, -phi), 1):
         assert_same_field(df.Field.from_file(tmp_path / f"d_{i}.ovf"), expected)
     assert not (tmp_path / "d.ovf").exists()
+
+
+def test_simulate_keeps_the_states_and_exports_them(tmp_path):
+    """The states at the anchors carry the curve's M (mean cos θ); exported, discretisedfield
+    reads the same magnetization."""
+    d = load_config("quick").to_dict()
+    d["solver"].update(field_step=0.05, device="cpu")
+    (tmp_path / "c.toml").write_text(config_from_dict(d).to_toml())
+    np.save(tmp_path / "s.npy", np.random.default_rng(2).uniform(-1, 1, (12, 16)).astype(
+        np.float32))
+    result = invoke("simulate", tmp_path / "s.npy", "--states", tmp_path / "st.h5", "--out",
+                    tmp_path / "c.csv", "--config", tmp_path / "c.toml")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "st.png").read_bytes()[:4] == b"\x89PNG"
+    curve = np.loadtxt(tmp_path / "c.csv", delimiter=",", skiprows=1)
+    with h5py.File(tmp_path / "st.h5") as f:
+        states, h = f["states"][()], f["H_states"][()]
+        assert list(f["states"].attrs["names"]) == list(ANCHORS) and h[:2].tolist() == [1, 0]
+    m = np.interp(h, curve[::-1, 0], curve[::-1, 1])  # h is a computed field: exact
+    np.testing.assert_allclose(np.cos(states).mean((1, 2)), m, rtol=1e-6)
+    result = invoke("export", tmp_path / "st.h5", tmp_path / "st.ovf")
+    assert result.exit_code == 0, result.output
+    for i in range(6):
+        field = df.Field.from_file(tmp_path / f"st_{i + 1}.ovf")
+        assert field.array[..., 1].mean() == pytest.approx(m[i], rel=1e-6)
+    result = invoke("simulate", tmp_path / "s.npy", "--states", tmp_path / "all.h5",
+                    "--every-step", "--config", tmp_path / "c.toml")
+    assert result.exit_code == 0, result.output
+    with h5py.File(tmp_path / "all.h5") as f:
+        np.testing.assert_allclose(np.cos(f["states"][()]).mean((1, 2)), curve[:, 1], rtol=1e-6)

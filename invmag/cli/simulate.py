@@ -62,6 +62,10 @@ def simulate(
     merit: Path = typer.Option(None, help="Write the figures of merit as CSV (figure, unit, "
                                           "value)."),
     demag: float = typer.Option(0.0, "--demag-factor", help=DEMAG_HELP),
+    states: Path = typer.Option(None, help="Write the magnetization at the anchors to HDF5 "
+                                           "(invmag.data.states) and a PNG strip beside it."),
+    every_step: bool = typer.Option(False, "--every-step",
+                                    help="With --states: keep every computed field step."),
     cell_size: float = typer.Option(None, help="Cell size in nm (default: the config's, 2 nm)."),
     fast: bool = typer.Option(False, "--fast",
                               help="Coarse reversible steps, extrapolated starts, stop past Hc."),
@@ -71,7 +75,9 @@ def simulate(
     """Demag curve of one structure by the paper's protocol (+H_A → −H_A in 0.01 H_A steps)."""
     from ..data.config import load_config
     from ..data.labels import one_thread
+    from ..data.states import anchor_steps, write_states
     from ..data.structures import load_structure
+    from ..plots import states_figure
 
     with user_errors():
         cfg = load_config(config)
@@ -90,7 +96,8 @@ def simulate(
                       TimeRemainingColumn(), console=console, transient=True) as bar:
             task = bar.add_task(f"{file.name} {nx}×{ny}", total=len(solver.H))
             with one_thread():  # several threads run this slower, much slower on a busy CPU
-                curves = solver.run(phi[None], progress=lambda n: bar.advance(task, n))
+                curves = solver.run(phi[None], progress=lambda n: bar.advance(task, n),
+                                    states=states is not None)
         values, flagged = anchors(curves.H, curves.M)
         console.print(anchor_table(values[0], cfg.material, title=f"Anchors of {file.name}"))
         merits = {"value": figures(curves.H, curves.M, cfg.material, demag)[0]}
@@ -110,6 +117,15 @@ def simulate(
         if merit:
             write_merit_csv(merit, merits)
             console.print(f"figures of merit → {merit}")
+        if states:
+            write_states(states, phi, curves.H, curves.M[0], curves.states[0], values[0],
+                         every_step)
+            found = anchor_steps(curves.H, curves.M[0], values[0])
+            k = found[found >= 0]
+            names = [a for a, i in zip(ANCHORS, found) if i >= 0]
+            states_figure(curves.states[0][k], curves.H[k], curves.M[0][k], names,
+                          file.name).savefig(states.with_suffix(".png"), dpi=120)
+            console.print(f"states → {states} (+ {states.with_suffix('.png').name})")
         if plot:
             from ..plots import curve_figure
             curve_figure(phi, curves.H[ok], curves.M[0][ok], values[0], file.name, cfg.material,

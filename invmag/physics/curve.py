@@ -109,12 +109,15 @@ class SolverSettings:
 @dataclass
 class Curves:
     """Demagnetization curves: H (n,) in H_A, M (N, n) in Ms (NaN where not computed),
-    converged (N,) False if an accepted field step hit the iteration cap, iterations (N,) in total."""
+    converged (N,) False if an accepted field step hit the iteration cap, iterations (N,) in total;
+    states (N, n, ny, nx) float32, only from run(..., states=True): the magnetization angles θ
+    (rad, m = (sin θ, cos θ, 0)) at each computed field, NaN elsewhere."""
 
     H: np.ndarray
     M: np.ndarray
     converged: np.ndarray
     iterations: np.ndarray
+    states: np.ndarray | None = None
 
 
 @dataclass
@@ -275,10 +278,11 @@ class CurveSolver:
                       fine_until=np.full(n, -1), torque=np.full(n, np.inf),
                       pairs=np.zeros(n, dtype=np.int64))
 
-    def run(self, phis, progress=None) -> Curves:
+    def run(self, phis, progress=None, states: bool = False) -> Curves:
         """Demagnetization curves of structures phi (N, ny, nx) (rad, docs/conventions.md).
 
         progress: optional callable(n_done_fields: int) called as field steps complete.
+        states: keep the magnetization at each computed field (Curves.states).
         """
         st = self.settings
         phis = torch.as_tensor(np.asarray(phis), dtype=self.dtype)
@@ -289,6 +293,7 @@ class CurveSolver:
         M = np.full((N, n), np.nan)
         converged = np.ones(N, dtype=bool)
         iterations = np.zeros(N, dtype=np.int64)
+        kept = np.full((N, n, *phis.shape[1:]), np.nan, np.float32) if states else None
         queue = 0
         slots = None
         while queue < N or (slots is not None and len(slots)):
@@ -304,16 +309,16 @@ class CurveSolver:
             if not done.any():
                 continue
             rows = np.flatnonzero(done)
-            self._advance(slots, rows, capped[rows], M, converged, iterations, progress)
+            self._advance(slots, rows, capped[rows], M, converged, iterations, progress, kept)
             alive = slots.k < n
             if not alive.all():
                 slots.keep(alive)
-        return Curves(self.H, M, converged, iterations)
+        return Curves(self.H, M, converged, iterations, kept)
 
     def _advance(self, s: _Slots, rows: np.ndarray, capped: np.ndarray, M, converged,
-                 iterations, progress):
-        """Record M for the finished slots `rows` and move them to their next field (or finish
-        them). A coarse step that jumped, crossed an anchor level or hit the iteration cap
+                 iterations, progress, states=None):
+        """Record M (and the angles into `states`, if given) for the finished slots `rows` and
+        move them to their next field (or finish them). A coarse step that jumped, crossed an anchor level or hit the iteration cap
         (`capped`) is undone and redone finely; an accepted capped step flags its curve."""
         st = self.settings
         n = len(self.H)
@@ -334,6 +339,8 @@ class CurveSolver:
                 new_k[j] = k0 + 1
                 continue
             M[i, k] = m[j]
+            if states is not None:
+                states[i, k] = theta[j].cpu().numpy()
             converged[i] &= not capped[j]
             if progress is not None:
                 progress(k - k0 if k > 0 else 1)
