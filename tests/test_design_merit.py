@@ -50,9 +50,13 @@ def test_search_reaches_a_bhmax_target():
 def test_optimize_maximizes_bhmax_and_targets_it_in_si(run):
     from invmag.models.surrogate import load_surrogate
 
-    optimize(run, "--maximize", "bhmax", "--generations", 8, "--simulations", 0, "--no-project")
+    result = optimize(run, "--maximize", "bhmax", "--generations", 8, "--simulations", 0,
+                      "--no-project")
     d = read_design(run / "designs" / "001")
     assert d.goal.maximize == ("bhmax",)
+    assert "Predicted figures of merit, N = 0" in result.output
+    row = next(line for line in result.output.splitlines() if "BHmax" in line)
+    assert f"{predicted_figures(d.predicted[:1], MAT)[0, FIGURES.index('BHmax')]:.4g}" in row
     z = np.random.default_rng(0).standard_normal((256, LATENT))
     prior = d.goal.column(load_surrogate(run).predict(z), "bhmax")  # the model's, at random
     assert d.goal.column(d.searched, "bhmax").max() > np.quantile(prior, 0.95)

@@ -60,11 +60,18 @@ def design_table(design, targeted) -> Table:
     return table
 
 
-def report(design, seconds: float):
-    """Table, hit count or an honest miss, first-shot error, where the files went."""
+def report(design, seconds: float, material):
+    """Tables (anchors; figures of merit of the predicted anchors, N = 0), hit count or an
+    honest miss, first-shot error, where the files went."""
+    from ..physics.merit import predicted_figures
+    from .simulate import merit_table
+
     goal, tol = design.goal, design.meta["tolerance"]
     targeted = [a for a in ANCHORS if a in {*goal.targets, *goal.lower, *goal.upper}]
     console.print(design_table(design, targeted))
+    merit = predicted_figures(design.predicted[:5], material)
+    console.print(merit_table({f"#{i + 1}": f for i, f in enumerate(merit)},
+                              "Predicted figures of merit, N = 0"))
     hits = goal.hits(design.simulated, tol)
     if hits is not None and hits.any():
         console.print(f"[green]{int(hits.sum())} of {len(hits)} designs simulate within ±{tol:g} "
@@ -201,4 +208,4 @@ def optimize(
                 console.print(f"[yellow]warning:[/] {text}")
 
             result = design(run, goal, settings, dev, learn, searched, simulated, trained, warn)
-        report(result, time.perf_counter() - started)
+        report(result, time.perf_counter() - started, cfg.material)
