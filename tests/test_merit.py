@@ -130,3 +130,18 @@ def test_bh_panel_draws_j_b_and_the_energy_product():
     assert -point[0, 0] * point[0, 1] / MU0 == pytest.approx(bh, rel=1e-12)
     hyperbola = lines["B·H = (BH)max"]
     np.testing.assert_allclose(-hyperbola[:, 0] * hyperbola[:, 1] / MU0, bh, rtol=1e-12)
+
+
+def test_generate_prints_the_figures_of_merit_of_its_labels(tmp_path):
+    from invmag.data.store import read_labels
+    from conftest import invoke, tiny_config
+
+    (tmp_path / "tiny.toml").write_text(tiny_config().to_toml())
+    result = invoke("generate", "--config", tmp_path / "tiny.toml", "--run", tmp_path / "run")
+    assert result.exit_code == 0, result.output
+    labels = read_labels(tmp_path / "run" / "labels.h5")
+    f = figures(labels.H, labels.M[labels.good], MAT)
+    assert len(f) >= 4 and "Figures of merit of the good labels" in result.output
+    row = next(line for line in result.output.splitlines() if "BHmax" in line)
+    shown = row.replace("│", " ").split()[2:5]
+    assert shown == [f"{g(f[:, F['BHmax']]):.4g}" for g in (np.min, np.mean, np.max)]

@@ -58,6 +58,19 @@ def label_table(labels) -> Table:
     return table
 
 
+def merit_table(labels, material) -> Table:
+    """min / mean / max of each figure of merit (N = 0) over the good labels' curves."""
+    from ..physics.merit import FIGURES, UNITS, figures
+
+    f = figures(labels.H, labels.M[labels.good], material)
+    table = Table(title="Figures of merit of the good labels (N = 0)")
+    for name in ("figure", "unit", "min", "mean", "max"):
+        table.add_column(name, justify="left" if name == "figure" else "right")
+    for i, name in enumerate(FIGURES):
+        table.add_row(name, UNITS[name], *[f"{g(f[:, i]):.4g}" for g in (np.min, np.mean, np.max)])
+    return table
+
+
 @app.command()
 def generate(
     config: str = typer.Option("quick", help="Config: embedded name (quick, paper) or TOML path."),
@@ -113,6 +126,8 @@ def generate(
                           f"failed twice, recorded as not converged: {reasons}")
         labels = read_labels(run / "labels.h5")
         console.print(label_table(labels))
+        if labels.good.any():
+            console.print(merit_table(labels, cfg.material))
         if summary.labels_computed:
             rate = 3600 * summary.labels_computed / summary.label_seconds
             console.print(f"{summary.labels_computed} curves in {summary.label_seconds:.1f} s: "
