@@ -60,7 +60,8 @@ def main():
         settings = Settings(cfg.design.algorithm, cfg.design.population, cfg.design.generations,
                             cfg.seed, cfg.design.latent_bound, top=args.top, polish=polish)
         t0 = time.perf_counter()
-        d = design(args.run, parse_goal(target, {}, {}), settings, args.device, args.learn, warn=lambda t: None)
+        d = design(args.run, parse_goal(target, {}, {}), settings, args.device, args.learn,
+                   warn=lambda text: None)
         v, _ = verify_design(args.run, d.id, device=args.device)
         seconds = time.perf_counter() - t0
         idx = [ANCHORS.index(a) for a in target]

@@ -21,7 +21,8 @@ import numpy as np
 class Curve:
     """Demagnetization curves of N structures: H (n,) in H_A (+1 → −1), M (N, n) in Ms (NaN
     where not computed), anchors (N, 6), converged (N,), flagged (N,) an anchor is missing,
-    iterations (N,)."""
+    iterations (N,); states (N, n, ny, nx) the magnetization angles (rad) at each computed field
+    when asked for, else None."""
 
     H: np.ndarray
     M: np.ndarray
@@ -29,6 +30,7 @@ class Curve:
     converged: np.ndarray
     flagged: np.ndarray
     iterations: np.ndarray
+    states: np.ndarray | None = None
 
 
 def _config(name_or_path):
@@ -39,11 +41,11 @@ def _config(name_or_path):
 
 
 def simulate(phi, config="quick", fast: bool | None = None, cell_size: float | None = None,
-             device=None, progress=None) -> Curve:
+             device=None, progress=None, states: bool = False) -> Curve:
     """Curves of a structure (ny, nx) or a batch (N, ny, nx) (rad) under a config's material,
     cell size (nm; `cell_size` overrides it), thickness and solver settings, including its
     protocol (solver.fast; `fast` overrides it). device: default the config's solver.device.
-    progress: callable(n_fields) per accepted field step."""
+    progress: callable(n_fields) per accepted field step; states: keep the magnetization."""
     from .data.labels import one_thread, solver_device
     from .data.structures import validate_structure
     from .physics.anchors import anchors
@@ -60,9 +62,10 @@ def simulate(phi, config="quick", fast: bool | None = None, cell_size: float | N
                          cfg.grid.thickness * 1e-9, settings,
                          solver_device(str(device or cfg.solver_device)))
     with one_thread():  # small FFTs: several threads run slower, much slower on a busy CPU
-        curves = solver.run(batch, progress=progress)
+        curves = solver.run(batch, progress=progress, states=states)
     values, flagged = anchors(curves.H, curves.M)
-    return Curve(curves.H, curves.M, values, curves.converged, flagged, curves.iterations)
+    return Curve(curves.H, curves.M, values, curves.converged, flagged, curves.iterations,
+                 curves.states)
 
 
 @dataclass

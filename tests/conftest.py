@@ -63,8 +63,8 @@ def assert_user_error(result, *fragments):
 
 @pytest.fixture
 def voronoi():
-    """Seeded Voronoi structure of n × n 2-nm cells (docs/conventions.md): voronoi(n, n_grains, theta_max, seed)
-    -> phi (n, n) float32, rad."""
+    """Seeded Voronoi structure of n × n 2-nm cells (docs/conventions.md):
+    voronoi(n, n_grains, theta_max, seed) -> phi (n, n) float32, rad."""
 
     def make(n, n_grains, theta_max, seed):
         return sample_structure(n, n, 2.0, n_grains, theta_max, seed)

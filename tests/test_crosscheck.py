@@ -1,7 +1,7 @@
-"""invmag against independent codes on the same protocol (docs/conventions.md): magnum.np computed here on
-small Voronoi structures, and fidimag (the paper's solver) through reference curves in tests/data.
-The engine's promise (docs/engine.md) is 0.01; the bounds here are a few times what is measured, so that a
-regression far below that bound still fails."""
+"""invmag against independent codes on the same protocol (docs/engine.md): magnum.np computed
+here on small Voronoi structures, and fidimag (the paper's solver) through reference curves in
+tests/data. The engine promises 0.01; the bounds here are a few times what is measured, so that
+a regression far below that bound still fails."""
 
 import numpy as np
 import pytest

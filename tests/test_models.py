@@ -1,4 +1,4 @@
-"""Models (docs/conventions.md): paper Tables 1–2 parameter counts, shapes for other grids, the regressor's
+"""Models (docs/learning.md): paper Tables 1–2 parameter counts, shapes for other grids, the regressor's
 training loop on a known function, streaming, model files, resumable VAE training, morphing."""
 
 import numpy as np
@@ -28,8 +28,8 @@ def single_thread():
 
 
 def small_config(name="small", **sections):
-    """conftest.tiny_config with more unlabelled structures (192, 16 labelled, 4 test) and
-    batches of 8 structures; `sections` update its sections, e.g. small_config(vae={"epochs": 2})."""
+    """conftest.tiny_config with more structures (192 unlabelled, 16 labelled, 4 test) and
+    batches of 8; `sections` update its sections, e.g. small_config(vae={"epochs": 2})."""
     return tiny_config(name, **{"solver": {"batch_size": 8},
                                 "data": {"unlabelled": 192, "labelled": 16, "test": 4},
                                 **sections})

@@ -2,8 +2,11 @@
 
 import typer
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="Inverse design of nanocrystalline permanent magnets (docs: the docs/ folder of the repository).")
+app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Inverse design of nanocrystalline permanent magnets: generate → train "
+                       "→ "
+                       "optimize → verify. Units: M in Ms, fields in H_A. Docs: README.md and "
+                       "docs/ of the repository.")
 
 
 def _register():

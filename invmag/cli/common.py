@@ -1,8 +1,19 @@
-"""What every command shares: the console, the error convention, device choice."""
+"""What every command shares: the console, the error convention, and one rule for --config,
+--run and --device.
+
+- --config: an embedded name (quick, paper) or a TOML path. Without it, a command takes the
+  config.toml of its run folder (--run, or runs/quick) when there is one, else the embedded quick
+  config: a command on an existing run always uses the config the run was made with.
+- --run: the run folder, default runs/<config name>.
+- --device: a torch device; default the config's solver.device ('auto': CUDA when torch sees
+  it, else the CPU).
+
+torch is imported only when a command runs, so `invmag --help` stays fast.
+"""
 
 from contextlib import contextmanager
+from pathlib import Path
 
-import torch
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -10,6 +21,10 @@ from rich.markup import escape
 from .. import RunFailed
 
 console = Console()
+CONFIG_HELP = ("Config: embedded name (quick, paper) or TOML path (default: the run's "
+               "config.toml, else quick).")
+RUN_HELP = "Run folder (default: runs/<config name>)."
+DEVICE_HELP = "torch device: auto, cpu, cuda, cuda:1 … (default: the config's solver.device)."
 DEMAG_HELP = "Demagnetizing factor N of the magnet for HcB and (BH)max (0: closed circuit)."
 errors = Console(stderr=True)
 
@@ -32,11 +47,36 @@ def user_errors():
         raise typer.Exit(130)
 
 
-def resolve_device(device: str | None) -> torch.device:
-    """'auto' (CUDA when present) or any torch device string."""
+def resolve_run(config: str | None, run: Path | None):
+    """(Config, run folder) by the rule of the module docstring."""
+    from ..data.config import load_config
+    from ..data.run import run_config
+
+    if config:
+        cfg = load_config(config)
+        return cfg, run or Path("runs") / cfg.name
+    run = run or Path("runs") / "quick"
+    return run_config(run) or load_config("quick"), run
+
+
+def open_model(config: str | None, run: Path | None, device: str | None):
+    """(surrogate, run folder): the trained model of the run (resolve_run), checked against
+    --config, on resolve_device."""
+    from ..models.surrogate import load_surrogate
+
+    cfg, run = resolve_run(config, run)
+    return load_surrogate(run, cfg, resolve_device(device, cfg)), run
+
+
+def resolve_device(device: str | None, cfg=None):
+    """The torch device of --device, default cfg's solver.device ('auto': CUDA when present);
+    UserError for an unknown device or CUDA that torch does not see."""
+    import torch
+
     from ..data.labels import solver_device
 
-    if device in (None, "", "auto"):
+    device = device or (cfg.solver_device if cfg else "auto")
+    if device == "auto":
         return solver_device("auto")
     try:
         dev = torch.device(device)

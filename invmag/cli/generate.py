@@ -13,7 +13,8 @@ from rich.text import Text
 
 from .. import ANCHORS
 from .app import app
-from .common import console, resolve_device, user_errors
+from .common import (CONFIG_HELP, DEVICE_HELP, RUN_HELP, console, resolve_device, resolve_run,
+                     user_errors)
 
 
 def _rate(task) -> float | None:
@@ -71,32 +72,32 @@ def merit_table(labels, material) -> Table:
     return table
 
 
-@app.command()
+@app.command(epilog="Examples: invmag generate · invmag generate --labelled 3200 · "
+                     "invmag generate --config paper --workers 16")
 def generate(
-    config: str = typer.Option("quick", help="Config: embedded name (quick, paper) or TOML path."),
-    run: Path = typer.Option(None, help="Run directory (default: runs/<config name>)."),
-    labelled: int = typer.Option(None, help="Labelled curves (default: the config's data.labelled)."),
+    config: str = typer.Option(None, help=CONFIG_HELP),
+    run: Path = typer.Option(None, help=RUN_HELP),
+    labelled: int = typer.Option(None, help="Labelled curves (default: data.labelled)."),
     unlabelled: int = typer.Option(None, help="Unlabelled structures (default: data.unlabelled)."),
     workers: int = typer.Option(None, help="Local solver processes, one torch thread each "
                                  "(default: one per CPU core; 1 on a GPU)."),
     scheduler: str = typer.Option(None, help="Dask scheduler address, e.g. tcp://host:8786."),
-    force: bool = typer.Option(False, "--force", help="Replace a run made with another config (deleting its data if the samples differ)."),
-    device: str = typer.Option(None, help="torch device of the solver (default: the config's)."),
+    force: bool = typer.Option(False, "--force", help="Replace a run made with another config "
+                               "(deleting its data if the samples differ)."),
+    device: str = typer.Option(None, help=DEVICE_HELP),
 ):
     """Sample grain structures and compute labelled demag curves into the run (resumable)."""
-    from ..data.config import load_config
     from ..data.generate import generate as run_generate
     from ..data.parallel import default_workers
     from ..data.plots import labels_figure
     from ..data.store import read_labels
 
     with user_errors():
-        cfg = load_config(config)
+        cfg, run = resolve_run(config, run)
         if device:
             cfg = replace(cfg, solver_device=device)
         if not scheduler:  # a cluster's workers resolve the device themselves
-            resolve_device(cfg.solver_device)
-        run = run or Path("runs") / cfg.name
+            resolve_device(None, cfg)
         columns = (TextColumn("[bold]{task.description:<10}"), BarColumn(),
                    TextColumn("{task.completed:>6.0f}/{task.total:.0f}"), RateColumn(),
                    TimeElapsedColumn(), EtaColumn())

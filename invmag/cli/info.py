@@ -1,11 +1,13 @@
 """`invmag info`: a config's summary and its models' layer tables (paper Tables 1, 2)."""
 
+from pathlib import Path
+
 import typer
 from rich import box
 from rich.table import Table
 
 from .app import app
-from .common import console, user_errors
+from .common import CONFIG_HELP, RUN_HELP, console, resolve_run, user_errors
 
 
 def layer_table(title: str, rows) -> Table:
@@ -48,15 +50,15 @@ def config_table(cfg) -> Table:
     return table
 
 
-@app.command()
-def info(config: str = typer.Option("quick", help="Config: embedded name or TOML path.")):
+@app.command(epilog="Examples: invmag info · invmag info --config paper")
+def info(config: str = typer.Option(None, help=CONFIG_HELP),
+         run: Path = typer.Option(None, help=RUN_HELP)):
     """Print a config's summary and its VAE and regressor layer tables (no training)."""
-    from ..data.config import load_config
     from ..models.layers import n_params
     from ..models.surrogate import build_regressor, build_vae
 
     with user_errors():
-        cfg = load_config(config)
+        cfg, _ = resolve_run(config, run)
         console.print(config_table(cfg))
         for model, name in ((build_vae(cfg), "VAE (paper Table 1)"),
                             (build_regressor(cfg), "Regressor (paper Table 2)")):

@@ -7,20 +7,19 @@ from rich.table import Table
 
 from .. import ANCHORS
 from .app import app
-from .common import console, user_errors
-from .predict import open_model
+from .common import CONFIG_HELP, DEVICE_HELP, RUN_HELP, console, open_model, user_errors
 
 
-@app.command()
+@app.command(epilog="Example: invmag morph a.npy b.npy --steps 8")
 def morph(
     a: Path = typer.Argument(..., help="Structure A (.npy, phi rad), α = 0."),
     b: Path = typer.Argument(..., help="Structure B (.npy, phi rad), α = 1."),
     steps: int = typer.Option(6, help="Number of α values from 0 to 1 (ends included)."),
     out: Path = typer.Option(None, help="PNG strip (default: <run>/plots/morph_<A>_<B>.png); "
                                         "the CSV goes beside it."),
-    config: str = typer.Option("quick", help="Config: embedded name (quick, paper) or TOML path."),
-    run: Path = typer.Option(None, help="Run directory (default: runs/<config name>)."),
-    device: str = typer.Option(None, help="torch device: cpu, cuda, auto (default: cpu)."),
+    config: str = typer.Option(None, help=CONFIG_HELP),
+    run: Path = typer.Option(None, help=RUN_HELP),
+    device: str = typer.Option(None, help=DEVICE_HELP),
 ):
     """Decode z = (1 − α)·z_A + α·z_B and predict its anchors: PNG strip, table and CSV."""
     from ..data.structures import load_structure

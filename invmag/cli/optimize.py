@@ -14,8 +14,8 @@ from .. import ANCHORS
 from ..design.optimize import CONSISTENCY, DISTINCT, DIVERSITY, HIT_TOLERANCE, PRIOR_QUANTILE
 from ..design.polish import PolishSettings
 from .app import app
-from .common import console, resolve_device, user_errors
-from .verify import resolve_run
+from .common import (CONFIG_HELP, DEVICE_HELP, RUN_HELP, console, resolve_device, resolve_run,
+                     user_errors)
 
 BOUNDS = {"target": "Target {a} ({u}; {si} with --units si).",
           "min": "Constraint: {a} ≥ this ({u}).", "max": "Constraint: {a} ≤ this ({u})."}
@@ -64,7 +64,7 @@ def report(design, seconds: float, material):
     """Tables (anchors; figures of merit of the predicted anchors, N = 0), hit count or an
     honest miss, first-shot error, where the files went."""
     from ..physics.merit import predicted_figures
-    from .simulate import merit_table
+    from .tables import merit_table
 
     goal, tol = design.goal, design.meta["tolerance"]
     targeted = [a for a in ANCHORS if a in {*goal.targets, *goal.lower, *goal.upper}]
@@ -93,11 +93,12 @@ def report(design, seconds: float, material):
                   f"simulations, {design.meta['learned']} added to verified.h5)")
 
 
-@app.command()
+@app.command(epilog="Examples: invmag optimize --target-hc 0.3 · invmag optimize --target-hc 0.3 "
+                     "--target-mr 0.6 --min-hk90 0.1 · invmag optimize --maximize hc --maximize mr")
 @anchor_options
 def optimize(
-    config: str = typer.Option(None, help="Config name or TOML (default: the run's config)."),
-    run: Path = typer.Option(None, help="Run directory (default: runs/<config name>)."),
+    config: str = typer.Option(None, help=CONFIG_HELP),
+    run: Path = typer.Option(None, help=RUN_HELP),
     units: str = typer.Option("reduced", help="Units of targets and bounds: 'reduced' (Ms, "
                                               "H_A) or 'si' (µ0·M, µ0·H in tesla)."),
     weight: list[str] = typer.Option([], help="Weight of a target, e.g. --weight hc=2 "
@@ -145,8 +146,7 @@ def optimize(
     drop_inconsistent: bool = typer.Option(False, "--drop-inconsistent",
                                            help="Drop inconsistent candidates (else ranked last).",
                                            rich_help_panel="Latent search"),
-    device: str = typer.Option(None, help="torch device of model and solver (default: the "
-                                          "config's)."),
+    device: str = typer.Option(None, help=DEVICE_HELP),
     **anchor_values,
 ):
     """Design grain structures with target anchors: latent search, then each design refined by
@@ -183,7 +183,7 @@ def optimize(
             tolerance=tolerance,
             polish=PolishSettings(simulations=simulations) if simulations else None)
         settings.check()
-        dev = resolve_device(device or cfg.solver_device)
+        dev = resolve_device(device, cfg)
         started = time.perf_counter()
         with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
                       TextColumn("{task.completed:.0f}/{task.total:.0f}"),

@@ -5,21 +5,11 @@ from pathlib import Path
 import typer
 
 from .app import app
-from .common import DEMAG_HELP, console, demag_factor, resolve_device, user_errors
+from .common import (CONFIG_HELP, DEMAG_HELP, DEVICE_HELP, RUN_HELP, console, demag_factor,
+                     open_model, user_errors)
 
 
-def open_model(config: str, run: Path | None, device: str | None):
-    """(surrogate, run directory): the trained model of --run (default runs/<config name>),
-    checked against --config."""
-    from ..data.config import load_config
-    from ..models.surrogate import load_surrogate
-
-    cfg = load_config(config)
-    run = run or Path("runs") / cfg.name
-    return load_surrogate(run, cfg, resolve_device(device or "cpu")), run
-
-
-@app.command()
+@app.command(epilog="Example: invmag predict s.npy --plot pred.png")
 def predict(
     file: Path = typer.Argument(..., help="Structure: .npy phi[iy, ix] (easy-axis angles, rad) "
                                           "or an OVF 2.0 easy-axis field."),
@@ -27,14 +17,14 @@ def predict(
     merit: Path = typer.Option(None, help="Write the predicted figures of merit as CSV (figure, "
                                           "unit, value)."),
     demag: float = typer.Option(0.0, "--demag-factor", help=DEMAG_HELP),
-    config: str = typer.Option("quick", help="Config: embedded name (quick, paper) or TOML path."),
-    run: Path = typer.Option(None, help="Run directory (default: runs/<config name>)."),
-    device: str = typer.Option(None, help="torch device: cpu, cuda, auto (default: cpu)."),
+    config: str = typer.Option(None, help=CONFIG_HELP),
+    run: Path = typer.Option(None, help=RUN_HELP),
+    device: str = typer.Option(None, help=DEVICE_HELP),
 ):
     """Anchors of a structure predicted by the run's VAE + regressor (no simulation)."""
     from ..data.structures import load_structure
     from ..physics.merit import predicted_figures
-    from .simulate import anchor_table, merit_table, write_merit_csv
+    from .tables import anchor_table, merit_table, write_merit_csv
 
     with user_errors():
         demag_factor(demag)

@@ -11,7 +11,8 @@ from rich.table import Table
 
 from .. import ANCHORS
 from .app import app
-from .common import console, resolve_device, user_errors
+from .common import (CONFIG_HELP, DEVICE_HELP, RUN_HELP, console, resolve_device, resolve_run,
+                     user_errors)
 
 
 def mae_table(metrics: dict) -> Table:
@@ -41,25 +42,22 @@ class StageProgress:
                         **({"info": info} if info else {}))
 
 
-@app.command()
+@app.command(epilog="Examples: invmag train · invmag train --config paper --device cuda")
 def train(
-    config: str = typer.Option("quick", help="Config: embedded name (quick, paper) or TOML path."),
-    run: Path = typer.Option(None, help="Run directory (default: runs/<config name>)."),
-    device: str = typer.Option(None, help="torch device: cpu, cuda, auto (default: the config's "
-                                          "solver.device)."),
+    config: str = typer.Option(None, help=CONFIG_HELP),
+    run: Path = typer.Option(None, help=RUN_HELP),
+    device: str = typer.Option(None, help=DEVICE_HELP),
     force: bool = typer.Option(False, "--force", help="Retrain a run that has a trained model "
                                "(or was made with another config); never deletes data."),
 ):
     """Train the VAE (resumes from its checkpoint) and the cross-validated regressor."""
-    from ..data.config import load_config
     from ..models.pipeline import train_run
 
     with user_errors():
-        cfg = load_config(config)
+        cfg, run = resolve_run(config, run)
         if device:
             cfg = replace(cfg, solver_device=device)
-        dev = resolve_device(cfg.solver_device)
-        run = run or Path("runs") / cfg.name
+        dev = resolve_device(None, cfg)
         columns = (TextColumn("[bold]{task.description:<12}"), BarColumn(),
                    TextColumn("{task.completed:>7.1f}/{task.total:.0f}"),
                    TextColumn("[cyan]{task.fields[info]}"), TimeElapsedColumn(),

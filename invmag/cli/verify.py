@@ -9,18 +9,8 @@ from rich.table import Table
 
 from .. import ANCHORS
 from .app import app
-from .common import console, resolve_device, user_errors
-
-
-def resolve_run(config: str | None, run: Path | None):
-    """(Config, run dir): --config if given, else the run's config.toml, else the embedded
-    quick config; the run defaults to runs/<config name>."""
-    from ..data.config import load_config
-    from ..data.run import run_config
-
-    cfg = load_config(config) if config else (run_config(run) if run else None)
-    cfg = cfg or load_config("quick")
-    return cfg, run or Path("runs") / cfg.name
+from .common import (CONFIG_HELP, DEVICE_HELP, RUN_HELP, console, resolve_device, resolve_run,
+                     user_errors)
 
 
 def verification_table(v, goal) -> Table:
@@ -77,16 +67,16 @@ def report(v, goal, paths):
     console.print(f"verification → {paths[0]} (+ {paths[1].name}, {len(paths) - 2} PNG)")
 
 
-@app.command()
+@app.command(epilog="Examples: invmag verify · invmag verify --design 2 --top 3")
 def verify(
-    config: str = typer.Option(None, help="Config name or TOML (default: the run's config)."),
-    run: Path = typer.Option(None, help="Run directory (default: runs/<config name>)."),
+    config: str = typer.Option(None, help=CONFIG_HELP),
+    run: Path = typer.Option(None, help=RUN_HELP),
     design: str = typer.Option(None, help="Design id, e.g. 1 or 001 (default: the latest)."),
     top: int = typer.Option(None, help="Number of top-ranked designs to simulate (default: "
                                        "all of the design's)."),
     tolerance: float = typer.Option(None, help="Hit tolerance on targets and bounds (Ms, H_A; "
                                                "default: the design's)."),
-    device: str = typer.Option(None, help="Solver device (default: the config's)."),
+    device: str = typer.Option(None, help=DEVICE_HELP),
 ):
     """Simulate the designs of a design folder again; compare predicted with simulated anchors.
 
@@ -96,7 +86,7 @@ def verify(
 
     with user_errors():
         cfg, run = resolve_run(config, run)
-        dev = resolve_device(device or cfg.solver_device)
+        dev = resolve_device(device, cfg)
         d = read_design(find_design(run, design))
         k = len(d.z) if top is None else min(top, len(d.z))
         with Progress(TextColumn("[bold]{task.description}"), BarColumn(),

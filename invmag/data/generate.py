@@ -126,7 +126,8 @@ def make_labels(cfg: Config, path, n: int, pool: Pool, progress=_no_progress):
 def generate(cfg: Config, run_dir, labelled: int | None = None, unlabelled: int | None = None,
              force: bool = False, replace_data: bool = False, workers: int = 1,
              scheduler: str | None = None, progress=_no_progress) -> Summary:
-    """Write a run's config.toml, structures.h5 and labels.h5 (docs/conventions.md), resuming what is there.
+    """Write a run's config.toml, structures.h5 and labels.h5 (docs/conventions.md), resuming
+    what is there.
 
     labelled, unlabelled: sample counts (default: the config's data section, which they
     replace in config.toml); more than a run holds extends it. force: accept a run made with a

@@ -1,4 +1,5 @@
-"""HDF5 sample files of a run (docs/conventions.md): structures.h5 (VAE) and labels.h5 (curves, anchors).
+"""HDF5 sample files of a run (docs/conventions.md): structures.h5 (VAE) and labels.h5 (curves,
+anchors).
 
 Every per-sample dataset is chunked along the sample axis and resizable, so a run can grow; a
 structure is one compressed chunk (gzip), so the paper's 320 000 × 160 × 160 structures are

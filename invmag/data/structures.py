@@ -7,7 +7,6 @@ towards +x, in the canonical range [−π/2, π/2] (phi and phi ± π are the sa
 from pathlib import Path
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 HALF_PI = np.pi / 2
 
@@ -22,6 +21,8 @@ def sample_structure(nx: int, ny: int, cell_size_nm: float, n_grains: int, theta
     """Voronoi structure of nx × ny square cells: n_grains seeds uniform in the sample, each cell
     takes the grain of its nearest seed (open boundaries), each grain an axis angle uniform in
     [−theta_max, theta_max] (rad). seed: int or numpy Generator. Returns phi (ny, nx) float32."""
+    from scipy.spatial import cKDTree  # imported when used: `invmag --help` needs no scipy
+
     if n_grains < 1:
         raise ValueError(f"n_grains must be ≥ 1, got {n_grains}")
     rng = np.random.default_rng(seed)

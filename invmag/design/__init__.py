@@ -14,7 +14,13 @@ refine   — learning: simulated designs join the labels, the regressor is train
 plots    — candidates, convergence, Pareto front, predicted vs simulated curves
 """
 
-from .loop import design, verify_design  # noqa: F401
-from .optimize import Settings  # noqa: F401
-from .polish import PolishSettings  # noqa: F401
-from .targets import parse_goal  # noqa: F401
+API = {"design": "loop", "verify_design": "loop", "Settings": "optimize",
+       "PolishSettings": "polish", "parse_goal": "targets"}
+
+
+def __getattr__(name):  # imported on first use: the CLI's --help needs none of it
+    if name in API:
+        from importlib import import_module
+
+        return getattr(import_module(f".{API[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -27,7 +27,6 @@ import time
 
 import numpy as np
 
-from ..data.labels import one_thread
 from .polish import PolishSettings, polish
 from .sharpen import sharpen
 from .store import Design
@@ -129,6 +128,8 @@ def optimize(surrogate, goal: Goal, settings: Settings, simulate=None, progress=
     polish.polish's; simulated: callable(n) after each batch of n simulations). Without
     settings.polish or simulate the grain structures are returned unsimulated (simulated
     anchors NaN)."""
+    from ..data.labels import one_thread  # torch
+
     settings.check()
     start = time.perf_counter()
     with one_thread():  # a generation is a few small matrix products: threads only contend

@@ -135,7 +135,8 @@ def polish(simulate, phi: np.ndarray, goal: Goal, tolerance: float,
             j = mine[np.argmin(f[mine])]
             if f[j] < best_f[k]:
                 best_f[k], axes[k] = f[j], canonical(children[j])
-                best_phi[k], best_M[k], best_sim[k], best_good[k] = structures[j], M[j], sim[j], good[j]
+                best_phi[k], best_M[k] = structures[j], M[j]
+                best_sim[k], best_good[k] = sim[j], good[j]
                 sigma[k] = min(1.5 * sigma[k], 1.0)
             else:
                 sigma[k] *= 0.8

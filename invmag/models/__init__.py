@@ -1,1 +1,2 @@
-"""Learned surrogate (docs/conventions.md, paper 3): VAE of grain structures, latent regressor of anchors."""
+"""Learned surrogate (paper 3, docs/learning.md): VAE of grain structures, latent regressor of
+anchors."""

@@ -47,7 +47,7 @@ def mirror(kx: torch.Tensor, which) -> torch.Tensor:
     """Mirror images of kx = sin(phi) maps (B, 1, ny, nx) that have the same demagnetization
     curve: which (int or (B,) ints) 0 = identity, 1 = x → −x, 2 = y → −y, 3 = both.
 
-    With the field along y (docs/conventions.md) the energy and the protocol are invariant under a mirror
+    With the field along y the energy and the protocol are invariant under a mirror
     across the field axis (m_x → −m_x) and across the axis normal to it (m_y → −m_y with H → −H
     and the start state reversed, which the global reversal m, H → −m, −H undoes). A mirror
     turns each easy axis to −phi, so kx → −kx; the half turn keeps kx."""

@@ -60,7 +60,7 @@ class SolverSettings:
     """Minimizer and protocol settings. Fields in units of H_A, torques in units of Ms."""
 
     tolerance: float = 1e-4       # converged when max |m × h_eff| / Ms is below this
-    tau_max: float = 1.0          # bound of the BB step (reduced units, 1/Ms); see docs/conventions.md
+    tau_max: float = 1.0          # bound of the BB step (reduced units, 1/Ms); docs/engine.md
     tau_min: float = 1e-6
     max_iterations: int = 20000   # per field step; beyond it the structure is flagged
     field_step: float = 0.01      # H_A
@@ -169,7 +169,8 @@ class _Slots:
 
 
 class CurveSolver:
-    """Relaxes batches of structures of one grid along the demagnetization protocol (docs/conventions.md).
+    """Relaxes batches of structures of one grid along the demagnetization protocol
+    (docs/conventions.md).
 
     material: Material; nx, ny: cells; cell_size, thickness: metres; device, settings.
     """
@@ -381,7 +382,8 @@ class CurveSolver:
 def demag_curves(phis, material: Material = Material(), cell_size: float = 2e-9,
                  thickness: float = 36e-6, settings: SolverSettings = SolverSettings(),
                  device=None, progress=None) -> Curves:
-    """Demagnetization curves of structures phi (N, ny, nx) or one structure (ny, nx), docs/conventions.md.
+    """Demagnetization curves of structures phi (N, ny, nx) or one structure (ny, nx)
+    (docs/conventions.md).
 
     cell_size, thickness in metres. Returns Curves with M in units of Ms on H in units of H_A.
     """

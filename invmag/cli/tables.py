@@ -1,0 +1,46 @@
+"""Tables and files the commands share: anchors in reduced and SI units, figures of merit."""
+
+from pathlib import Path
+
+from rich.table import Table
+
+from .. import ANCHORS
+from ..physics.anchors import UNITS, si_factor
+from ..physics.material import MU0
+from ..physics.merit import FIGURES, UNITS as MERIT_UNITS
+
+
+def anchor_table(values, material, title="Anchors", columns=None) -> Table:
+    """Rich table of anchors in reduced and SI units; extra `columns` {name: values} beside."""
+    table = Table(title=title)
+    for name in ["anchor", "reduced", "unit", "SI (T)"] + list(columns or {}):
+        table.add_column(name, justify="right" if name != "anchor" else "left")
+    for i, name in enumerate(ANCHORS):
+        v = values[i]
+        si = v * si_factor(name, material)
+        label = "µ0·M" if UNITS[name] == "Ms" else "µ0·H"
+        extra = [f"{c[i]:.4f}" for c in (columns or {}).values()]
+        table.add_row(name, f"{v:.4f}", UNITS[name], f"{label} = {si:.3f}", *extra)
+    return table
+
+
+def merit_table(columns: dict, title="Figures of merit") -> Table:
+    """Rich table of figures of merit, one column per {label: values (6,) as FIGURES}."""
+    table = Table(title=title)
+    table.add_column("figure")
+    table.add_column("unit")
+    for label in columns:
+        table.add_column(label, justify="right")
+    rows = [(name, MERIT_UNITS[name] or "Hk/HcJ", i, 1.0) for i, name in enumerate(FIGURES)]
+    rows.insert(2, ("µ0·HcJ", "T", 1, MU0 * 1e3))
+    for name, unit, i, scale in rows:
+        table.add_row(name, unit, *[f"{v[i] * scale:.4g}" for v in columns.values()])
+    return table
+
+
+def write_merit_csv(path, columns: dict):
+    """CSV with a row per figure of merit (figure, unit) and a column per {label: values}."""
+    lines = [",".join(["figure", "unit", *columns])]
+    lines += [",".join([name, MERIT_UNITS[name], *[f"{v[i]:.6g}" for v in columns.values()]])
+              for i, name in enumerate(FIGURES)]
+    Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
