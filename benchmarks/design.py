@@ -6,7 +6,7 @@
 Targets (from the run's labels.h5): hc at the 10th, 30th, 50th, 70th and 90th percentiles; mr and
 hk90 alone at their 30th and 70th; joint hc + mr and hc + hk90 taken from two labelled structures
 each (the joint distribution of the labels). Per target: hits (simulated by verify within the hit
-tolerance of every target), the first-shot error on the targeted anchors: |simulated − predicted|
+window of every target), the first-shot error on the targeted anchors: |simulated − predicted|
 of each design before any simulation inside the search (the latent search's prediction for its
 code against the simulated anchors of the grain structure decoded from it), verify's
 |simulated − predicted| per targeted anchor for the returned designs, seconds (optimize +
@@ -76,7 +76,7 @@ def main():
               f"{' '.join(f'{e:.3f}' for e in fs):>22}{' '.join(f'{e:.3f}' for e in err):>22}"
               f"{seconds:>6.0f}{int(d.simulations.sum()):>6}", flush=True)
     print(f"\nhit rate {hits}/{designs} = {100 * hits / designs:.0f} % "
-          f"(simulated within ±{Settings.tolerance:g} of every target)")
+          f"(simulated within ±{Settings.window:g} of every target)")
     for name, e in (("first-shot", first), ("verify", after)):
         mae = np.nanmean(np.concatenate(e), 0)
         print(f"{name:<11} |simulated − predicted| per anchor: "

@@ -46,7 +46,7 @@ def simulate(phi, config="quick", fast: bool | None = None, cell_size: float | N
     cell size (nm; `cell_size` overrides it), thickness and solver settings, including its
     protocol (solver.fast; `fast` overrides it). device: default the config's solver.device.
     progress: callable(n_fields) per accepted field step; states: keep the magnetization."""
-    from .data.labels import one_thread, solver_device
+    from .runtime import one_thread, solver_device
     from .data.structures import validate_structure
     from .physics.anchors import anchors
     from .physics.curve import CurveSolver
@@ -123,10 +123,10 @@ def optimize(run, target: dict | None = None, minimum: dict | None = None,
 
 
 def verify(run, design_id: str | None = None, top: int | None = None,
-           tolerance: float | None = None, device=None, progress=None):
+           window: float | None = None, device=None, progress=None):
     """Simulate the designs of a design folder of the run again (default: the latest, all of
-    them, the design's hit tolerance); writes verify.csv, verify.h5 and PNGs. Returns the
+    them, the design's hit window); writes verify.csv, verify.h5 and PNGs. Returns the
     Verification."""
     from .design.loop import verify_design
 
-    return verify_design(run, design_id, top, tolerance, device, progress)[0]
+    return verify_design(run, design_id, top, window, device, progress)[0]

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from invmag import ANCHORS
-from invmag.data.labels import one_thread
+from invmag.runtime import one_thread
 from invmag.design.search import prior_radius2, search
 from invmag.design.sharpen import sharpen
 from invmag.design.store import read_design

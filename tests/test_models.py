@@ -7,7 +7,7 @@ import torch
 
 from invmag import ANCHORS
 from invmag.data.config import load_config
-from invmag.data.labels import one_thread
+from invmag.runtime import one_thread
 from invmag.data.store import SampleStore, structure_layout
 from invmag.models.layers import n_params
 from invmag.models.morph import morph

@@ -73,7 +73,7 @@ def resolve_device(device: str | None, cfg=None):
     UserError for an unknown device or CUDA that torch does not see."""
     import torch
 
-    from ..data.labels import solver_device
+    from ..runtime import solver_device
 
     device = device or (cfg.solver_device if cfg else "auto")
     if device == "auto":

@@ -11,7 +11,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from .. import ANCHORS
-from ..design.optimize import CONSISTENCY, DISTINCT, DIVERSITY, HIT_TOLERANCE, PRIOR_QUANTILE
+from ..design.optimize import CONSISTENCY, DISTINCT, DIVERSITY, HIT_WINDOW, PRIOR_QUANTILE
 from ..design.polish import PolishSettings
 from .app import app
 from .common import (CONFIG_HELP, DEVICE_HELP, RUN_HELP, console, resolve_device, resolve_run,
@@ -50,7 +50,7 @@ def design_table(design, targeted) -> Table:
     for a in ANCHORS:
         table.add_column(a + ("*" if a in targeted else ""), justify="right")
     table.add_column("|sim−pred|", justify="right")
-    hits = design.goal.hits(design.simulated, design.meta["tolerance"])
+    hits = design.goal.hits(design.simulated, design.meta["window"])
     idx = [ANCHORS.index(a) for a in targeted] or list(range(len(ANCHORS)))
     for i in range(len(design.z)):
         hit = "–" if hits is None else ("[green]yes[/]" if hits[i] else "[red]no[/]")
@@ -66,7 +66,7 @@ def report(design, seconds: float, material):
     from ..physics.merit import predicted_figures
     from .tables import merit_table
 
-    goal, tol = design.goal, design.meta["tolerance"]
+    goal, tol = design.goal, design.meta["window"]
     targeted = [a for a in ANCHORS if a in {*goal.targets, *goal.lower, *goal.upper}]
     console.print(design_table(design, targeted))
     merit = predicted_figures(design.predicted[:5], material)
@@ -110,7 +110,7 @@ def optimize(
                                                 "(repeatable).",
                                        rich_help_panel="Targets"),
     top: int = typer.Option(5, help="Designs returned (distinct grain structures)."),
-    tolerance: float = typer.Option(HIT_TOLERANCE, help="Hit window on targets and bounds "
+    window: float = typer.Option(HIT_WINDOW, help="Hit window on targets and bounds "
                                                         "(Ms, H_A)."),
     simulations: int = typer.Option(
         PolishSettings.simulations, help="Simulations per design to refine it onto the "
@@ -180,7 +180,7 @@ def optimize(
             seed=cfg.seed if seed is None else seed, bound=d.latent_bound,
             prior_quantile=prior_quantile, consistency=consistency, diversity=diversity,
             project=project, drop_inconsistent=drop_inconsistent, top=top, distinct=distinct,
-            tolerance=tolerance,
+            window=window,
             polish=PolishSettings(simulations=simulations) if simulations else None)
         settings.check()
         dev = resolve_device(device, cfg)

@@ -60,7 +60,7 @@ def report(v, goal, paths):
         console.print("no target or bound: no hit rate (maximize/minimize only)")
     else:
         console.print(f"hit rate: {int(v.hit.sum())}/{len(v.hit)} = {100 * v.hit_rate:.0f}% "
-                      f"(simulated {goal.summary()} within ±{v.tolerance:g})")
+                      f"(simulated {goal.summary()} within ±{v.window:g})")
     if not v.good.all():
         console.print(f"[yellow]![/] {int((~v.good).sum())} curve(s) did not converge or miss an "
                       "anchor: never a hit")
@@ -74,7 +74,7 @@ def verify(
     design: str = typer.Option(None, help="Design id, e.g. 1 or 001 (default: the latest)."),
     top: int = typer.Option(None, help="Number of top-ranked designs to simulate (default: "
                                        "all of the design's)."),
-    tolerance: float = typer.Option(None, help="Hit tolerance on targets and bounds (Ms, H_A; "
+    window: float = typer.Option(None, help="Hit window on targets and bounds (Ms, H_A; "
                                                "default: the design's)."),
     device: str = typer.Option(None, help=DEVICE_HELP),
 ):
@@ -94,6 +94,6 @@ def verify(
                       TimeElapsedColumn(), console=console, transient=True) as bar:
             task = bar.add_task(f"simulating {k} design{'s' * (k > 1)} of {d.id}",
                                 total=k * len(cfg.solver.fields()))
-            v, paths = verify_design(run, d.id, top, tolerance, dev,
+            v, paths = verify_design(run, d.id, top, window, dev,
                                      lambda n: bar.advance(task, n))
         report(v, d.goal, paths)

@@ -4,34 +4,14 @@
 this process, in local worker processes or on a Dask cluster, and give the same result.
 """
 
-from contextlib import contextmanager
 from dataclasses import replace
 
 import numpy as np
-import torch
 
 from ..physics.anchors import anchors
 from ..physics.curve import CurveSolver
+from ..runtime import one_thread, solver_device
 from .config import config_from_dict
-
-
-@contextmanager
-def one_thread():
-    """Run torch on one CPU thread (parallelism comes from processes: many small FFTs run
-    slower, not faster, on several threads), restoring the previous setting after."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
-def solver_device(name: str) -> torch.device:
-    """A config's solver.device: 'auto' is CUDA when torch sees it, else the CPU."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
 
 
 def label_batch(phis, config: dict, progress=None):

@@ -32,7 +32,7 @@ def default_workers(device: str) -> int:
     """Local processes for a solver device: one per CPU core this process may use on the CPU
     (each relaxes its batches on one torch thread: small FFTs do not scale over threads), one
     on a GPU."""
-    from .labels import solver_device  # torch: imported when used
+    from ..runtime import solver_device  # torch: imported when used
 
     if solver_device(device).type == "cuda":
         return 1

@@ -26,7 +26,7 @@ from .verify import Verification, simulate, verify, write_verification
 def open_run(run, device=None):
     """(config, surrogate) of a trained run; device: torch device of model and solver (default:
     the config's solver.device)."""
-    from ..data.labels import solver_device
+    from ..runtime import solver_device
     from ..models.surrogate import load_surrogate
 
     cfg = run_settings(run, device)
@@ -78,13 +78,13 @@ def write_figures(d) -> list[str]:
 
 
 def verify_design(run, design_id: str | None = None, top: int | None = None,
-                  tolerance: float | None = None, device=None,
+                  window: float | None = None, device=None,
                   progress=None) -> tuple[Verification, list[Path]]:
     """Simulate the top designs of a design folder of the run (default: the latest, all of its
-    designs, the design's own hit tolerance) under the run's config; writes verify.csv, verify.h5
+    designs, the design's own hit window) under the run's config; writes verify.csv, verify.h5
     and one PNG per design. Returns (Verification, paths written)."""
     cfg = run_settings(run, device)
     d = read_design(find_design(run, design_id))
-    tolerance = d.meta.get("tolerance", 0.02) if tolerance is None else tolerance
-    v = verify(cfg, d, len(d.z) if top is None else top, tolerance, progress)
+    window = d.meta.get("window", 0.02) if window is None else window
+    v = verify(cfg, d, len(d.z) if top is None else top, window, progress)
     return v, write_verification(d.path, v)

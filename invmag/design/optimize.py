@@ -36,7 +36,7 @@ CONSISTENCY = 0.05  # Ms, H_A
 PRIOR_QUANTILE = 0.99
 DIVERSITY = 0.1  # × sqrt(2L), the typical distance of two prior draws
 DISTINCT = 0.05  # mean |Δkx| below which two grain structures count as copies
-HIT_TOLERANCE = 0.02  # reduced units (Ms, H_A): about the regressor's error in paper Table 3
+HIT_WINDOW = 0.02  # reduced units (Ms, H_A): about the regressor's error in paper Table 3
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class Settings:
     """Design settings. Latent search: pymoo algorithm, population, generations, seed; latent
     box ±bound; prior_quantile of |z|²; consistency (Ms, H_A); diversity: near-duplicate code
     distance as a fraction of sqrt(2L) (see search.search); project: evaluate codes at
-    encode(decode(x)). Designs: top, the number returned; distinct (mean |Δkx|); tolerance: the
+    encode(decode(x)). Designs: top, the number returned; distinct (mean |Δkx|); window: the
     hit window (Ms, H_A); polish: the simulation budget and steps (None: no simulation)."""
 
     algorithm: str
@@ -59,7 +59,7 @@ class Settings:
     drop_inconsistent: bool = False
     top: int = 5
     distinct: float = DISTINCT
-    tolerance: float = HIT_TOLERANCE
+    window: float = HIT_WINDOW
     polish: PolishSettings | None = field(default_factory=PolishSettings)
 
     def check(self):
@@ -71,7 +71,7 @@ class Settings:
         for name in ("diversity", "distinct"):
             if not getattr(self, name) >= 0:
                 raise ValueError(f"--{name} must be ≥ 0, got {getattr(self, name)}")
-        for name in ("consistency", "tolerance"):
+        for name in ("consistency", "window"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"--{name} must be positive, got {getattr(self, name)}")
         if self.polish:
@@ -128,7 +128,7 @@ def optimize(surrogate, goal: Goal, settings: Settings, simulate=None, progress=
     polish.polish's; simulated: callable(n) after each batch of n simulations). Without
     settings.polish or simulate the grain structures are returned unsimulated (simulated
     anchors NaN)."""
-    from ..data.labels import one_thread  # torch
+    from ..runtime import one_thread  # torch
 
     settings.check()
     start = time.perf_counter()
@@ -146,7 +146,7 @@ def optimize(surrogate, goal: Goal, settings: Settings, simulate=None, progress=
     evaluated = None
     searched_at = time.perf_counter()
     if settings.polish and simulate and k:
-        p = polish(simulate, phi, goal, settings.tolerance, settings.polish, settings.seed,
+        p = polish(simulate, phi, goal, settings.window, settings.polish, settings.seed,
                    simulated)
         phi, first_shot, simulated_anchors, simulations = p.phi, p.start, p.simulated, p.simulations
         evaluated = p.evaluated

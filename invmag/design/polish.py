@@ -11,10 +11,10 @@ Each design keeps its best structure (the parent); a generation draws λ childre
 a Gaussian step of σ rad on every grain axis; σ grows by 1.5 after a generation that improved and
 shrinks by 0.6 after one that did not (a one-fifth-rule variant for tiny budgets). The children
 of all designs are simulated in one batch. A design stops once every target is within
-`margin` × tolerance and every bound holds, or when its budget of simulations is spent.
+`margin` × window and every bound holds, or when its budget of simulations is spent.
 
-Score (lower is better): Σ_a w_a ((sim_a − target_a) / tolerance)² over the targets plus
-Σ (violation / tolerance)² over the bounds; a curve that did not converge or misses an anchor
+Score (lower is better): Σ_a w_a ((sim_a − target_a) / window)² over the targets plus
+Σ (violation / window)² over the bounds; a curve that did not converge or misses an anchor
 scores +inf.
 """
 
@@ -31,7 +31,7 @@ from .targets import Goal
 class PolishSettings:
     """simulations: budget per design, the start included; offspring: λ children per design
     and generation; sigma: initial step of a grain axis (rad); margin: stop once every target is
-    within margin × tolerance."""
+    within margin × window."""
 
     simulations: int = 64
     offspring: int = 8
@@ -64,13 +64,13 @@ class Polished:
     evaluated: dict
 
 
-def score(goal: Goal, simulated: np.ndarray, good: np.ndarray, tolerance: float) -> np.ndarray:
+def score(goal: Goal, simulated: np.ndarray, good: np.ndarray, window: float) -> np.ndarray:
     """Misfit (N,) of simulated anchors (N, 6) to goal's targets and bounds in units of the hit
-    tolerance (see the module docstring); +inf where not good."""
+    window (see the module docstring); +inf where not good."""
     f = np.zeros(len(simulated))
     for a, t in goal.targets.items():
-        f += goal.weights.get(a, 1.0) * ((goal.column(simulated, a) - t) / tolerance) ** 2
-    f += (np.maximum(goal.constraints(simulated), 0) / tolerance).sum(1) ** 2
+        f += goal.weights.get(a, 1.0) * ((goal.column(simulated, a) - t) / window) ** 2
+    f += (np.maximum(goal.constraints(simulated), 0) / window).sum(1) ** 2
     return np.where(good & np.isfinite(f), f, np.inf)
 
 
@@ -82,7 +82,7 @@ def met(goal: Goal, simulated: np.ndarray, good: np.ndarray, within: float) -> n
     return ok & (goal.constraints(simulated) <= 0).all(1)
 
 
-def polish(simulate, phi: np.ndarray, goal: Goal, tolerance: float,
+def polish(simulate, phi: np.ndarray, goal: Goal, window: float,
            settings: PolishSettings = PolishSettings(), seed: int = 0,
            progress=None) -> Polished:
     """Refine structures phi (K, ny, nx) rad for goal by simulation. simulate: callable
@@ -112,12 +112,12 @@ def polish(simulate, phi: np.ndarray, goal: Goal, tolerance: float,
     K = len(phi)
     best_phi, best_M, best_sim, best_good = run(range(K), axes)
     start = best_sim.copy()
-    best_f = score(goal, best_sim, best_good, tolerance)
+    best_f = score(goal, best_sim, best_good, window)
     used = np.ones(K, int)
     sigma = np.full(K, settings.sigma)
     polishing = bool(goal.targets or goal.n_constraints)
     while polishing:
-        active = np.flatnonzero(~met(goal, best_sim, best_good, settings.margin * tolerance)
+        active = np.flatnonzero(~met(goal, best_sim, best_good, settings.margin * window)
                                 & (used < settings.simulations))
         if not active.size:
             break
@@ -129,7 +129,7 @@ def polish(simulate, phi: np.ndarray, goal: Goal, tolerance: float,
             used[k] += n
         owners = np.array(owners)
         structures, M, sim, good = run(owners, children)
-        f = score(goal, sim, good, tolerance)
+        f = score(goal, sim, good, window)
         for k in active:
             mine = np.flatnonzero(owners == k)
             j = mine[np.argmin(f[mine])]

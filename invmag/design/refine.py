@@ -15,7 +15,7 @@ import shutil
 import h5py
 import numpy as np
 
-from ..data.labels import one_thread
+from ..runtime import one_thread
 from ..data.store import SampleStore, label_layout, read_labels, run_attrs
 
 VERIFIED = "verified.h5"

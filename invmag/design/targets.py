@@ -90,15 +90,15 @@ class Goal:
         cols += [self.column(pred, a) - hi for a, hi in self.upper.items()]
         return np.stack(cols, axis=1) if cols else np.zeros((len(pred), 0))
 
-    def hits(self, values: np.ndarray, tolerance: float) -> np.ndarray | None:
-        """Per row of anchors values (N, 6): every target within tolerance and every bound met
-        within tolerance. None when the goal has neither (pure maximize / minimize)."""
+    def hits(self, values: np.ndarray, window: float) -> np.ndarray | None:
+        """Per row of anchors values (N, 6): every target within window and every bound met
+        within window. None when the goal has neither (pure maximize / minimize)."""
         if not self.targets and not self.n_constraints:
             return None
         ok = np.ones(len(values), bool)
         for a, t in self.targets.items():
-            ok &= np.abs(self.column(values, a) - t) <= tolerance
-        ok &= (self.constraints(values) <= tolerance).all(1)
+            ok &= np.abs(self.column(values, a) - t) <= window
+        ok &= (self.constraints(values) <= window).all(1)
         return ok
 
     def summary(self) -> str:

@@ -21,7 +21,7 @@ class Verification:
     """K simulated designs: rank (K,) 1-based; phi (K, ny, nx) rad as simulated; H (n,) in
     H_A; M (K, n) in Ms; simulated and predicted anchors (K, 6); converged, flagged (K,);
     hit (K,) or None when the goal has no target or bound (a curve that did not converge or
-    misses an anchor is never a hit); tolerance: the hit window (Ms, H_A); merit_simulated,
+    misses an anchor is never a hit); window: the hit window (Ms, H_A); merit_simulated,
     merit_predicted (K, 6): figures of merit (invmag.physics.merit.FIGURES, N = 0) of the
     simulated curves and of the curves through the predicted anchors; material: as simulated."""
 
@@ -34,7 +34,7 @@ class Verification:
     converged: np.ndarray
     flagged: np.ndarray
     hit: np.ndarray | None
-    tolerance: float
+    window: float
     merit_simulated: np.ndarray
     merit_predicted: np.ndarray
     material: Material
@@ -58,24 +58,24 @@ def simulate(cfg, phi: np.ndarray, progress=None):
     return M, simulated, converged, flagged
 
 
-def verify(cfg, design: Design, top: int, tolerance: float, progress=None) -> Verification:
+def verify(cfg, design: Design, top: int, window: float, progress=None) -> Verification:
     """Simulate the top `top` designs under cfg's grid, material and solver settings on
     cfg.solver_device. progress: callable(n_fields) as CurveSolver.run's."""
     if top < 1:
         raise ValueError(f"--top must be ≥ 1, got {top}")
-    if not tolerance > 0:
-        raise ValueError(f"--tolerance must be positive, got {tolerance}")
+    if not window > 0:
+        raise ValueError(f"--window must be positive, got {window}")
     k = min(top, len(design.z))
     phi = design.phi[:k].astype(np.float32)
     if phi.shape[1:] != (cfg.grid.ny, cfg.grid.nx):
         raise ValueError(f"design {design.id} holds {phi.shape[2]}×{phi.shape[1]} structures, "
                          f"the config's grid is {cfg.grid.nx}×{cfg.grid.ny}")
     M, simulated, converged, flagged = simulate(cfg, phi, progress)
-    hit = design.goal.hits(simulated, tolerance)
+    hit = design.goal.hits(simulated, window)
     if hit is not None:
         hit &= converged & ~flagged
     return Verification(np.arange(1, k + 1), phi, cfg.solver.fields(), M, simulated,
-                        design.predicted[:k], converged, flagged, hit, tolerance,
+                        design.predicted[:k], converged, flagged, hit, window,
                         figures(cfg.solver.fields(), M, cfg.material),
                         predicted_figures(design.predicted[:k], cfg.material), cfg.material)
 
@@ -105,7 +105,7 @@ def write_verification(folder, v: Verification) -> list[Path]:
         for name in ("rank", "phi", "H", "M", "simulated", "predicted", "converged", "flagged"):
             f.create_dataset(name, data=getattr(v, name))
         f["simulated"].attrs["names"] = f["predicted"].attrs["names"] = list(ANCHORS)
-        f.attrs["tolerance"] = v.tolerance
+        f.attrs["window"] = v.window
     for i, r in enumerate(v.rank):
         fig = verify_figure(v.phi[i], v.H, v.M[i], v.simulated[i], v.predicted[i], f"#{r}",
                             v.material)

@@ -13,7 +13,7 @@ import torch
 from .. import ANCHORS
 from ..data.config import Config
 from ..data.generate import generate
-from ..data.labels import one_thread
+from ..runtime import one_thread
 from ..data.parallel import default_workers
 from ..physics.anchors import UNITS
 from ..physics.merit import bhmax_error

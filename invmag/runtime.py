@@ -1,0 +1,24 @@
+"""Where torch runs: one CPU thread for small work, and a config's solver device."""
+
+from contextlib import contextmanager
+
+import torch
+
+
+@contextmanager
+def one_thread():
+    """Run torch on one CPU thread (parallelism comes from processes: many small FFTs run
+    slower, not faster, on several threads), restoring the previous setting after."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def solver_device(name: str) -> torch.device:
+    """A config's solver.device: 'auto' is CUDA when torch sees it, else the CPU."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
