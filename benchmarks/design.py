@@ -2,6 +2,7 @@
 (`invmag optimize`) and verified (`invmag verify`) as a user would, one table.
 
     python benchmarks/design.py [--run runs/quick] [--top 5] [--simulations 64] [--learn 0]
+    python benchmarks/design.py --reconstruction [--run runs/quick]
 
 Targets (from the run's labels.h5): hc at the 10th, 30th, 50th, 70th and 90th percentiles; mr and
 hk90 alone at their 30th and 70th; joint hc + mr and hc + hk90 taken from two labelled structures
@@ -11,6 +12,11 @@ of each design before any simulation inside the search (the latent search's pred
 code against the simulated anchors of the grain structure decoded from it), verify's
 |simulated − predicted| per targeted anchor for the returned designs, seconds (optimize +
 verify) and simulations used. The designs are written to the run's designs/ as usual.
+
+--reconstruction measures what the decoder gives back instead: 16 labelled structures x from each
+hc quintile are encoded, decoded and sharpened into grains, s = sharpen(D(E(x))), and simulated;
+the table gives the MAE per anchor between the anchors of s and those of x, per quintile, and the
+regressor's error on s's code, |f(E(s)) − sim(s)|.
 """
 
 import argparse
@@ -38,6 +44,39 @@ def grid(anchors: np.ndarray, seed: int = 0) -> list[dict]:
     return [{k: round(float(v), 3) for k, v in t.items()} for t in targets]
 
 
+def reconstruction(run, cfg, labels, per_quintile: int = 16, device="cpu"):
+    """Print the physical reconstruction error per hc quintile (see the module docstring)."""
+    from invmag.design.loop import open_run
+    from invmag.design.sharpen import sharpen
+    from invmag.design.verify import simulate
+
+    _, surrogate = open_run(run, device)
+    good = np.flatnonzero(labels.good)
+    hc = labels.anchors[good, 5]
+    quintile = np.digitize(hc, np.percentile(hc, [20, 40, 60, 80]))
+    rng = np.random.default_rng(0)
+    pick = np.concatenate([rng.choice(good[quintile == q], per_quintile, replace=False)
+                           for q in range(5)])
+    s = np.stack([sharpen(p) for p in surrogate.decode(surrogate.encode(labels.phi[pick]))])
+    t0 = time.perf_counter()
+    _, sim, converged, flagged = simulate(cfg, s)
+    seconds = time.perf_counter() - t0
+    ok = converged & ~flagged
+    err = np.abs(sim - labels.anchors[pick])
+    reg = np.abs(surrogate.predict(surrogate.encode(s)) - sim)
+    print(f"{'quintile':<9}{'hc of x':>8}{'hc of s':>8}  |anchors(s) − anchors(x)| "
+          + " ".join(f"{a:>5}" for a in ANCHORS) + "   |f(E(s)) − sim(s)| hc")
+    for q in range(5):
+        rows = slice(q * per_quintile, (q + 1) * per_quintile)
+        m = ok[rows]
+        print(f"{q + 1:<9}{labels.anchors[pick][rows][m, 5].mean():>8.3f}"
+              f"{sim[rows][m, 5].mean():>8.3f}  {'':<24}"
+              + " ".join(f"{e:>5.3f}" for e in err[rows][m].mean(0))
+              + f"   {reg[rows][m, 5].mean():.3f}")
+    print(f"{'all':<25}{'':<26}" + " ".join(f"{e:>5.3f}" for e in err[ok].mean(0))
+          + f"   {reg[ok, 5].mean():.3f}   ({len(s)} curves, {seconds:.0f} s)")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--run", type=Path, default=Path("runs/quick"))
@@ -45,9 +84,13 @@ def main():
     p.add_argument("--simulations", type=int, default=PolishSettings.simulations)
     p.add_argument("--learn", type=int, default=0, help="regressor epochs after each design")
     p.add_argument("--device", default="cpu")
+    p.add_argument("--reconstruction", action="store_true",
+                   help="measure the decoder's physical reconstruction error instead")
     args = p.parse_args()
     cfg = run_config(args.run)
     labels = read_labels(args.run / "labels.h5")
+    if args.reconstruction:
+        return reconstruction(args.run, cfg, labels, device=args.device)
     train, _ = labels.split(cfg.data.test)
     anchors = labels.anchors[train][labels.good[train]]
     polish = PolishSettings(simulations=args.simulations) if args.simulations else None
