@@ -25,6 +25,9 @@ CONFIG_HELP = ("Config: embedded name (quick, paper) or TOML path (default: the 
                "config.toml, else quick).")
 RUN_HELP = "Run folder (default: runs/<config name>)."
 DEVICE_HELP = "torch device: auto, cpu, cuda, cuda:1 … (default: the config's solver.device)."
+STRUCTURE_HELP = ("Structure: .npy phi\\[iy, ix] (easy-axis angles, rad) or an OVF 2.0 easy-axis "
+                  "field.")
+MERIT_HELP = "Write the figures of merit as CSV (figure, unit, value)."
 DEMAG_HELP = "Demagnetizing factor N of the magnet for HcB and (BH)max (0: closed circuit)."
 errors = Console(stderr=True)
 

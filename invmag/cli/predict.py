@@ -5,17 +5,15 @@ from pathlib import Path
 import typer
 
 from .app import app
-from .common import (CONFIG_HELP, DEMAG_HELP, DEVICE_HELP, RUN_HELP, console, demag_factor,
-                     open_model, user_errors)
+from .common import (CONFIG_HELP, DEMAG_HELP, DEVICE_HELP, MERIT_HELP, RUN_HELP, STRUCTURE_HELP,
+                     console, demag_factor, open_model, user_errors)
 
 
 @app.command(epilog="Example: invmag predict s.npy --plot pred.png")
 def predict(
-    file: Path = typer.Argument(..., help="Structure: .npy phi[iy, ix] (easy-axis angles, rad) "
-                                          "or an OVF 2.0 easy-axis field."),
+    file: Path = typer.Argument(..., help=STRUCTURE_HELP),
     plot: Path = typer.Option(None, help="Write a PNG: the structure beside its predicted curve."),
-    merit: Path = typer.Option(None, help="Write the predicted figures of merit as CSV (figure, "
-                                          "unit, value)."),
+    merit: Path = typer.Option(None, help=MERIT_HELP),
     demag: float = typer.Option(0.0, "--demag-factor", help=DEMAG_HELP),
     config: str = typer.Option(None, help=CONFIG_HELP),
     run: Path = typer.Option(None, help=RUN_HELP),

@@ -9,21 +9,19 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Ti
 
 from .. import ANCHORS
 from .app import app
-from .common import (CONFIG_HELP, DEMAG_HELP, DEVICE_HELP, console, demag_factor, resolve_device,
-                     resolve_run, user_errors)
+from .common import (CONFIG_HELP, DEMAG_HELP, DEVICE_HELP, MERIT_HELP, STRUCTURE_HELP, console,
+                     demag_factor, resolve_device, resolve_run, user_errors)
 from .tables import anchor_table, merit_table, write_merit_csv
 
 
 @app.command(epilog="Examples: invmag simulate s.npy --plot s.png · "
                      "invmag simulate s.ovf --full --states s.h5")
 def simulate(
-    file: Path = typer.Argument(..., help="Structure: .npy phi[iy, ix] (easy-axis angles, rad) "
-                                          "or an OVF 2.0 easy-axis field."),
+    file: Path = typer.Argument(..., help=STRUCTURE_HELP),
     out: Path = typer.Option(None, help="Write the curve as CSV (H_over_HA, M_over_Ms)."),
     plot: Path = typer.Option(None, help="Write a PNG: structure, curve with anchors, and the "
                                          "second quadrant of J and B with (BH)max."),
-    merit: Path = typer.Option(None, help="Write the figures of merit as CSV (figure, unit, "
-                                          "value)."),
+    merit: Path = typer.Option(None, help=MERIT_HELP),
     demag: float = typer.Option(0.0, "--demag-factor", help=DEMAG_HELP),
     states: Path = typer.Option(None, help="Write the magnetization at the anchors to HDF5 "
                                            "(invmag.data.states) and a PNG strip beside it."),
