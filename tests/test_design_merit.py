@@ -57,6 +57,10 @@ def test_optimize_maximizes_bhmax_and_targets_it_in_si(run):
     assert "Predicted figures of merit, N = 0" in result.output
     row = next(line for line in result.output.splitlines() if "BHmax" in line)
     assert f"{predicted_figures(d.predicted[:1], MAT)[0, FIGURES.index('BHmax')]:.4g}" in row
+    csv = np.genfromtxt(run / "designs" / "001" / "candidates.csv", delimiter=",", names=True)
+    for q in ("bhmax", "squareness"):  # not simulated: NaN, as the anchors
+        np.testing.assert_allclose(csv[f"pred_{q}"], d.goal.column(d.predicted, q), rtol=1e-5)
+        assert np.isnan(csv[f"sim_{q}"]).all()
     z = np.random.default_rng(0).standard_normal((256, LATENT))
     prior = d.goal.column(load_surrogate(run).predict(z), "bhmax")  # the model's, at random
     assert d.goal.column(d.searched, "bhmax").max() > np.quantile(prior, 0.95)

@@ -60,6 +60,9 @@ def test_predicted_figures_read_the_curve_through_the_anchors():
     sim, pred = figures(h, m, MAT)[0], predicted_figures(values, MAT)[0]
     for name in ("Jr", "HcJ", "Hk", "squareness"):  # anchors themselves: identical
         assert pred[F[name]] == sim[F[name]]
+    missing = values.copy()
+    missing[5] = np.nan  # no curve through the anchors: no figures either
+    assert np.isnan(predicted_figures(missing, MAT)).all()
     # the polygon under-estimates a convex knee: measured 0.7 % low for this curve
     assert 0.98 * sim[F["BHmax"]] < pred[F["BHmax"]] < sim[F["BHmax"]]
 

@@ -9,7 +9,8 @@ encode(decode(z)), deviation (K,) max |roundtrip − searched|, consistent (K,) 
 the consistency, objectives (K, n_obj), cv (K,) constraint violation (0: feasible);
 history/{best, mean, feasible} per generation; attributes goal (JSON) and meta (settings, JSON).
 All anchors in reduced units (Ms, H_A). candidates.csv holds the same per design without the
-structures.
+structures, and sim_/pred_ bhmax and squareness of the simulated and predicted anchors (reduced
+units, design.targets).
 """
 
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ import numpy as np
 
 from .. import ANCHORS
 from ..files import replacing
-from .targets import Goal
+from .targets import MERIT, Goal
 
 ARRAYS = ("phi", "predicted", "first_shot", "simulated", "simulations", "z", "searched",
           "roundtrip", "deviation", "consistent", "objectives", "cv")
@@ -123,9 +124,12 @@ def write_candidates_csv(path, d: Design):
     names = [n.replace(" ", "_") for n in d.goal.objective_names]
     header = (["rank", "simulations"] + [f"sim_{a}" for a in ANCHORS]
               + [f"pred_{a}" for a in ANCHORS] + [f"first_{a}" for a in ANCHORS]
+              + [f"{k}_{q}" for k in ("sim", "pred") for q in MERIT]
               + ["feasible", "consistent", "deviation"] + names
               + [f"z{i}" for i in range(d.z.shape[1])])
+    merit = np.stack([d.goal.column(v, q) for v in (d.simulated, d.predicted) for q in MERIT], 1)
     rows = ([i + 1, d.simulations[i], *d.simulated[i], *d.predicted[i], *d.first_shot[i],
-             int(d.cv[i] <= 0), int(d.consistent[i]), d.deviation[i], *d.objectives[i], *d.z[i]]
+             *merit[i], int(d.cv[i] <= 0), int(d.consistent[i]), d.deviation[i],
+             *d.objectives[i], *d.z[i]]
             for i in range(len(d.z)))
     write_csv(path, header, rows)

@@ -75,9 +75,11 @@ def figures(H, M, material: Material, N: float = 0.0) -> np.ndarray:
 
 
 def predicted_figures(values, material: Material, N: float = 0.0) -> np.ndarray:
-    """Figures of merit (n, 6) of anchors (n, 6) or (6,), read on the curve through them."""
+    """Figures of merit (n, 6) of anchors (n, 6) or (6,), read on the curve through them (NaN
+    where an anchor is NaN)."""
     values = np.atleast_2d(np.asarray(values, np.float64))
-    return np.array([_figures(v, *anchor_curve(v).T, material, N) for v in values])
+    return np.array([_figures(v, *anchor_curve(v).T, material, N) if np.isfinite(v).all()
+                     else np.full(len(FIGURES), np.nan) for v in values])
 
 
 def bhmax_error(H, M, predicted, material: Material) -> dict:
@@ -93,7 +95,9 @@ def bhmax_error(H, M, predicted, material: Material) -> dict:
 
 def reduced_merit(values, hA: float) -> np.ndarray:
     """(n, 2) of anchors (n, 6): (BH)max (N = 0) in units of its limit µ0·Ms²/4, read on the
-    curve through the anchors, and the squareness hk90/hc; hA: H_A in units of Ms."""
+    curve through the anchors, and the squareness hk90/hc; hA: H_A in units of Ms; NaN where
+    an anchor is NaN."""
     v = np.atleast_2d(np.asarray(values, np.float64))
-    bh = [4 * energy_product(*(anchor_curve(x) * [hA, 1]).T)[0] / MU0 for x in v]
+    bh = [4 * energy_product(*(anchor_curve(x) * [hA, 1]).T)[0] / MU0 if np.isfinite(x).all()
+          else np.nan for x in v]
     return np.c_[bh, v[:, 2] / v[:, 5]]
