@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from ..files import replacing
 from .config import Config, parse_config
 from .store import in_use, in_use_message, stored_config
 
@@ -76,8 +77,7 @@ def claim_run(cfg: Config, run_dir, force: bool = False, replace_data: bool = Fa
     for name in deleted:
         (run / name).unlink()
     run.mkdir(parents=True, exist_ok=True)
-    tmp = run / "config.toml.tmp"
-    tmp.write_text(cfg.to_toml(), encoding="utf-8")
-    tmp.replace(run / "config.toml")
+    with replacing(run / "config.toml") as tmp:
+        tmp.write_text(cfg.to_toml(), encoding="utf-8")
     return deleted
 

@@ -15,6 +15,7 @@ import h5py
 import numpy as np
 
 from .. import ANCHORS, __version__
+from ..files import replacing
 
 PARAMS = ("n_grains", "theta_max", "seed")
 
@@ -88,8 +89,7 @@ class SampleStore:
             self._resize(size)
 
     def _create(self, size: int, attrs: dict, fixed: dict):
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        with h5py.File(tmp, "w") as f:
+        with replacing(self.path) as tmp, h5py.File(tmp, "w") as f:
             for name, col in self.layout.items():
                 rows = 1 if col.compressed else max(1, 65536 // max(1, int(np.prod(col.shape))))
                 f.create_dataset(name, shape=(size, *col.shape), maxshape=(None, *col.shape),
@@ -102,7 +102,6 @@ class SampleStore:
                 f["anchors"].attrs["names"] = list(ANCHORS)
             f["params"].attrs["columns"] = list(PARAMS)
             f.attrs.update(attrs)
-        tmp.replace(self.path)
 
     def _check(self):
         for name, col in self.layout.items():
