@@ -25,10 +25,10 @@ predicted = trained.predict(phi[None])[0]
 for name, s, p in zip(invmag.ANCHORS, simulated, predicted):
     print(f"{name:>5}  simulated {s:.3f}  predicted {p:.3f}")
 
-target = {"hc": round(simulated[5] - 0.05, 3), "mr": round(simulated[1], 3)}
+target = {"hc": round(float(simulated[5]) - 0.05, 3), "mr": round(float(simulated[1]), 3)}
 d = invmag.optimize(run, target=target)
 print(f"design {d.id} for {target}: simulated hc {np.round(d.simulated[:, 5], 3)}, "
       f"mr {np.round(d.simulated[:, 1], 3)}, {int(d.simulations.sum())} simulations")
 v = invmag.verify(run, d.id)
-print(f"verified: {int(v.hit.sum())} of {len(v.hit)} designs within ±{v.tolerance:g}; "
+print(f"verified: {int(v.hit.sum())} of {len(v.hit)} designs within ±{v.window:g}; "
       f"pictures in {d.path}")

@@ -48,3 +48,17 @@ def test_design_and_verify_from_python(tiny_model, tmp_path):
     with pytest.raises(ValueError, match="unknown design setting"):
         invmag.optimize(run, target={"hc": 0.3}, populaton=8)
     assert invmag.open_run(run).predict(d.phi).shape == (len(d.phi), 6)
+
+
+def test_the_worked_example_runs(tiny_model, tmp_path, monkeypatch, capsys):
+    """examples/design_a_magnet.py, as docs/example.md tells a user to run it, on the tiny run."""
+    import runpy
+    import shutil
+
+    from conftest import ROOT
+
+    run = shutil.copytree(tiny_model, tmp_path / "run")
+    monkeypatch.setattr(sys, "argv", ["design_a_magnet.py", str(run)])
+    runpy.run_path(str(ROOT / "examples" / "design_a_magnet.py"), run_name="__main__")
+    out = capsys.readouterr().out
+    assert "simulated" in out and "verified:" in out and (run / "designs" / "001").is_dir()
