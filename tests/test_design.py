@@ -182,6 +182,25 @@ def test_designs_refined_by_simulation_verify_where_the_surrogate_alone_misses(r
     assert d.simulated == pytest.approx(direct, abs=2e-3)
 
 
+def test_polish_starts_from_the_candidates_that_simulate_closest(voronoi):
+    """Screening: of K candidates, the `keep` whose first simulation scores best are polished
+    (ties in the given order); with a budget of one simulation each, they are returned as such."""
+    from invmag.design.polish import PolishSettings, polish
+    from invmag.design.verify import simulate
+
+    cfg = tiny_config(**DESIGN)
+    phi = np.stack([voronoi(16, 3, theta, 2) for theta in (0.1, 0.6, 1.0, 1.5)])
+    _, sim, _, _ = simulate(cfg, phi)
+    goal = parse_goal({"hc": float(sim[2, 5])}, {}, {})
+    p = polish(lambda x: simulate(cfg, x), phi, goal, 0.02, PolishSettings(simulations=1),
+               keep=2)
+    assert p.chosen[0] == 2 and len(p.chosen) == 2
+    assert p.phi[0] == pytest.approx(phi[2]) and p.simulated[0] == pytest.approx(sim[2])
+    first = p.evaluated["anchors"]  # every candidate simulated once, as grains
+    assert len(first) == 4 and (p.simulations == 1).all()
+    assert p.chosen[1] == np.argsort(np.abs(first[:, 5] - sim[2, 5]), kind="stable")[1]
+
+
 def test_an_unreachable_target_ends_with_the_closest_design_said_plainly(run):
     out = optimize(run, "--target-hc", 0.3, "--target-mr", 0.3, "--top", 1,
                    "--simulations", 8).output

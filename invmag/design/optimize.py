@@ -17,7 +17,8 @@ are ranked after the consistent ones (feasible candidates always first), or drop
 
 Grains and polish: every returned design is a grain structure (sharpen.grains), distinct from
 the designs ranked above it (mean |Δkx| ≥ `distinct`), and refined by simulation (polish) until
-its simulated anchors meet the goal or its budget is spent. The design keeps, per structure, the
+its simulated anchors meet the goal or its budget is spent. The polish starts from the best
+`top` of `screen` × `top` distinct candidates by their simulated anchors (one simulation each). The design keeps, per structure, the
 surrogate's prediction of the returned structure, the simulated anchors before (first shot) and
 after the polish, and the number of simulations.
 """
@@ -96,6 +97,16 @@ def distinct_first(phi: np.ndarray, distance: float) -> np.ndarray:
     return np.array(taken, int)
 
 
+def screened_error(evaluated: dict, searched: np.ndarray) -> list[float]:
+    """The surrogate's first-shot error per anchor (6,): mean |simulated − searched| over the K
+    screened candidates, whose first simulations are the first K rows of polish's `evaluated`,
+    before any selection by simulation (curves that did not converge or miss an anchor left
+    out)."""
+    k = len(searched)
+    good = evaluated["converged"][:k] & ~evaluated["flagged"][:k]
+    return np.abs(evaluated["anchors"][:k] - searched)[good].mean(0).tolist()
+
+
 def latent_search(surrogate, goal: Goal, settings: Settings, progress=None) -> dict:
     """The latent search's ranked candidates: z (K, L), searched (K, 6) raw prediction of z,
     roundtrip (K, 6) raw prediction of encode(decode(z)), deviation, consistent (K,), objectives
@@ -138,21 +149,28 @@ def optimize(surrogate, goal: Goal, settings: Settings, simulate=None, progress=
         raise ValueError("no candidate passed the consistency check: relax --consistency or "
                          "leave out --drop-inconsistent")
     grains = np.stack([sharpen(p) for p in surrogate.decode(found["z"])])
-    pick = distinct_first(grains, settings.distinct)[:settings.top]
-    found = {k: v if k == "history" else v[pick] for k, v in found.items()}
-    phi, k = grains[pick], len(pick)
-    first_shot, simulated_anchors = np.full((k, 6), np.nan), np.full((k, 6), np.nan)
-    simulations = np.zeros(k, int)
-    evaluated = None
+    pick = distinct_first(grains, settings.distinct)
     searched_at = time.perf_counter()
-    if settings.polish and simulate and k:
-        p = polish(simulate, phi, goal, settings.window, settings.polish, settings.seed,
-                   simulated)
-        phi, first_shot, simulated_anchors, simulations = p.phi, p.start, p.simulated, p.simulations
-        evaluated = p.evaluated
+    first_shot_mae = None
+    if settings.polish and simulate:
+        pick = pick[:settings.top * settings.polish.screen]
+        p = polish(simulate, grains[pick], goal, settings.window, settings.polish,
+                   settings.seed, simulated, keep=settings.top)
+        first_shot_mae = screened_error(p.evaluated, found["searched"][pick])
+        pick = pick[p.chosen]
+        phi, first_shot, simulated_anchors, simulations, evaluated = (
+            p.phi, p.start, p.simulated, p.simulations, p.evaluated)
+    else:
+        pick = pick[:settings.top]
+        phi, simulations, evaluated = grains[pick], np.zeros(len(pick), int), None
+        first_shot, simulated_anchors = np.full((len(pick), 6), np.nan), np.full((len(pick), 6),
+                                                                                 np.nan)
+    found = {k: v if k == "history" else v[pick] for k, v in found.items()}
     predicted = surrogate.predict(surrogate.encode(phi))
     meta = {**asdict(settings), "latent": surrogate.config.vae.latent,
             "seconds": time.perf_counter() - start, "search_seconds": searched_at - start,
+            "simulations": len(evaluated["phi"]) if evaluated else 0,
+            "first_shot_mae": first_shot_mae,
             "model_config": surrogate.config.to_toml(),
             "created": time.strftime("%Y-%m-%d %H:%M:%S")}
     return Design(goal=goal, phi=phi, predicted=predicted, first_shot=first_shot,

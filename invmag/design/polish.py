@@ -29,11 +29,13 @@ from .targets import Goal
 
 @dataclass(frozen=True)
 class PolishSettings:
-    """simulations: budget per design, the start included; offspring: λ children per design
+    """simulations: budget per design, the start included; screen: start structures simulated
+    per design that is polished (the best-scoring go on); offspring: λ children per design
     and generation; sigma: initial step of a grain axis (rad); margin: stop once every target is
     within margin × window."""
 
     simulations: int = 64
+    screen: int = 4
     offspring: int = 8
     sigma: float = 0.2
     margin: float = 0.5
@@ -41,6 +43,8 @@ class PolishSettings:
     def check(self):
         if self.simulations < 1:
             raise ValueError(f"--simulations must be ≥ 1, got {self.simulations}")
+        if self.screen < 1:
+            raise ValueError(f"--screen must be ≥ 1, got {self.screen}")
         if self.offspring < 1:
             raise ValueError(f"the offspring per generation must be ≥ 1, got {self.offspring}")
         if not (self.sigma > 0 and 0 < self.margin <= 1):
@@ -50,11 +54,13 @@ class PolishSettings:
 
 @dataclass
 class Polished:
-    """K refined designs: phi (K, ny, nx) rad, M (K, n) Ms, simulated (K, 6) anchors, good (K,)
-    converged with every anchor; start (K, 6): simulated anchors of the unrefined structures;
-    simulations (K,) used per design; evaluated: every simulated structure (phi (E, ny, nx),
-    M (E, n), anchors (E, 6), converged (E,), flagged (E,)), to be learned from."""
+    """K refined designs: chosen (K,) the indices of the given structures they started from;
+    phi (K, ny, nx) rad, M (K, n) Ms, simulated (K, 6) anchors, good (K,) converged with every
+    anchor; start (K, 6): simulated anchors of the unrefined structures; simulations (K,) used
+    per design; evaluated: every simulated structure (phi (E, ny, nx), M (E, n), anchors (E, 6),
+    converged (E,), flagged (E,)), to be learned from."""
 
+    chosen: np.ndarray
     phi: np.ndarray
     M: np.ndarray
     simulated: np.ndarray
@@ -83,12 +89,14 @@ def met(goal: Goal, simulated: np.ndarray, good: np.ndarray, within: float) -> n
 
 
 def polish(simulate, phi: np.ndarray, goal: Goal, window: float,
-           settings: PolishSettings = PolishSettings(), seed: int = 0,
-           progress=None) -> Polished:
+           settings: PolishSettings = PolishSettings(), seed: int = 0, progress=None,
+           keep: int | None = None) -> Polished:
     """Refine structures phi (K, ny, nx) rad for goal by simulation. simulate: callable
-    phi (N, ny, nx) -> (M (N, n), anchors (N, 6), good (N,)). Without targets or bounds
-    (maximize / minimize only) the structures are simulated once and returned as they are.
-    progress: callable(n_simulations) after each batch."""
+    phi (N, ny, nx) -> (M (N, n), anchors (N, 6), converged (N,), flagged (N,)). All K are
+    simulated; the `keep` best-scoring of them (all by default; ties in their given order) are
+    polished. Without targets or bounds (maximize / minimize only) nothing is polished and the
+    first `keep` are returned as simulated. progress: callable(n_simulations) after each
+    batch."""
     settings.check()
     rng = np.random.default_rng(seed)
     found = [grains(p) for p in phi]
@@ -109,10 +117,14 @@ def polish(simulate, phi: np.ndarray, goal: Goal, window: float,
             progress(len(structures))
         return structures, M, sim, converged & ~flagged
 
-    K = len(phi)
-    best_phi, best_M, best_sim, best_good = run(range(K), axes)
-    start = best_sim.copy()
+    best_phi, best_M, best_sim, best_good = run(range(len(phi)), axes)
     best_f = score(goal, best_sim, best_good, window)
+    chosen = np.argsort(best_f, kind="stable")[:keep]
+    index, axes = [index[k] for k in chosen], [axes[k] for k in chosen]
+    best_phi, best_M, best_sim, best_good, best_f = (a[chosen] for a in (
+        best_phi, best_M, best_sim, best_good, best_f))
+    start = best_sim.copy()
+    K = len(chosen)
     used = np.ones(K, int)
     sigma = np.full(K, settings.sigma)
     polishing = bool(goal.targets or goal.n_constraints)
@@ -140,5 +152,5 @@ def polish(simulate, phi: np.ndarray, goal: Goal, window: float,
                 sigma[k] = min(1.5 * sigma[k], 1.0)
             else:
                 sigma[k] *= 0.8
-    return Polished(best_phi, best_M, best_sim, best_good, start, used,
+    return Polished(chosen, best_phi, best_M, best_sim, best_good, start, used,
                     {k: np.concatenate(v) for k, v in evaluated.items()})
