@@ -134,11 +134,11 @@ def latent_search(surrogate, goal: Goal, settings: Settings, progress=None) -> d
 
 def optimize(surrogate, goal: Goal, settings: Settings, simulate=None, progress=None,
              simulated=None) -> Design:
-    """Design for goal: latent search (progress: callable(generation, best F)), the top
-    settings.top distinct grain structures, each polished by simulation (simulate: as
-    polish.polish's; simulated: callable(n) after each batch of n simulations). Without
-    settings.polish or simulate the grain structures are returned unsimulated (simulated
-    anchors NaN)."""
+    """Design for goal: latent search (progress: callable(generation, best F)); of its first
+    screen × top distinct grain structures the top that simulate closest to the goal, each
+    polished by simulation (simulate: as polish.polish's; simulated: callable(n) after each
+    batch of n simulations). Without settings.polish or simulate the first top grain structures
+    are returned unsimulated (simulated anchors NaN)."""
     from ..runtime import one_thread  # torch
 
     settings.check()
