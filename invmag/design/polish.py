@@ -9,9 +9,11 @@ local physics-based optimization"). The grain geometry is kept; axes are angles 
 
 Each design keeps its best structure (the parent); a generation draws λ children per design with
 a Gaussian step of σ rad on every grain axis; σ grows by 1.5 after a generation that improved and
-shrinks by 0.6 after one that did not (a one-fifth-rule variant for tiny budgets). The children
-of all designs are simulated in one batch. A design stops once every target is within
-`margin` × window and every bound holds, or when its budget of simulations is spent.
+shrinks by 0.8 after one that did not (a one-fifth-rule variant for tiny budgets), and starts
+over at σ₀ once it has shrunk tenfold. The children of all designs are simulated in one batch.
+A design stops once every target is within `margin` × window and every bound holds; the designs
+share a budget of K × `simulations`, so one that meets the goal early leaves its rest to the
+others.
 
 Score (lower is better): Σ_a w_a ((sim_a − target_a) / window)² over the targets plus
 Σ (violation / window)² over the bounds; a curve that did not converge or misses an anchor
@@ -29,7 +31,8 @@ from .targets import Goal
 
 @dataclass(frozen=True)
 class PolishSettings:
-    """simulations: budget per design, the start included; screen: start structures simulated
+    """simulations: budget per design, the start included (the designs share K × simulations);
+    screen: start structures simulated
     per design that is polished (the best-scoring go on); offspring: λ children per design
     and generation; sigma: initial step of a grain axis (rad); margin: stop once every target is
     within margin × window."""
@@ -128,17 +131,18 @@ def polish(simulate, phi: np.ndarray, goal: Goal, window: float,
     used = np.ones(K, int)
     sigma = np.full(K, settings.sigma)
     polishing = bool(goal.targets or goal.n_constraints)
+    budget = K * settings.simulations  # shared: a design that meets the goal early leaves its rest
     while polishing:
-        active = np.flatnonzero(~met(goal, best_sim, best_good, settings.margin * window)
-                                & (used < settings.simulations))
-        if not active.size:
+        active = np.flatnonzero(~met(goal, best_sim, best_good, settings.margin * window))
+        if not active.size or used.sum() >= budget:
             break
         owners, children = [], []
         for k in active:
-            n = min(settings.offspring, settings.simulations - used[k])
+            n = min(settings.offspring, budget - used.sum())
             children += list(axes[k] + sigma[k] * rng.standard_normal((n, len(axes[k]))))
             owners += [k] * n
             used[k] += n
+        active = np.unique(owners)
         owners = np.array(owners)
         structures, M, sim, good = run(owners, children)
         f = score(goal, sim, good, window)
@@ -150,7 +154,9 @@ def polish(simulate, phi: np.ndarray, goal: Goal, window: float,
                 best_phi[k], best_M[k] = structures[j], M[j]
                 best_sim[k], best_good[k] = sim[j], good[j]
                 sigma[k] = min(1.5 * sigma[k], 1.0)
-            else:
+            else:  # a step that has shrunk tenfold without success starts over (ES restart)
                 sigma[k] *= 0.8
+                if sigma[k] < settings.sigma / 10:
+                    sigma[k] = settings.sigma
     return Polished(chosen, best_phi, best_M, best_sim, best_good, start, used,
                     {k: np.concatenate(v) for k, v in evaluated.items()})
