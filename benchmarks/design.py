@@ -93,18 +93,16 @@ def main():
         return reconstruction(args.run, cfg, labels, device=args.device)
     train, _ = labels.split(cfg.data.test)
     anchors = labels.anchors[train][labels.good[train]]
-    polish = PolishSettings(simulations=args.simulations) if args.simulations else None
     head = (f"{'target':<22}{'hits':>6}{'first-shot':>22}{'verify |sim−pred|':>22}"
             f"{'s':>6}{'sims':>6}")
     print(head)
     hits = designs = 0
     first, after = [], []
     for target in grid(anchors):
-        settings = Settings(cfg.design.algorithm, cfg.design.population, cfg.design.generations,
-                            cfg.seed, cfg.design.latent_bound, top=args.top, polish=polish)
+        goal = parse_goal(target, {}, {})
+        settings = Settings.from_config(cfg, goal, args.simulations, top=args.top)
         t0 = time.perf_counter()
-        d = design(args.run, parse_goal(target, {}, {}), settings, args.device, args.learn,
-                   warn=lambda text: None)
+        d = design(args.run, goal, settings, args.device, args.learn, warn=lambda text: None)
         v, _ = verify_design(args.run, d.id, device=args.device)
         seconds = time.perf_counter() - t0
         idx = [ANCHORS.index(a) for a in target]

@@ -11,7 +11,7 @@ Structures are phi[iy, ix] arrays (rad, easy axis from +y towards +x); anchors a
 in the order of invmag.ANCHORS, in reduced units (Ms, H_A).
 """
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -102,24 +102,13 @@ def optimize(run, target: dict | None = None, minimum: dict | None = None,
     simulated, trained, warn as invmag.design.loop.design."""
     from .design import loop
     from .design.optimize import Settings
-    from .design.polish import PolishSettings
     from .design.targets import parse_goal
 
     cfg = loop.run_settings(run, device)
     goal = parse_goal(target or {}, minimum or {}, maximum or {}, weights, maximize, minimize,
                       units, cfg.material)
-    simulations = settings.pop("simulations", PolishSettings.simulations)
-    known = {f.name for f in fields(Settings)}
-    unknown = set(settings) - known
-    if unknown:
-        raise ValueError(f"unknown design setting(s): {', '.join(sorted(unknown))}")
-    d = cfg.design
-    defaults = {"algorithm": "nsga2" if goal.multi else d.algorithm,
-                "population": d.population, "generations": d.generations, "seed": cfg.seed,
-                "bound": d.latent_bound,
-                "polish": PolishSettings(simulations=simulations) if simulations else None}
-    return loop.design(run, goal, Settings(**{**defaults, **settings}), device, learn, progress,
-                       simulated, trained, warn)
+    return loop.design(run, goal, Settings.from_config(cfg, goal, **settings), device, learn,
+                       progress, simulated, trained, warn)
 
 
 def verify(run, design_id: str | None = None, top: int | None = None,

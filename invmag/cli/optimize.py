@@ -40,9 +40,9 @@ def anchor_options(command):
     return command
 
 
-def design_table(design, targeted) -> Table:
-    """Per design: simulations used, hit, simulated anchors (targeted ones marked *), and the
-    largest |simulated − predicted| over the targeted anchors."""
+def design_table(design, targeted, hits) -> Table:
+    """Per design: simulations used, hit (hits (K,) or None), simulated anchors (targeted ones
+    marked *), and the largest |simulated − predicted| over the targeted anchors."""
     table = Table(title=f"Design {design.id}: {design.goal.summary()}")
     table.add_column("#", justify="right")
     table.add_column("sims", justify="right")
@@ -50,7 +50,6 @@ def design_table(design, targeted) -> Table:
     for a in ANCHORS:
         table.add_column(a + ("*" if a in targeted else ""), justify="right")
     table.add_column("|sim−pred|", justify="right")
-    hits = design.goal.hits(design.simulated, design.meta["window"])
     idx = [ANCHORS.index(a) for a in targeted] or list(range(len(ANCHORS)))
     for i in range(len(design.z)):
         hit = "–" if hits is None else ("[green]yes[/]" if hits[i] else "[red]no[/]")
@@ -68,11 +67,11 @@ def report(design, seconds: float, material):
 
     goal, tol = design.goal, design.meta["window"]
     targeted = [a for a in ANCHORS if a in {*goal.targets, *goal.lower, *goal.upper}]
-    console.print(design_table(design, targeted))
+    hits = goal.hits(design.simulated, tol)
+    console.print(design_table(design, targeted, hits))
     merit = predicted_figures(design.predicted[:5], material)
     console.print(merit_table({f"#{i + 1}": f for i, f in enumerate(merit)},
                               "Predicted figures of merit, N = 0"))
-    hits = goal.hits(design.simulated, tol)
     if hits is not None and hits.any():
         console.print(f"[green]{int(hits.sum())} of {len(hits)} designs simulate within ±{tol:g} "
                       f"of {goal.summary()}[/]")
@@ -157,7 +156,6 @@ def optimize(
     Pareto front with --maximize hc --maximize mr."""
     from ..design.loop import design
     from ..design.optimize import Settings
-    from ..data.config import ALGORITHMS
     from ..design.targets import QUANTITIES, parse_goal
 
     with user_errors():
@@ -165,23 +163,15 @@ def optimize(
         goal = parse_goal(*({a: anchor_values[f"{kind}_{a}"] for a in QUANTITIES}
                             for kind in BOUNDS),
                           weight, maximize, minimize, units, cfg.material)
-        if algorithm is not None and algorithm not in ALGORITHMS:
-            raise ValueError(f"--algorithm must be one of {', '.join(ALGORITHMS)}, got "
-                             f"{algorithm!r}")
-        if simulations < 0 or learn < 0:
-            raise ValueError("--simulations and --learn must be ≥ 0")
+        if learn < 0:
+            raise ValueError(f"--learn must be ≥ 0, got {learn}")
         if learn and not simulations:
             raise ValueError("--learn trains on the simulated designs: give --simulations > 0")
-        d = cfg.design
-        settings = Settings(
-            algorithm=algorithm or ("nsga2" if goal.multi else d.algorithm),
-            population=d.population if population is None else population,
-            generations=d.generations if generations is None else generations,
-            seed=cfg.seed if seed is None else seed, bound=d.latent_bound,
-            prior_quantile=prior_quantile, consistency=consistency, diversity=diversity,
-            project=project, drop_inconsistent=drop_inconsistent, top=top, distinct=distinct,
-            window=window,
-            polish=PolishSettings(simulations=simulations) if simulations else None)
+        settings = Settings.from_config(
+            cfg, goal, simulations, algorithm=algorithm, population=population,
+            generations=generations, seed=seed, prior_quantile=prior_quantile,
+            consistency=consistency, diversity=diversity, project=project,
+            drop_inconsistent=drop_inconsistent, top=top, distinct=distinct, window=window)
         settings.check()
         dev = resolve_device(device, cfg)
         started = time.perf_counter()

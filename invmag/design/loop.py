@@ -53,18 +53,17 @@ def design(run, goal: Goal, settings: Settings, device=None, learn: int = 0, pro
     for text in extrapolation(goal, surrogate.label_min, surrogate.label_max):
         (warn or print)(text)
     d = optimize(surrogate, goal, settings, lambda phi: simulate(cfg, phi), progress, simulated)
-    folder = new_design_dir(run)
-    write_design(folder, d)
-    write_figures(d)
     d.meta["learned"] = add_verified(run, cfg, d.evaluated) if d.evaluated else 0
+    write_design(new_design_dir(run), d)
+    write_figures(d)
     if learn:
         retrain(surrogate, run, learn, settings.seed, trained)
     return d
 
 
-def write_figures(d) -> list[str]:
+def write_figures(d):
     """candidates.png, convergence.png (and pareto.png for several objectives) into the design's
-    folder; returns their names."""
+    folder."""
     from ..plots import plt
     from .plots import candidates_figure, convergence_figure, pareto_figure
 
@@ -74,7 +73,6 @@ def write_figures(d) -> list[str]:
     for name, fig in figures.items():
         fig.savefig(Path(d.path) / name, dpi=110)
         plt.close(fig)
-    return list(figures)
 
 
 def verify_design(run, design_id: str | None = None, top: int | None = None,

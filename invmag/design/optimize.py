@@ -23,7 +23,7 @@ surrogate's prediction of the returned structure, the simulated anchors before (
 after the polish, and the number of simulations.
 """
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 import time
 
 import numpy as np
@@ -63,7 +63,31 @@ class Settings:
     window: float = HIT_WINDOW
     polish: PolishSettings | None = field(default_factory=PolishSettings)
 
+    @classmethod
+    def from_config(cls, cfg, goal: Goal, simulations: int = PolishSettings.simulations,
+                    **overrides) -> "Settings":
+        """The settings of a run config (its [design] section and seed; NSGA-II for several
+        objectives) with `overrides` (fields of Settings; None keeps the config's) and a polish
+        budget of `simulations` per design (0: no polish)."""
+        given = {k: v for k, v in overrides.items() if v is not None}
+        unknown = set(given) - {f.name for f in fields(cls)}
+        if unknown:
+            raise ValueError(f"unknown design setting(s): {', '.join(sorted(unknown))}")
+        if simulations < 0:
+            raise ValueError(f"--simulations must be ≥ 0, got {simulations}")
+        d = cfg.design
+        defaults = {"algorithm": "nsga2" if goal.multi else d.algorithm,
+                    "population": d.population, "generations": d.generations, "seed": cfg.seed,
+                    "bound": d.latent_bound,
+                    "polish": PolishSettings(simulations=simulations) if simulations else None}
+        return cls(**{**defaults, **given})
+
     def check(self):
+        from ..data.config import ALGORITHMS  # torch: not at import, which `invmag --help` pays
+
+        if self.algorithm not in ALGORITHMS:
+            raise ValueError(f"--algorithm must be one of {', '.join(ALGORITHMS)}, got "
+                             f"{self.algorithm!r}")
         for name, lowest in (("population", 2), ("generations", 1), ("top", 1)):
             if getattr(self, name) < lowest:
                 raise ValueError(f"--{name} must be ≥ {lowest}, got {getattr(self, name)}")

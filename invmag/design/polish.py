@@ -58,16 +58,14 @@ class PolishSettings:
 @dataclass
 class Polished:
     """K refined designs: chosen (K,) the indices of the given structures they started from;
-    phi (K, ny, nx) rad, M (K, n) Ms, simulated (K, 6) anchors, good (K,) converged with every
-    anchor; start (K, 6): simulated anchors of the unrefined structures; simulations (K,) used
+    phi (K, ny, nx) rad, simulated (K, 6) anchors; start (K, 6): simulated anchors of the
+    unrefined structures; simulations (K,) used
     per design; evaluated: every simulated structure (phi (E, ny, nx), M (E, n), anchors (E, 6),
     converged (E,), flagged (E,)), to be learned from."""
 
     chosen: np.ndarray
     phi: np.ndarray
-    M: np.ndarray
     simulated: np.ndarray
-    good: np.ndarray
     start: np.ndarray
     simulations: np.ndarray
     evaluated: dict
@@ -118,14 +116,14 @@ def polish(simulate, phi: np.ndarray, goal: Goal, window: float,
             evaluated[name].append(value)
         if progress:
             progress(len(structures))
-        return structures, M, sim, converged & ~flagged
+        return structures, sim, converged & ~flagged
 
-    best_phi, best_M, best_sim, best_good = run(range(len(phi)), axes)
+    best_phi, best_sim, best_good = run(range(len(phi)), axes)
     best_f = score(goal, best_sim, best_good, window)
     chosen = np.argsort(best_f, kind="stable")[:keep]
     index, axes = [index[k] for k in chosen], [axes[k] for k in chosen]
-    best_phi, best_M, best_sim, best_good, best_f = (a[chosen] for a in (
-        best_phi, best_M, best_sim, best_good, best_f))
+    best_phi, best_sim, best_good, best_f = (a[chosen] for a in (
+        best_phi, best_sim, best_good, best_f))
     start = best_sim.copy()
     K = len(chosen)
     used = np.ones(K, int)
@@ -144,19 +142,18 @@ def polish(simulate, phi: np.ndarray, goal: Goal, window: float,
             used[k] += n
         active = np.unique(owners)
         owners = np.array(owners)
-        structures, M, sim, good = run(owners, children)
+        structures, sim, good = run(owners, children)
         f = score(goal, sim, good, window)
         for k in active:
             mine = np.flatnonzero(owners == k)
             j = mine[np.argmin(f[mine])]
             if f[j] < best_f[k]:
                 best_f[k], axes[k] = f[j], canonical(children[j])
-                best_phi[k], best_M[k] = structures[j], M[j]
-                best_sim[k], best_good[k] = sim[j], good[j]
+                best_phi[k], best_sim[k], best_good[k] = structures[j], sim[j], good[j]
                 sigma[k] = min(1.5 * sigma[k], 1.0)
             else:  # a step that has shrunk tenfold without success starts over (ES restart)
                 sigma[k] *= 0.8
                 if sigma[k] < settings.sigma / 10:
                     sigma[k] = settings.sigma
-    return Polished(chosen, best_phi, best_M, best_sim, best_good, start, used,
+    return Polished(chosen, best_phi, best_sim, start, used,
                     {k: np.concatenate(v) for k, v in evaluated.items()})
