@@ -5,10 +5,14 @@ the physics is the quick config's.
 """
 
 import math
+import signal
+import subprocess
+import sys
 import time
 
 import h5py
 import numpy as np
+import psutil
 import pytest
 
 from invmag import ANCHORS, __version__
@@ -299,6 +303,48 @@ def test_pool_ends_its_workers_at_once_on_an_error_or_ctrl_c(stop):
             pass
     assert time.monotonic() - started < 20
     assert not any(p.is_alive() for p in workers.values())
+
+
+NAPPING_POOL = """
+import os, sys, time
+from invmag.data.parallel import Pool
+
+def nap(path):  # writes its process id to path, then sleeps
+    with open(path + ".tmp", "w") as f:
+        f.write(str(os.getpid()))
+    os.replace(path + ".tmp", path)
+    time.sleep(60)
+
+if __name__ == "__main__":
+    with Pool(2) as pool:
+        for _ in pool.unordered(nap, ((i, (f"{sys.argv[1]}/{i}.pid",)) for i in range(2))):
+            pass
+"""
+
+
+def test_pool_workers_end_when_their_caller_is_killed(tmp_path):
+    """SIGKILL of the calling process (as by the OOM killer) left its workers alive for good,
+    waiting for tasks from a dead parent; now each worker ends when its parent does."""
+    (tmp_path / "pool.py").write_text(NAPPING_POOL)
+    proc = subprocess.Popen([sys.executable, tmp_path / "pool.py", tmp_path])
+    workers = []
+    try:
+        deadline = time.monotonic() + 120
+        while len(pids := list(tmp_path.glob("*.pid"))) < 2:  # both workers in a task
+            assert proc.poll() is None and time.monotonic() < deadline, "no workers started"
+            time.sleep(0.1)
+        workers = [psutil.Process(int(pid.read_text())) for pid in pids]
+        proc.kill()
+        assert proc.wait(10) == -signal.SIGKILL
+        _, alive = psutil.wait_procs(workers, timeout=10)
+        assert not alive
+    finally:
+        proc.kill()
+        for worker in workers:
+            try:
+                worker.kill()
+            except psutil.Error:  # ended
+                pass
 
 
 def test_failed_batches_are_retried_once_then_recorded(tmp_path, monkeypatch):

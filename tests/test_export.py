@@ -60,6 +60,14 @@ def test_bad_ovf_files(tmp_path, phi):
     (tmp_path / "no.ovf").write_text("# OOMMF OVF 1.0\n")
     with pytest.raises(ValueError, match="not an OVF 2.0 file"):
         read_ovf(tmp_path / "no.ovf")
+    # no data format, or binary without its byte count: was an IndexError and a traceback
+    write_ovf(tmp_path / "s.ovf", phi, CELL, THICK)
+    good = (tmp_path / "s.ovf").read_bytes()
+    for name, begin in [("no_format.ovf", "# Begin: Data"),
+                        ("no_size.ovf", "# Begin: Data Binary")]:
+        (tmp_path / name).write_bytes(good.replace(b"# Begin: Data Binary 8", begin.encode(), 1))
+        assert_user_error(invoke("simulate", tmp_path / name), name,
+                          f"'{begin}' must name the data format")
 
 
 def test_export_then_simulate_the_ovf_as_the_npy(tmp_path):

@@ -58,7 +58,10 @@ def read_ovf(path) -> tuple[np.ndarray, float]:
         pos = end + 1
         key, _, value = line.partition(":")
         if key.strip().lower() == "begin" and value.strip().lower().startswith("data"):
-            mode = value.split()[1:]
+            mode = " ".join(value.split()[1:]).lower()
+            if mode not in ("text", "binary 4", "binary 8"):
+                raise ValueError(f"{path}: '# {line}' must name the data format: "
+                                 "Text, Binary 4 or Binary 8")
             break
         header[key.strip().lower()] = value.strip()
     try:
@@ -73,11 +76,12 @@ def read_ovf(path) -> tuple[np.ndarray, float]:
     if not np.isclose(dx, dy, rtol=1e-6):
         raise ValueError(f"{path}: cells must be square in x–y, got {dx} × {dy}")
     count = nx * ny * 3
-    if mode[0].lower() == "binary":
-        dtype, check = CHECK.get(int(mode[1]), (None, None))
-        if dtype is None or np.frombuffer(raw, dtype, 1, pos)[0] != check:
-            raise ValueError(f"{path}: bad binary check value (Binary {mode[1]})")
-        data = np.frombuffer(raw, dtype, count, pos + int(mode[1]))
+    if mode != "text":
+        size = int(mode.split()[1])
+        dtype, check = CHECK[size]
+        if np.frombuffer(raw, dtype, 1, pos)[0] != check:
+            raise ValueError(f"{path}: bad binary check value (Binary {size})")
+        data = np.frombuffer(raw, dtype, count, pos + size)
     else:
         text = raw[pos:].decode().split("# End")[0]
         data = np.array(text.split(), np.float64)[:count]

@@ -3,12 +3,14 @@
 Results come back as they finish (not in order); only the calling process handles them, so one
 process writes the HDF5 files. A local worker process that dies (killed, out of memory) breaks its
 process pool: a new pool takes over and the batches in flight are run once more. However the
-calling process ends (an error, Ctrl-C, SIGTERM), it ends its worker processes with it.
+calling process ends (an error, Ctrl-C, SIGTERM), it ends its worker processes with it; if it
+is killed (SIGKILL, the OOM killer), each worker process ends itself.
 """
 
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 import multiprocessing
+import multiprocessing.connection
 import os
 import signal
 import threading
@@ -65,7 +67,8 @@ class Pool:
 
     def _new_executor(self) -> ProcessPoolExecutor:
         # spawn: a fork of a process that has run torch can deadlock in the child
-        return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+        return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_watch_parent)
 
     def _submit_local(self, fn, args) -> Future:
         try:
@@ -142,6 +145,18 @@ class Pool:
         finally:
             if self._sigterm is not None:
                 signal.signal(signal.SIGTERM, self._sigterm)
+
+
+def _watch_parent():
+    """Worker initializer: a thread that ends this worker process when its parent ends. A parent
+    killed by SIGKILL cannot end its workers, which would otherwise wait for tasks forever."""
+    sentinel = multiprocessing.parent_process().sentinel
+
+    def watch():
+        multiprocessing.connection.wait([sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def _exit_on_sigterm(signum, frame):
