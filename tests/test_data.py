@@ -135,6 +135,22 @@ def test_same_seed_gives_bit_identical_structures():
         assert np.all(np.abs(a) <= np.pi / 2)
 
 
+def test_a_batch_of_voronoi_structures_is_drawn_as_one_at_a_time():
+    """voronoi_batch draws each structure as sample_structure does (the same seeds, axes and
+    nearest-seed cells from the same generator state), whatever the other grain counts."""
+    from invmag.data.structures import sample_structure, voronoi_batch
+
+    for n, theta in ((1, 0.3), (5, 1.0), (16, np.pi)):
+        one = sample_structure(40, 24, 2.0, n, theta, np.random.default_rng(n))
+        batch = voronoi_batch(np.random.default_rng(n), 40, 24, 2.0, [n], [theta])
+        assert batch.shape == (1, 24, 40) and batch[0].tobytes() == one.tobytes()
+        assert len(np.unique(one)) == n  # every grain holds cells on a 40 × 24 sample
+    phi = voronoi_batch(np.random.default_rng(0), 16, 16, 2.0, [1, 3, 2], [0.0, 0.5, 1.5])
+    assert [len(np.unique(p)) for p in phi] == [1, 3, 2] and (phi[0] == 0).all()
+    with pytest.raises(ValueError, match="n_grains"):
+        voronoi_batch(np.random.default_rng(0), 16, 16, 2.0, [0], [0.1])
+
+
 def test_same_structures_give_the_same_anchors(tiny_run):
     from invmag.physics.anchors import anchors
 

@@ -35,6 +35,29 @@ def sample_structure(nx: int, ny: int, cell_size_nm: float, n_grains: int, theta
     return canonical(angles[grain]).reshape(ny, nx).astype(np.float32)
 
 
+def voronoi_batch(rng, nx: int, ny: int, cell_size_nm: float, n_grains, theta_max,
+                  chunk: int = 256) -> np.ndarray:
+    """Many Voronoi structures at once, each as sample_structure draws one (seeds uniform in
+    the sample, nearest-seed cells, axes uniform in [−θ, θ]) from one generator rng:
+    n_grains (N,) ints ≥ 1, theta_max (N,) rad. Returns phi (N, ny, nx) float32."""
+    n_grains, theta_max = np.asarray(n_grains, int), np.asarray(theta_max, float)
+    if len(n_grains) and n_grains.min() < 1:
+        raise ValueError(f"n_grains must be ≥ 1, got {n_grains.min()}")
+    N, G = len(n_grains), int(n_grains.max(initial=1))
+    seeds = rng.uniform(0, 1, (N, G, 2)) * (np.array([nx, ny]) * cell_size_nm)
+    angles = rng.uniform(-1, 1, (N, G)) * theta_max[:, None]
+    iy, ix = np.mgrid[0:ny, 0:nx]
+    centres = np.c_[ix.ravel() + 0.5, iy.ravel() + 0.5] * cell_size_nm
+    absent = np.arange(G) >= n_grains[:, None]  # (N, G): seeds beyond a structure's count
+    out = np.empty((N, ny * nx), np.float32)
+    for i in range(0, N, chunk):
+        d2 = ((centres[None, :, None, :] - seeds[i:i + chunk, None]) ** 2).sum(-1)
+        d2[np.broadcast_to(absent[i:i + chunk, None], d2.shape)] = np.inf
+        grain = d2.argmin(-1)
+        out[i:i + chunk] = canonical(np.take_along_axis(angles[i:i + chunk], grain, 1))
+    return out.reshape(N, ny, nx)
+
+
 def grain_range(area_nm2: float, grain_density) -> tuple[int, int]:
     """Smallest and largest grain count for a sample of area_nm2 at grain_density (lo, hi) in
     grains per µm² (paper: 16–256 grains in 320 × 320 nm²); at least one grain."""
