@@ -1,7 +1,8 @@
 """invmag: inverse design of nanocrystalline permanent magnets.
 
 The Python API (invmag.api; imported on first use, so `import invmag` stays light):
-simulate, open_run, optimize, verify (the commands of the same names). See README.md and docs/.
+simulate, open_run, optimize, recipe, verify (the commands of the same names). See README.md
+and docs/.
 """
 
 __version__ = "0.1.0"
@@ -10,7 +11,7 @@ __version__ = "0.1.0"
 #: (docs/conventions.md).
 ANCHORS = ("m1", "mr", "hk90", "hk80", "hk70", "hc")
 
-API = ("simulate", "open_run", "optimize", "verify")
+API = ("simulate", "open_run", "optimize", "recipe", "verify")
 
 
 class RunFailed(RuntimeError):

@@ -6,6 +6,8 @@
     run.predict(phi[None])                                 # (1, 6) anchors
     d = invmag.optimize("runs/quick", target={"hc": 0.3})  # written to designs/<id>/
     v = invmag.verify("runs/quick", d.id)                  # simulated again
+    r = invmag.recipe("runs/quick", target={"hc": 0.4})    # grain size and texture, recipes/<id>/
+    v = invmag.verify("runs/quick", recipe_id=r.id)        # fresh realizations simulated
 
 Structures are phi[iy, ix] arrays (rad, easy axis from +y towards +x); anchors are (N, 6) arrays
 in the order of invmag.ANCHORS, in reduced units (Ms, H_A).
@@ -111,11 +113,45 @@ def optimize(run, target: dict | None = None, minimum: dict | None = None,
                        progress, simulated, trained, warn)
 
 
-def verify(run, design_id: str | None = None, top: int | None = None,
-           window: float | None = None, device=None, progress=None):
-    """Simulate the designs of a design folder of the run again (default: the latest, all of
-    them, the design's hit window); writes verify.csv, verify.h5 and PNGs. Returns the
-    Verification."""
-    from .design.loop import verify_design
+def recipe(run, target: dict | None = None, minimum: dict | None = None,
+           maximum: dict | None = None, maximize=(), minimize=(), weights=(),
+           units: str = "reduced", yield_: float | None = None, max_std: dict | None = None,
+           density=None, diameter=None, theta=None, device=None, progress=None, warn=None,
+           **settings):
+    """Recipes (grain density, maximum misorientation) for a goal on the statistics of their
+    realizations in a trained run (docs/recipes.md), written to its next recipes/<id>/ folder;
+    returns the RecipeSearch. target, minimum, maximum, maximize, minimize, weights, units as
+    optimize's, targets on the mean; yield_: share of realizations that must meet every bound
+    (default 0.9); max_std {anchor: value}: spread bounds; the recipe box: density (lo, hi)
+    grains/µm² or diameter (lo, hi) nm, theta (lo, hi) rad (default the generator's ranges).
+    settings: fields of invmag.design.recipe.RecipeSettings. progress, warn as
+    make_recipes'."""
+    from .design.loop import run_settings
+    from .design.recipe import RecipeSettings, recipe_goal, recipe_ranges
+    from .design.recipe_run import make_recipes
 
+    cfg = run_settings(run, device)
+    goal = recipe_goal(target or {}, minimum or {}, maximum or {}, weights, maximize, minimize,
+                       units, cfg.material, yield_, max_std)
+    return make_recipes(run, goal, RecipeSettings(**settings),
+                        recipe_ranges(cfg, density, diameter, theta), device, progress, warn)
+
+
+def verify(run, design_id: str | None = None, top: int | None = None,
+           window: float | None = None, device=None, progress=None,
+           recipe_id: str | None = None, realizations: int = 128):
+    """Simulate a design folder's designs again (design_id; top: how many, default all;
+    window: default the design's) or `realizations` fresh realizations of the best recipe of a
+    recipe folder (recipe_id); with neither id the run's newest design or recipe. Writes
+    verify.* files into the folder. Returns the Verification or RecipeVerification."""
+    from .design.loop import verify_design
+    from .design.recipe_files import newest
+    from .design.recipe_run import verify_recipe
+
+    if design_id is None and recipe_id is None:
+        kind, path = newest(run)
+        design_id, recipe_id = (path.name, None) if kind == "design" else (None, path.name)
+    if recipe_id is not None:
+        return verify_recipe(run, recipe_id, count=realizations, device=device,
+                             progress=progress)[0]
     return verify_design(run, design_id, top, window, device, progress)[0]

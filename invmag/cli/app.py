@@ -10,8 +10,8 @@ app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False,
 
 
 def _register():
-    from . import (export, generate, info, morph, optimize, predict, simulate,  # noqa: F401
-                   train, verify)  # (modules add their commands to `app`)
+    from . import (export, generate, info, morph, optimize, predict, recipe,  # noqa: F401
+                   simulate, train, verify)  # (modules add their commands to `app`)
 
 
 def main():

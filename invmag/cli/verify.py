@@ -1,5 +1,7 @@
-"""`invmag verify`: simulate the top candidates of a design, compare with the prediction."""
+"""`invmag verify`: simulate the top candidates of a design, or fresh realizations of a recipe,
+compare with the prediction."""
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -67,33 +69,94 @@ def report(v, goal, paths):
     console.print(f"verification → {paths[0]} (+ {paths[1].name}, {len(paths) - 2} PNG)")
 
 
-@app.command(epilog="Examples: invmag verify · invmag verify --design 2 --top 3")
+def recipe_verification_table(v) -> Table:
+    """Per anchor: the search's predicted mean, std and quantiles beside those simulated (and
+    predicted) for the verified realizations; the yield."""
+    from ..design.recipe import QUANTIFIED
+
+    table = Table(title=f"Recipe {v.recipe_id} #{v.rank}: {len(v.simulated)} fresh "
+                        "realizations, simulated vs predicted")
+    table.add_column("")
+    for a in ANCHORS:
+        table.add_column(a, justify="right")
+    sources = (("search", v.expected), ("pred", v.predicted_stats), ("sim", v.simulated_stats))
+    for j, (stat, get) in enumerate(QUANTIFIED.items()):
+        for k, (name, s) in enumerate(sources):
+            table.add_row(f"{stat} {name}", *[f"{x:.3f}" for x in get(s)],
+                          end_section=k == len(sources) - 1)
+    return table
+
+
+def recipe_report(v, paths):
+    console.print(recipe_verification_table(v))
+    if v.expected.yield_ is not None:
+        console.print(f"yield: predicted by the search {100 * v.expected.yield_:.0f}%, "
+                      f"for these realizations {100 * v.predicted_stats.yield_:.0f}%, "
+                      f"simulated {100 * v.simulated_stats.yield_:.0f}%")
+    gap = np.abs(v.simulated_stats.mean - v.expected.mean)
+    console.print("|simulated − predicted| of the mean: "
+                  + ", ".join(f"{a} {x:.3f}" for a, x in zip(ANCHORS, gap)))
+    if not v.good.all():
+        console.print(f"[yellow]![/] {int((~v.good).sum())} curve(s) did not converge or miss an "
+                      "anchor: left out of the statistics, never meeting a bound")
+    console.print(f"verification → {paths[0]} (+ {paths[1].name})")
+
+
+@app.command(epilog="Examples: invmag verify · invmag verify --design 2 --top 3 · "
+                    "invmag verify --recipe 1 --realizations 256")
 def verify(
     config: str = typer.Option(None, help=CONFIG_HELP),
     run: Path = typer.Option(None, help=RUN_HELP),
-    design: str = typer.Option(None, help="Design id, e.g. 1 or 001 (default: the latest)."),
+    design: str = typer.Option(None, help="Design id, e.g. 1 or 001."),
+    recipe: str = typer.Option(None, help="Recipe id, e.g. 1 or 001."),
     top: int = typer.Option(None, help="Number of top-ranked designs to simulate (default: "
                                        "all of the design's)."),
     window: float = typer.Option(None, help="Hit window on targets and bounds (Ms, H_A; "
                                                "default: the design's)."),
+    rank: int = typer.Option(1, help="Which recipe of the recipe folder to verify."),
+    realizations: int = typer.Option(128, help="Fresh realizations of the recipe to simulate."),
     device: str = typer.Option(None, help=DEVICE_HELP),
 ):
-    """Simulate the designs of a design folder again; compare predicted with simulated anchors.
+    """Simulate a design folder's designs again, or fresh realizations of a recipe; compare
+    predicted with simulated anchors. Default: the run's newest design or recipe.
 
     The structures run with the run's solver settings, exactly as labels are made."""
     from ..design.loop import verify_design
+    from ..design.recipe_files import newest
     from ..design.store import find_design, read_design
 
     with user_errors():
         cfg, run = resolve_run(config, run)
         dev = resolve_device(device, cfg)
+        if design and recipe:
+            raise ValueError("give --design or --recipe, not both")
+        if not design and not recipe:
+            kind, path = newest(run)
+            design, recipe = (path.name, None) if kind == "design" else (None, path.name)
+        if recipe:
+            return verify_recipe(cfg, run, recipe, rank, realizations, dev)
         d = read_design(find_design(run, design))
         k = len(d.z) if top is None else min(top, len(d.z))
-        with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
-                      TextColumn("{task.completed:.0f}/{task.total:.0f} field steps"),
-                      TimeElapsedColumn(), console=console, transient=True) as bar:
-            task = bar.add_task(f"simulating {k} design{'s' * (k > 1)} of {d.id}",
-                                total=k * len(cfg.solver.fields()))
-            v, paths = verify_design(run, d.id, top, window, dev,
-                                     lambda n: bar.advance(task, n))
+        with field_bar(f"simulating {k} design{'s' * (k > 1)} of {d.id}",
+                       k * len(cfg.solver.fields())) as advance:
+            v, paths = verify_design(run, d.id, top, window, dev, advance)
         report(v, d.goal, paths)
+
+
+@contextmanager
+def field_bar(description: str, total: int):
+    """A progress bar over field steps; yields its advance(n) callable."""
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                  TextColumn("{task.completed:.0f}/{task.total:.0f} field steps"),
+                  TimeElapsedColumn(), console=console, transient=True) as bar:
+        task = bar.add_task(description, total=total)
+        yield lambda n: bar.advance(task, n)
+
+
+def verify_recipe(cfg, run, recipe: str, rank: int, count: int, device):
+    from ..design.recipe_run import verify_recipe as simulate_recipe
+
+    with field_bar(f"simulating {count} realizations of recipe {recipe}",
+                   count * len(cfg.solver.fields())) as advance:
+        v, paths = simulate_recipe(run, recipe, rank, count, device, advance)
+    recipe_report(v, paths)

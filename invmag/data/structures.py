@@ -46,16 +46,26 @@ def voronoi_batch(rng, nx: int, ny: int, cell_size_nm: float, n_grains, theta_ma
     N, G = len(n_grains), int(n_grains.max(initial=1))
     seeds = rng.uniform(0, 1, (N, G, 2)) * (np.array([nx, ny]) * cell_size_nm)
     angles = rng.uniform(-1, 1, (N, G)) * theta_max[:, None]
+    grain = nearest_grain(seeds, n_grains, nx, ny, cell_size_nm, chunk)
+    return canonical(np.take_along_axis(angles, grain, 1)).astype(np.float32).reshape(N, ny, nx)
+
+
+def nearest_grain(seeds, n_grains, nx: int, ny: int, cell_size_nm: float,
+                  chunk: int = 256) -> np.ndarray:
+    """Voronoi cells: for seeds (N, G, 2) in nm, of which structure i uses its first
+    n_grains[i], the index of the nearest seed of each cell (open boundaries).
+    Returns (N, ny·nx) ints, row-major (iy, ix)."""
+    n_grains = np.asarray(n_grains, int)
+    N, G = seeds.shape[:2]
     iy, ix = np.mgrid[0:ny, 0:nx]
     centres = np.c_[ix.ravel() + 0.5, iy.ravel() + 0.5] * cell_size_nm
     absent = np.arange(G) >= n_grains[:, None]  # (N, G): seeds beyond a structure's count
-    out = np.empty((N, ny * nx), np.float32)
+    out = np.empty((N, ny * nx), np.int64)
     for i in range(0, N, chunk):
         d2 = ((centres[None, :, None, :] - seeds[i:i + chunk, None]) ** 2).sum(-1)
         d2[np.broadcast_to(absent[i:i + chunk, None], d2.shape)] = np.inf
-        grain = d2.argmin(-1)
-        out[i:i + chunk] = canonical(np.take_along_axis(angles[i:i + chunk], grain, 1))
-    return out.reshape(N, ny, nx)
+        out[i:i + chunk] = d2.argmin(-1)
+    return out
 
 
 def grain_range(area_nm2: float, grain_density) -> tuple[int, int]:

@@ -1,0 +1,120 @@
+"""`invmag recipe`: grain size and texture for a goal on the statistics of the realizations."""
+
+from pathlib import Path
+import time
+
+import numpy as np
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .. import ANCHORS
+from ..design.recipe import MAP_POINTS, QUANTIFIED, RecipeSettings
+from .app import app
+from .common import CONFIG_HELP, DEVICE_HELP, RUN_HELP, console, resolve_run, user_errors
+from .optimize import BOUNDS, anchor_options
+
+RANGES = "Recipe box"
+
+
+def recipes_table(r) -> Table:
+    """Per recipe: mean grain diameter, density, θ, yield, and mean, std and quantiles of each
+    anchor over the realizations."""
+    g = r.goal.goal
+    marked = {*g.targets, *g.lower, *g.upper, *g.maximize, *g.minimize, *r.goal.max_std}
+    table = Table(title=f"Recipes {r.id}: {r.goal.summary()} (predicted over "
+                        f"{r.meta['realizations']} realizations each; * = in the goal)")
+    table.add_column("recipe")
+    table.add_column("")
+    for a in ANCHORS:
+        table.add_column(a + ("*" if a in marked else ""), justify="right")
+    for i, (p, s) in enumerate(zip(r.recipes, r.stats)):
+        about = (f"#{i + 1}", f"d {p.diameter:.1f} nm", f"{p.density:.0f} /µm²",
+                 f"θ {np.degrees(p.theta):.1f}°",
+                 "" if s.yield_ is None else f"yield {100 * s.yield_:.0f}%")
+        for j, ((name, get), text) in enumerate(zip(QUANTIFIED.items(), about)):
+            table.add_row(text, name, *[f"{x:.3f}" for x in get(s)],
+                          end_section=j == len(QUANTIFIED) - 1)
+    return table
+
+
+@app.command(epilog="Examples: invmag recipe --target-hc 0.4 · invmag recipe --min-hc 0.35 "
+                     "--min-mr 0.85 --yield 0.9 · invmag recipe --target-hc 0.4 --theta 0 30")
+@anchor_options
+def recipe(
+    config: str = typer.Option(None, help=CONFIG_HELP),
+    run: Path = typer.Option(None, help=RUN_HELP),
+    units: str = typer.Option("reduced", help="Units of targets and bounds: 'reduced' (Ms, "
+                                              "H_A) or 'si' (µ0·M, µ0·H in tesla)."),
+    weight: list[str] = typer.Option([], help="Weight of a target, e.g. --weight hc=2.",
+                                     rich_help_panel="Targets"),
+    maximize: list[str] = typer.Option([], help="Anchor whose mean to maximize (repeatable; "
+                                                ">1 objective runs NSGA-II).",
+                                       rich_help_panel="Targets"),
+    minimize: list[str] = typer.Option([], help="Anchor whose mean to minimize (repeatable).",
+                                       rich_help_panel="Targets"),
+    yield_: float = typer.Option(None, "--yield", help="Share of the realizations that must "
+                                                       "meet every bound (default 0.9).",
+                                 rich_help_panel="Targets"),
+    max_std: list[str] = typer.Option([], help="Spread bound, e.g. --max-std hc=0.03: the "
+                                               "standard deviation over the realizations.",
+                                      rich_help_panel="Targets"),
+    density: tuple[float, float] = typer.Option(
+        None, help="Grain density range, grains/µm² (default: the generator's).",
+        rich_help_panel=RANGES),
+    diameter: tuple[float, float] = typer.Option(
+        None, help="Or the mean grain diameter range, nm.", rich_help_panel=RANGES),
+    theta: tuple[float, float] = typer.Option(
+        None, help="Maximum misorientation range, degrees (default: the generator's).",
+        rich_help_panel=RANGES),
+    realizations: int = typer.Option(RecipeSettings.realizations,
+                                     help="Realizations per recipe (common random numbers)."),
+    top: int = typer.Option(RecipeSettings.top, help="Distinct recipes returned."),
+    population: int = typer.Option(RecipeSettings.population, help="Search population."),
+    generations: int = typer.Option(RecipeSettings.generations, help="Search generations."),
+    seed: int = typer.Option(None, help="Seed of the search and its realizations (default: the "
+                                        "config's seed)."),
+    device: str = typer.Option(None, help=DEVICE_HELP),
+    **anchor_values,
+):
+    """Recipes a magnet maker can follow: grain size and texture (maximum misorientation of the
+    easy axes) whose realizations meet a goal, predicted by the surrogate.
+
+    Targets apply to the mean over realizations, bounds must hold in --yield of them. Writes
+    recipes/<id>/ (recipe.json, recipes.csv, recipe.png, map.png); `invmag verify` then
+    simulates fresh realizations."""
+    from ..api import recipe as make
+    from ..design.targets import QUANTITIES
+
+    with user_errors():
+        cfg, run = resolve_run(config, run)
+        spreads = {}
+        for item in max_std:
+            name, _, value = item.partition("=")
+            try:
+                spreads[name.strip()] = float(value)
+            except ValueError:
+                raise ValueError(f"--max-std {item!r}: expected ANCHOR=NUMBER, e.g. hc=0.03") \
+                    from None
+        started = time.perf_counter()
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                      TextColumn("{task.completed:.0f}/{task.total:.0f}"), TimeElapsedColumn(),
+                      console=console, transient=True) as bar:
+            tasks = {"search": bar.add_task("recipe search (generations)", total=generations),
+                     "map": bar.add_task("recipe map (rows)", total=MAP_POINTS)}
+            r = make(run, *({a: anchor_values[f"{kind}_{a}"] for a in QUANTITIES}
+                            for kind in BOUNDS),
+                     maximize, minimize, weight, units, yield_, spreads,
+                     density, diameter, None if theta is None else tuple(np.radians(theta)),
+                     device,
+                     lambda stage, done, total: bar.update(tasks[stage], completed=done),
+                     lambda text: console.print(f"[yellow]warning:[/] {text}"),
+                     realizations=realizations, top=top, population=population,
+                     generations=generations, seed=cfg.seed if seed is None else seed)
+        console.print(recipes_table(r))
+        if r.meta["cv"][0] > 0:
+            console.print(f"[red]not met:[/] no recipe in the box meets {r.goal.summary()}; "
+                          f"#1 is the closest (constraint violation {r.meta['cv'][0]:.3f})")
+        console.print(f"recipes → {r.path} ({time.perf_counter() - started:.0f} s, "
+                      f"{r.meta['evaluations']} recipes evaluated; recipe.png, map.png); "
+                      "`invmag verify` simulates fresh realizations")

@@ -1,0 +1,186 @@
+"""Recipes (grain size and texture, docs/recipes.md): the predicted statistics are those of the
+generator's realizations, a recipe verifies closer to its target than the generator's ranges,
+verification simulates fresh realizations, the newest design or recipe is verified by default,
+and bad input ends in one line — on a small run trained here."""
+
+import json
+import math
+import os
+import shutil
+
+import h5py
+import numpy as np
+import pytest
+from scipy.spatial import cKDTree
+
+import invmag
+from invmag import ANCHORS
+from invmag.data.structures import canonical, draw_batch
+from invmag.design.recipe import SEARCH_STREAM, VERIFY_STREAM, recipe_goal
+from invmag.design.recipe_files import newest
+from invmag.design.verify import simulate
+from invmag.runtime import one_thread
+from conftest import assert_user_error, invoke, tiny_config
+
+HC = ANCHORS.index("hc")
+FAST = {"realizations": 64, "population": 12, "generations": 8, "top": 2}
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """A 16 × 16 run (1–3 grains) trained by `invmag train` on 192 curves (about 20 s): its
+    model has learned that hc falls with the misorientation."""
+    tmp = tmp_path_factory.mktemp("recipe")
+    cfg = tiny_config("rtiny", data={"labelled": 192, "test": 8, "unlabelled": 256},
+                      vae={"epochs": 10}, solver={"batch_size": 16},
+                      regressor={"max_epochs": 60, "batch_size": 16, "learning_rate": 3e-3})
+    (tmp / "tiny.toml").write_text(cfg.to_toml())
+    result = invoke("train", "--config", tmp / "tiny.toml", "--run", tmp / "run",
+                    "--device", "cpu")
+    assert result.exit_code == 0, result.output
+    return cfg, tmp / "run"
+
+
+@pytest.fixture
+def run(trained, tmp_path):
+    return shutil.copytree(trained[1], tmp_path / "run")
+
+
+def by_hand(cfg, recipe: dict, K: int, seed: int):
+    """The K realizations of a recipe drawn as the generator draws structures (seeds uniform in
+    the sample, nearest-seed cells, axes uniform in [−θ, θ]) from the recipe's documented
+    common random numbers, one at a time."""
+    g = cfg.grid
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(SEARCH_STREAM,)))
+    G = math.ceil(cfg.structures.grain_density[1] * g.area_nm2 * 1e-6)
+    seeds = rng.uniform(0, 1, (K, G, 2)) * np.array([g.nx, g.ny]) * g.cell_size
+    axes = rng.uniform(-1, 1, (K, G)) * recipe["theta"]
+    n = np.floor(recipe["density"] * g.area_nm2 * 1e-6 + rng.uniform(0, 1, K)).astype(int)
+    n = np.clip(n, 1, G)
+    iy, ix = np.mgrid[0:g.ny, 0:g.nx]
+    centres = np.c_[ix.ravel() + 0.5, iy.ravel() + 0.5] * g.cell_size
+    phi = [canonical(axes[k, cKDTree(seeds[k, :n[k]]).query(centres)[1]]).reshape(g.ny, g.nx)
+           for k in range(K)]
+    return np.array(phi, np.float32), n
+
+
+def test_predicted_statistics_are_those_of_the_generators_realizations(trained, run):
+    cfg, _ = trained
+    r = invmag.recipe(run, target={"hc": 0.4}, minimum={"mr": 0.6}, yield_=0.8, seed=5, **FAST)
+    doc = json.loads((r.path / "recipe.json").read_text())
+    assert {"recipe.json", "recipes.csv", "recipe.png", "map.png"} <= {
+        p.name for p in r.path.iterdir()}
+    for best in doc["recipes"]:
+        phi, n = by_hand(cfg, best, 64, seed=5)
+        mean_count = max(1.0, best["density"] * cfg.grid.area_nm2 * 1e-6)  # at least a grain
+        assert len(set(n)) <= 2 and abs(n.mean() - mean_count) < 0.2
+        with one_thread():
+            pred = invmag.open_run(run).predict(phi)
+        np.testing.assert_allclose(best["mean"], pred.mean(0), atol=1e-6)
+        np.testing.assert_allclose(best["std"], pred.std(0), atol=1e-6)
+        np.testing.assert_allclose(best["quantiles"], np.quantile(pred, [0.1, 0.5, 0.9], 0),
+                                   atol=1e-6)
+        assert best["yield"] == pytest.approx((pred[:, ANCHORS.index("mr")] >= 0.6).mean())
+    assert doc["recipes"][0]["yield"] >= 0.8  # the search met its yield (on its realizations)
+    lines = (r.path / "recipes.csv").read_text().splitlines()
+    assert len(lines) == 3 and lines[0].startswith("rank,density,diameter_nm,theta_deg,yield")
+
+
+def test_a_recipe_verifies_closer_to_its_target_than_the_generators_ranges(trained, run):
+    """hc at the 85th percentile of the labels: the generator's ranges (any grain count, θ up
+    to 180°) make magnets of a lower mean hc; the recipe's fresh realizations, simulated, lie
+    closer to the target."""
+    cfg, _ = trained
+    with h5py.File(run / "labels.h5") as f:
+        target = float(np.nanquantile(f["anchors"][:, HC], 0.85))
+    r = invmag.recipe(run, target={"hc": target}, **FAST)
+    v = invmag.verify(run, recipe_id=r.id, realizations=64)
+    assert v.good.mean() > 0.9
+    phi, _ = draw_batch(np.arange(10_000, 10_064), cfg.grid, cfg.structures)
+    _, generator, converged, flagged = simulate(cfg, phi)
+    generator = generator[converged & ~flagged]
+    recipe_miss = abs(v.simulated_stats.mean[HC] - target)
+    generator_miss = abs(generator[:, HC].mean() - target)
+    assert recipe_miss < generator_miss - 0.03, (recipe_miss, generator_miss)
+
+
+def test_verify_simulates_fresh_realizations(run, monkeypatch):
+    """`invmag verify` (no id: the newest, a recipe) simulates other structures than the search
+    predicted, exactly those it writes predictions for."""
+    import invmag.design.verify as verify_module
+    from invmag.design.recipe import Recipe, realizations
+
+    seen = []
+
+    def recording(cfg, phi, progress=None):
+        seen.append(phi)
+        return simulate(cfg, phi, progress)
+
+    r = invmag.recipe(run, minimum={"hc": 0.3}, yield_=0.5, seed=2, **FAST)
+    monkeypatch.setattr(verify_module, "simulate", recording)
+    result = invoke("verify", "--run", run, "--realizations", 64)
+    assert result.exit_code == 0, result.output
+    assert "fresh realizations" in result.output and "yield: predicted by the search" in result.output
+    simulated = seen[0]
+    best = r.recipes[0]
+    searched, _ = realizations(invmag.open_run(run).config, 64, 2, SEARCH_STREAM).structures(best)
+    fresh, _ = realizations(invmag.open_run(run).config, 64, 2, VERIFY_STREAM).structures(best)
+    np.testing.assert_array_equal(simulated, fresh)
+    assert not any((s == simulated).all((1, 2)).any() for s in searched if s.std() > 0)
+    rows = np.genfromtxt(r.path / "verify.csv", delimiter=",", names=True)
+    assert len(rows) == 64 and (rows["theta"] == pytest.approx(best.theta))
+    with one_thread():
+        pred = invmag.open_run(run).predict(simulated)
+    np.testing.assert_allclose(rows["pred_hc"], pred[:, HC], atol=1e-5)
+    assert (r.path / "verify.png").is_file()
+    assert Recipe(best.density, best.theta).diameter == pytest.approx(best.diameter)
+
+
+def test_verify_takes_the_newest_design_or_recipe(tmp_path):
+    for kind, name in (("designs", "design.h5"), ("recipes", "recipe.json")):
+        (tmp_path / kind / "001").mkdir(parents=True)
+        (tmp_path / kind / "001" / name).write_text("")
+    os.utime(tmp_path / "designs/001/design.h5", (1, 1))
+    assert newest(tmp_path) == ("recipe", tmp_path / "recipes" / "001")
+    os.utime(tmp_path / "recipes/001/recipe.json", (0, 0))
+    assert newest(tmp_path) == ("design", tmp_path / "designs" / "001")
+    with pytest.raises(ValueError, match="no designs or recipes"):
+        newest(tmp_path / "empty")
+
+
+def test_the_cli_prints_the_recipes(run):
+    result = invoke("recipe", "--run", run, "--target-hc", 0.4, "--theta", 0, 90,
+                    "--diameter", 40, 80, "--generations", 4, "--population", 8)
+    assert result.exit_code == 0, result.output
+    assert "Recipes 001" in result.output and "q90" in result.output and "nm" in result.output
+    doc = json.loads((run / "recipes" / "001" / "recipe.json").read_text())
+    assert all(0 <= d["theta_deg"] <= 90 + 1e-9 and 40 - 1e-6 <= d["diameter_nm"] <= 80 + 1e-6
+               for d in doc["recipes"])
+
+
+BAD = [
+    (("--min-hc", 0.3, "--yield", 0), "--yield must lie in (0, 1]"),
+    (("--min-hc", 0.3, "--yield", 1.5), "--yield must lie in (0, 1]"),
+    (("--target-hc", 0.3, "--yield", 0.9), "needs a bound"),
+    (("--target-hc", 0.3, "--theta", 0, 200), "outside the generator's range"),
+    (("--target-hc", 0.3, "--density", 10, 100), "outside the generator's range"),
+    (("--target-hc", 0.3, "--density", 200, 300, "--diameter", 50, 60), "not both"),
+    (("--target-hc", 0.3, "--max-std", "hc=0"), "spread is never 0"),
+    (("--min-hc", 0.3, "--max-hc", 0.3), "impossible with a yield"),
+    (("--target-hc", 0.3, "--realizations", 16), "--realizations must be ≥ 64"),
+]
+
+
+@pytest.mark.parametrize("args, fragment", BAD, ids=[b[1][:20] for b in BAD])
+def test_bad_input_is_one_line(trained, args, fragment):
+    assert_user_error(invoke("recipe", "--run", trained[1], *args), fragment)
+    assert not (trained[1] / "recipes").exists()
+
+
+def test_a_run_without_a_model(trained, tmp_path):
+    (tmp_path / "config.toml").write_text(trained[0].to_toml())
+    assert_user_error(invoke("recipe", "--run", tmp_path, "--target-hc", 0.3),
+                      "has no trained model")
+    assert_user_error(invoke("verify", "--run", tmp_path), "no designs or recipes")
+    with pytest.raises(ValueError, match="--yield"):
+        recipe_goal({}, {"hc": 0.2}, {}, yield_=-1)
