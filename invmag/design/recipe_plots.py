@@ -1,6 +1,7 @@
 """Figures of a recipe search: predicted distributions, the recipe map (paper Fig. 8 as a map),
 predicted vs simulated distributions of a verification."""
 
+from matplotlib.ticker import NullFormatter
 import numpy as np
 
 from .. import ANCHORS
@@ -68,6 +69,7 @@ def map_figure(r, grid: dict, points: dict | None):
         ax.plot([p.density for p in r.recipes], [np.degrees(p.theta) for p in r.recipes], "*",
                 color="r", ms=11, mec="k", label="recipes")
         ax.set_xscale("log")
+        ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_xlabel("grain density (grains/µm²)")
         ax.set_ylabel("max. misorientation θ (°)")
         ax.set_title(title, fontsize=9)
