@@ -120,7 +120,8 @@ def test_verify_simulates_fresh_realizations(run, monkeypatch):
     monkeypatch.setattr(verify_module, "simulate", recording)
     result = invoke("verify", "--run", run, "--realizations", 64)
     assert result.exit_code == 0, result.output
-    assert "fresh realizations" in result.output and "yield: predicted by the search" in result.output
+    assert "fresh realizations" in result.output
+    assert "yield: predicted by the search" in result.output
     simulated = seen[0]
     best = r.recipes[0]
     searched, _ = realizations(invmag.open_run(run).config, 64, 2, SEARCH_STREAM).structures(best)

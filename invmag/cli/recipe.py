@@ -57,7 +57,8 @@ def recipe(
                                                        "meet every bound (default 0.9).",
                                  rich_help_panel="Targets"),
     max_std: list[str] = typer.Option([], help="Spread bound, e.g. --max-std hc=0.03: the "
-                                               "standard deviation over the realizations.",
+                                               "standard deviation over the realizations "
+                                               "(Ms, H_A; repeatable).",
                                       rich_help_panel="Targets"),
     density: tuple[float, float] = typer.Option(
         None, help="Grain density range, grains/µm² (default: the generator's).",
