@@ -1,17 +1,29 @@
-"""Inverse-design hit rate on a trained run: targets across the label range, each designed
-(`invmag optimize`) and verified (`invmag verify`) as a user would, one table.
+"""Inverse design against the simplest alternatives, side by side on one trained run.
 
-    python benchmarks/design.py [--run runs/quick] [--top 5] [--simulations 64] [--learn 0]
+    python benchmarks/design.py [--run runs/quick] [--held runs/held] [--top 5] [--simulations 64]
     python benchmarks/design.py --reconstruction [--run runs/quick]
 
-Targets (from the run's labels.h5): hc at the 10th, 30th, 50th, 70th and 90th percentiles; mr and
+Routes, each with the same polish and budget (top × simulations), every design verified by
+`verify` (simulated again) and each (target, route) on a fresh copy of the run (no verified.h5,
+so no route sees another's simulations):
+
+  lookup  the run's labels alone: the labelled structures that meet the goal (0 simulations)
+  labels  the nearest labels + polish (starts: data; no surrogate)
+  random  fresh random Voronoi structures of the run's generator, screened and polished
+          (starts: random; no surrogate): simulating alone
+  invmag  the data, the surrogate's pool, the latent search, surrogate-assisted polish
+
+Targets: inside the data, the grid below on --run; held out, two targets inside each hold-out
+box of the --held run (trained with `invmag train --hold-out`), drawn from the labels inside the
+box at least one hit window from its edges, on every boxed anchor: no label outside the box
+can meet them, so a lookup answers none. Per (target, route): hits of top (verify within the hit
+window of every target), simulations in all, simulations per hit, the surrogate's first-shot
+error on the targeted anchors (mean |simulated − predicted| over the starts screened by
+simulation, before any selection), seconds (optimize + verify).
+
+The grid (from --run's labels.h5): hc at the 10th, 30th, 50th, 70th and 90th percentiles; mr and
 hk90 alone at their 30th and 70th; joint hc + mr and hc + hk90 taken from two labelled structures
-each (the joint distribution of the labels). Per target: hits (simulated by verify within the hit
-window of every target), the first-shot error on the targeted anchors: |simulated − predicted|
-over every screened candidate before any selection by simulation (the latent search's prediction
-for its code against the simulated anchors of the grain structure decoded from it), verify's
-|simulated − predicted| per targeted anchor for the returned designs, seconds (optimize +
-verify) and simulations used. The designs are written to the run's designs/ as usual.
+each (the joint distribution of the labels).
 
 --reconstruction measures what the decoder gives back instead: 16 labelled structures x from each
 hc quintile are encoded, decoded and sharpened into grains, s = sharpen(D(E(x))), and simulated;
@@ -20,7 +32,9 @@ regressor's error on s's code, |f(E(s)) − sim(s)|.
 """
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
+import shutil
 import time
 
 import numpy as np
@@ -77,12 +91,91 @@ def reconstruction(run, cfg, labels, per_quintile: int = 16, device="cpu"):
           + f"   {reg[ok, 5].mean():.3f}   ({len(s)} curves, {seconds:.0f} s)")
 
 
+ROUTES = {"lookup": {"starts": ("data",), "polish": None},
+          "labels": {"starts": ("data",), "assist": False},
+          "random": {"starts": ("random",), "assist": False},
+          "invmag": {}}
+
+
+def held_out_targets(anchors: np.ndarray, boxes, window: float, seed: int = 0) -> list[dict]:
+    """Two targets per box: the boxed anchors of labels (N, 6) inside it, at least `window`
+    from its edges on every boxed anchor."""
+    rng = np.random.default_rng(seed)
+    targets = []
+    for box in boxes:
+        ok = np.ones(len(anchors), bool)
+        for a, (lo, hi) in box.items():
+            x = anchors[:, ANCHORS.index(a)]
+            ok &= (x >= lo + window) & (x <= hi - window)
+        for i in rng.choice(np.flatnonzero(ok), min(2, ok.sum()), replace=False):
+            targets.append({a: round(float(anchors[i, ANCHORS.index(a)]), 3) for a in box})
+    return targets
+
+
+def scratch(run: Path, into: Path) -> Path:
+    """A copy of a trained run without its designs and verified.h5."""
+    if into.exists():
+        shutil.rmtree(into)
+    into.mkdir(parents=True)
+    for name in ("config.toml", "labels.h5", "surrogate.pt", "metrics.json"):
+        if (run / name).is_file():
+            shutil.copy2(run / name, into / name)
+    return into
+
+
+def compare(run: Path, targets: list[dict], args, label: str) -> dict:
+    """Print one row per (target, route); return the totals per route."""
+    cfg = run_config(run)
+    totals = {r: {"hits": 0, "designs": 0, "sims": 0, "first": [], "seconds": 0.0}
+              for r in args.routes}
+    for target in targets:
+        goal = parse_goal(target, {}, {})
+        text = " ".join(f"{k}={t:.3f}" for k, t in target.items())
+        idx = [ANCHORS.index(a) for a in target]
+        for route in args.routes:
+            given = {"simulations": args.simulations, "top": args.top, **ROUTES[route]}
+            polish = given.pop("polish", PolishSettings(simulations=args.simulations))
+            settings = replace(Settings.from_config(cfg, goal, **given), polish=polish)
+            work = scratch(run, args.scratch / route)
+            t0 = time.perf_counter()
+            d = design(work, goal, settings, args.device, warn=lambda text: None)
+            v, _ = verify_design(work, d.id, device=args.device)
+            seconds = time.perf_counter() - t0
+            first = d.meta["first_shot_mae"]
+            hits, sims = int(v.hit.sum()), d.meta["simulations"]
+            t = totals[route]
+            t["hits"] += hits
+            t["designs"] += args.top
+            t["sims"] += sims
+            t["seconds"] += seconds
+            if first:
+                t["first"].append(np.array(first)[idx])
+            print(f"{label:<9}{text:<24}{route:<8}{f'{hits}/{args.top}':>6}{sims:>7}"
+                  f"{(f'{sims / hits:.1f}' if hits else '–'):>9}"
+                  f"{(' '.join(f'{e:.3f}' for e in np.array(first)[idx]) if first else '–'):>18}"
+                  f"{seconds:>7.0f}", flush=True)
+    return totals
+
+
+def summary(label: str, totals: dict):
+    for route, t in totals.items():
+        first = np.mean(np.concatenate(t["first"])) if t["first"] else np.nan
+        per_hit = f"{t['sims'] / t['hits']:.1f}" if t["hits"] else "–"
+        print(f"{label:<9}{'all':<24}{route:<8}{t['hits']:>3}/{t['designs']:<3}{t['sims']:>6}"
+              f"{per_hit:>9}{first:>18.3f}{t['seconds']:>7.0f}")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--run", type=Path, default=Path("runs/quick"))
+    p.add_argument("--held", type=Path, default=None,
+                   help="a run trained with --hold-out: its held-out targets")
     p.add_argument("--top", type=int, default=5)
     p.add_argument("--simulations", type=int, default=PolishSettings.simulations)
-    p.add_argument("--learn", type=int, default=0, help="regressor epochs after each design")
+    p.add_argument("--routes", nargs="+", default=list(ROUTES), choices=list(ROUTES))
+    p.add_argument("--inside", action=argparse.BooleanOptionalAction, default=True,
+                   help="the grid of targets inside --run's data")
+    p.add_argument("--scratch", type=Path, default=Path("runs/benchmark-scratch"))
     p.add_argument("--device", default="cpu")
     p.add_argument("--reconstruction", action="store_true",
                    help="measure the decoder's physical reconstruction error instead")
@@ -91,38 +184,25 @@ def main():
     labels = read_labels(args.run / "labels.h5")
     if args.reconstruction:
         return reconstruction(args.run, cfg, labels, device=args.device)
-    train, _ = labels.split(cfg.data.test)
-    anchors = labels.anchors[train][labels.good[train]]
-    head = (f"{'target':<22}{'hits':>6}{'first-shot':>22}{'verify |sim−pred|':>22}"
-            f"{'s':>6}{'sims':>6}")
-    print(head)
-    hits = designs = 0
-    first, after = [], []
-    for target in grid(anchors):
-        goal = parse_goal(target, {}, {})
-        settings = Settings.from_config(cfg, goal, args.simulations, top=args.top)
-        t0 = time.perf_counter()
-        d = design(args.run, goal, settings, args.device, args.learn, warn=lambda text: None)
-        v, _ = verify_design(args.run, d.id, device=args.device)
-        seconds = time.perf_counter() - t0
-        idx = [ANCHORS.index(a) for a in target]
-        screened = np.array(d.meta["first_shot_mae"])
-        fs = screened[idx]
-        err = np.nanmean(np.abs(v.simulated - v.predicted)[:, idx], 0)
-        first.append(screened[None])
-        after.append(np.abs(v.simulated - v.predicted))
-        hits += int(v.hit.sum())
-        designs += len(v.hit)
-        text = " ".join(f"{k}={t:.3f}" for k, t in target.items())
-        print(f"{text:<22}{f'{v.hit.sum()}/{len(v.hit)}':>6}"
-              f"{' '.join(f'{e:.3f}' for e in fs):>22}{' '.join(f'{e:.3f}' for e in err):>22}"
-              f"{seconds:>6.0f}{d.meta['simulations']:>6}", flush=True)
-    print(f"\nhit rate {hits}/{designs} = {100 * hits / designs:.0f} % "
-          f"(simulated within ±{Settings.window:g} of every target)")
-    for name, e in (("first-shot", first), ("verify", after)):  # first shot: mean of targets
-        mae = np.nanmean(np.concatenate(e), 0)
-        print(f"{name:<11} |simulated − predicted| per anchor: "
-              + "  ".join(f"{a} {m:.3f}" for a, m in zip(ANCHORS, mae)))
+    print(f"{'targets':<9}{'target':<24}{'route':<8}{'hits':>6}{'sims':>7}{'sims/hit':>9}"
+          f"{'first shot':>18}{'s':>7}")
+    results = []
+    if args.inside:
+        train, _ = labels.split(cfg.data.test)
+        grid_targets = grid(labels.anchors[train][labels.good[train]])
+        results.append(("inside", compare(args.run, grid_targets, args, "inside")))
+    if args.held:
+        from invmag.models.surrogate import load_surrogate
+
+        boxes = load_surrogate(args.held).hold_out
+        if not boxes:
+            raise SystemExit(f"{args.held}: its model holds nothing out (invmag train --hold-out)")
+        held = read_labels(args.held / "labels.h5")
+        targets = held_out_targets(held.anchors[held.good], boxes, Settings.window)
+        results.append(("held out", compare(args.held, targets, args, "held")))
+    print()
+    for label, totals in results:
+        summary(label, totals)
 
 
 if __name__ == "__main__":

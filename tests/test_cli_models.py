@@ -4,6 +4,7 @@ epochs, and bad input that ends in one line on stderr with exit code 2."""
 import json
 import shutil
 
+import h5py
 import numpy as np
 import pytest
 import torch
@@ -237,3 +238,95 @@ def test_more_epochs_resume_from_the_checkpoint(trained, tmp_path):
     result = invoke("train", "--config", trained[0], "--run", run, "--force")  # 5 epochs again
     assert result.exit_code == 0, result.output
     assert "holds 6 epochs, more than vae.epochs = 5" in result.output  # was replaced silently
+
+
+# -- held-out labels and the data as a design source ----------------------------------------
+def held_run(trained, tmp_path, box):
+    """A copy of the trained run retrained (regressor; the VAE resumes) with `--hold-out box`."""
+    run = tmp_path / "held"
+    shutil.copytree(trained[1], run)
+    result = invoke("train", "--config", trained[0], "--run", run, "--force", "--hold-out", box)
+    assert result.exit_code == 0, result.output
+    return run
+
+
+def test_hold_out_removes_exactly_the_labels_inside_the_boxes(trained, tmp_path):
+    from invmag.data.holdout import describe, inside, parse_box
+
+    labels = read_labels(trained[1] / "labels.h5")
+    mid = np.median(labels.anchors[labels.good, 5])
+    lo, hi = mid - 0.05, mid + 0.05  # wider than the hit window: no label outside meets mid
+    box = f"hc={lo:.4f}:{hi:.4f}"
+    run = held_run(trained, tmp_path, box)
+    train, test = labels.split(32)
+    held = inside(labels.anchors, [parse_box(box)])
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["hold_out"] == [describe(parse_box(box))]
+    assert metrics["labelled"]["held_out"] == held[labels.good].sum() > 20
+    assert metrics["labelled"]["train"] == (~held[train]).sum() < len(train)
+    assert metrics["labelled"]["test"] == (~held[test]).sum() < len(test)
+    model = load_surrogate(run)
+    assert model.hold_out == (parse_box(box),)  # kept with the model for its design searches
+    kept = train[~held[train]]  # the label range it saw: the kept training labels only
+    np.testing.assert_allclose(model.label_max, labels.anchors[kept].max(0), rtol=1e-6)
+    # a target in the hole is not refused; nothing in the hole is returned or polished from
+    result = invoke("optimize", "--run", run, "--target-hc", mid, "--top", 2,
+                    "--simulations", 4, "--pool", 0, "--generations", 2)
+    assert result.exit_code == 0, result.output
+    from invmag.design.store import read_design
+    d = read_design(run / "designs" / "001")
+    assert d.meta["from_data"] == 0 and d.meta["hold_out"] == metrics["hold_out"]
+    with h5py.File(run / "verified.h5") as f:  # the screened starts: structures' own anchors
+        phi = f["phi"][:]
+    for structure in phi:
+        same = np.flatnonzero([(structure == p).all() for p in labels.phi])
+        assert not held[same].any()  # no held-out label was a start
+
+
+@pytest.mark.parametrize("box, fragment", [
+    ("hx=0.1:0.2", "'hx' is not an anchor"),
+    ("hc=0.3:0.2", "empty or inverted"),
+    ("hc=0.3:0.3", "empty or inverted"),
+    ("hc=0.1", "expected ANCHOR=LOW:HIGH"),
+    ("hc=0:1", "too few to train"),
+])
+def test_bad_hold_out_is_one_line_and_trains_nothing(trained, tmp_path, box, fragment):
+    run = tmp_path / "run"
+    shutil.copytree(trained[1], run)
+    files = {p: p.read_bytes() for p in run.rglob("*") if p.is_file()}
+    assert_user_error(invoke("train", "--config", trained[0], "--run", run, "--force",
+                             "--hold-out", box), fragment)
+    assert {p: p.read_bytes() for p in run.rglob("*") if p.is_file()} == files
+
+
+def test_the_data_answers_a_goal_it_meets_at_zero_simulations(trained, tmp_path):
+    from invmag.design.store import read_design
+
+    run = tmp_path / "run"
+    shutil.copytree(trained[1], run)
+    labels = read_labels(run / "labels.h5")
+    target = float(np.median(labels.anchors[labels.good, 5]))
+    result = invoke("optimize", "--run", run, "--target-hc", target, "--top", 3, "--pool", 0)
+    assert result.exit_code == 0, result.output
+    d = read_design(run / "designs" / "001")
+    assert list(d.source) == ["labels.h5"] * 3 and d.meta["simulations"] == 0
+    assert d.meta["from_data"] == 3 and (d.simulations == 0).all()
+    assert not (run / "verified.h5").exists()  # nothing was simulated
+    for i, row in enumerate(d.row):  # the labelled structures themselves, as simulated
+        assert d.phi[i].tobytes() == labels.phi[row].tobytes()
+        assert d.simulated[i] == pytest.approx(labels.anchors[row])
+        assert abs(labels.anchors[row, 5] - target) <= 0.02 and labels.good[row]
+    assert f"labels.h5:{d.row[0]}" in result.output and "from the run's data" in result.output
+    v = invoke("verify", "--run", run)  # simulated again: they hit
+    assert "hit rate: 3/3" in v.output, v.output
+    # a goal no label meets: no design from the data, new structures simulated
+    beyond = labels.anchors[labels.good, 5].max() + 0.05
+    result = invoke("optimize", "--run", run, "--target-hc", beyond, "--top", 1,
+                    "--simulations", 4, "--pool", 0, "--generations", 2)
+    d = read_design(run / "designs" / "002")
+    assert d.meta["from_data"] == 0 and d.meta["simulations"] > 0
+    # --no-data: new structures only, even where the data meets the goal
+    result = invoke("optimize", "--run", run, "--target-hc", target, "--top", 1,
+                    "--simulations", 4, "--pool", 0, "--generations", 2, "--no-data")
+    d = read_design(run / "designs" / "003")
+    assert d.meta["from_data"] == 0 and d.source[0] == "search" and d.row[0] == -1

@@ -11,7 +11,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from .. import ANCHORS
-from ..design.optimize import CONSISTENCY, DISTINCT, DIVERSITY, HIT_WINDOW, PRIOR_QUANTILE
+from ..design.optimize import CONSISTENCY, DISTINCT, DIVERSITY, HIT_WINDOW, POOL, PRIOR_QUANTILE
 from ..design.polish import PolishSettings
 from .app import app
 from .common import (CONFIG_HELP, DEVICE_HELP, RUN_HELP, console, resolve_device, resolve_run,
@@ -41,10 +41,12 @@ def anchor_options(command):
 
 
 def design_table(design, targeted, hits) -> Table:
-    """Per design: simulations used, hit (hits (K,) or None), simulated anchors (targeted ones
-    marked *), and the largest |simulated − predicted| over the targeted anchors."""
+    """Per design: where it came from (a data file and row, or new), simulations used, hit
+    (hits (K,) or None), simulated anchors (targeted ones marked *), and the largest
+    |simulated − predicted| over the targeted anchors."""
     table = Table(title=f"Design {design.id}: {design.goal.summary()}")
     table.add_column("#", justify="right")
+    table.add_column("from", no_wrap=True)
     table.add_column("sims", justify="right")
     table.add_column("hit")
     for a in ANCHORS:
@@ -54,24 +56,45 @@ def design_table(design, targeted, hits) -> Table:
     for i in range(len(design.z)):
         hit = "–" if hits is None else ("[green]yes[/]" if hits[i] else "[red]no[/]")
         miss = abs(design.simulated[i, idx] - design.predicted[i, idx]).max()
-        table.add_row(str(i + 1), str(design.simulations[i]), hit,
+        source = (f"{design.source[i]}:{design.row[i]}" if design.row[i] >= 0
+                  else f"new ({design.source[i]})")
+        table.add_row(str(i + 1), source, str(design.simulations[i]), hit,
                       *[f"{x:.3f}" for x in design.simulated[i]], f"{miss:.3f}")
     return table
 
 
-def report(design, seconds: float, material):
-    """Tables (anchors; figures of merit of the predicted anchors, N = 0), hit count or an
-    honest miss, first-shot error, where the files went."""
+def merit_columns(design, material, top: int = 3) -> dict:
+    """Figures of merit (N = 0) of the top designs on the curve through their simulated
+    anchors ('#k'), with the surrogate's prediction beside each ('#k pred')."""
     from ..physics.merit import predicted_figures
+
+    k = min(top, len(design.phi))
+    sim, pred = (predicted_figures(v[:k], material) for v in (design.simulated,
+                                                                design.predicted))
+    columns = {}
+    for i in range(k):
+        if np.isfinite(design.simulated[i]).all():
+            columns[f"#{i + 1}"] = sim[i]
+        columns[f"#{i + 1} pred"] = pred[i]
+    return columns
+
+
+def report(design, seconds: float, material):
+    """Tables (simulated anchors; figures of merit, simulated beside predicted, N = 0), hit
+    count or an honest miss, first-shot error, where the files went."""
     from .tables import merit_table
 
     goal, tol = design.goal, design.meta["window"]
     targeted = [a for a in ANCHORS if a in {*goal.targets, *goal.lower, *goal.upper}]
     hits = goal.hits(design.simulated, tol)
     console.print(design_table(design, targeted, hits))
-    merit = predicted_figures(design.predicted[:5], material)
-    console.print(merit_table({f"#{i + 1}": f for i, f in enumerate(merit)},
-                              "Predicted figures of merit, N = 0"))
+    console.print(merit_table(merit_columns(design, material),
+                              "Figures of merit, N = 0: #k on the curve through its simulated "
+                              "anchors, #k pred through the surrogate's"))
+    if design.meta.get("from_data"):
+        console.print(f"{design.meta['from_data']} design(s) from the run's data: simulated "
+                      "structures that already meet the goal (no new simulation); "
+                      "--no-data for new structures only")
     if hits is not None and hits.any():
         console.print(f"[green]{int(hits.sum())} of {len(hits)} designs simulate within ±{tol:g} "
                       f"of {goal.summary()}[/]")
@@ -83,11 +106,11 @@ def report(design, seconds: float, material):
         console.print(f"[red]not met:[/] no design simulates within ±{tol:g} of "
                       f"{goal.summary()}; the closest (#{best + 1}) is {gap[best]:.3f} away. "
                       "The target may lie outside what these grain structures reach.")
-    if design.meta.get("first_shot_mae"):
-        console.print("surrogate's first shot (before any simulation picked or polished a "
-                      "design): mean |simulated − predicted| " + ", ".join(
-                          f"{a} {e:.3f}" for a, e in zip(ANCHORS, design.meta["first_shot_mae"])
-                          if a in targeted or not targeted))
+    shown = [i for i, a in enumerate(ANCHORS) if a in targeted or not targeted]
+    for source, err in design.meta.get("first_shot_by_source", {}).items():
+        console.print(f"surrogate's first shot on the {source} starts (before any simulation "
+                      "picked or polished a design): mean |simulated − predicted| "
+                      + ", ".join(f"{ANCHORS[i]} {err[i]:.3f}" for i in shown))
     console.print(f"design → {design.path} ({seconds:.0f} s, {design.meta['simulations']} "
                   f"simulations, {design.meta['learned']} added to verified.h5)")
 
@@ -112,7 +135,7 @@ def optimize(
     window: float = typer.Option(HIT_WINDOW, help="Hit window on targets and bounds "
                                                         "(Ms, H_A)."),
     simulations: int = typer.Option(
-        PolishSettings.simulations, help="Simulations per design to refine it onto the "
+        PolishSettings.simulations, help="Simulations per design to polish it onto the "
                                          "targets (0: return the surrogate's designs as they are).",
         rich_help_panel="Simulation"),
     learn: int = typer.Option(0, help="Then train the regressor this many epochs further on "
@@ -145,11 +168,21 @@ def optimize(
     drop_inconsistent: bool = typer.Option(False, "--drop-inconsistent",
                                            help="Drop inconsistent candidates (else ranked last).",
                                            rich_help_panel="Latent search"),
+    data: bool = typer.Option(True, "--data/--no-data",
+                              help="Return the run's simulated structures (labels.h5, "
+                                   "verified.h5) that already meet the goal, and start from "
+                                   "the nearest others."),
+    pool: int = typer.Option(POOL, help="Generator structures drawn and ranked by the surrogate "
+                                        "for screening (0: none)."),
+    assist: bool = typer.Option(True, "--assist/--no-assist",
+                                help="Let the surrogate pick which children the polish "
+                                     "simulates.", rich_help_panel="Simulation"),
     device: str = typer.Option(None, help=DEVICE_HELP),
     **anchor_values,
 ):
-    """Design grain structures with target anchors: latent search, then each design refined by
-    simulation until it meets the goal.
+    """Design grain structures with target anchors: the run's simulated structures that meet
+    the goal first, then starts from a pool of generator structures ranked by the surrogate and
+    from the latent search, each polished by simulation until it meets the goal.
 
     Reduced units: m1, mr in Ms; hk90, hk80, hk70, hc in H_A; bhmax in µ0·Ms²/4; squareness
     Hk/HcJ. E.g. --target-hc 0.3 --min-mr 0.7, --maximize bhmax --min-squareness 0.8, or a
@@ -171,7 +204,9 @@ def optimize(
             cfg, goal, simulations, algorithm=algorithm, population=population,
             generations=generations, seed=seed, prior_quantile=prior_quantile,
             consistency=consistency, diversity=diversity, project=project,
-            drop_inconsistent=drop_inconsistent, top=top, distinct=distinct, window=window)
+            drop_inconsistent=drop_inconsistent, top=top, distinct=distinct, window=window,
+            starts=tuple(s for s, on in (("data", data), ("pool", pool > 0), ("search", True))
+                         if on), pool=pool, assist=assist)
         settings.check()
         dev = resolve_device(device, cfg)
         started = time.perf_counter()

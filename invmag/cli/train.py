@@ -42,18 +42,25 @@ class StageProgress:
                         **({"info": info} if info else {}))
 
 
-@app.command(epilog="Examples: invmag train · invmag train --config paper --device cuda")
+@app.command(epilog="Examples: invmag train · invmag train --config paper --device cuda · "
+                     "invmag train --run runs/held --hold-out \"hc=0.24:0.30,mr=0.40:0.55\"")
 def train(
     config: str = typer.Option(None, help=CONFIG_HELP),
     run: Path = typer.Option(None, help=RUN_HELP),
     device: str = typer.Option(None, help=DEVICE_HELP),
     force: bool = typer.Option(False, "--force", help="Retrain a run that has a trained model "
                                "(or was made with another config); never deletes data."),
+    hold_out: list[str] = typer.Option(
+        [], help="Leave out the labels inside a box of anchors (reduced units), e.g. "
+                 "\"hc=0.24:0.30,mr=0.40:0.55\"; repeatable. The run's design searches then "
+                 "treat them as absent (held-out evaluation)."),
 ):
     """Train the VAE (resumes from its checkpoint) and the cross-validated regressor."""
+    from ..data.holdout import parse_box
     from ..models.pipeline import train_run
 
     with user_errors():
+        boxes = [parse_box(text) for text in hold_out]
         cfg, run = resolve_run(config, run)
         if device:
             cfg = replace(cfg, solver_device=device)
@@ -63,7 +70,8 @@ def train(
                    TextColumn("[cyan]{task.fields[info]}"), TimeElapsedColumn(),
                    TextColumn("ETA"), TimeRemainingColumn())
         with Progress(*columns, console=console) as bar:
-            metrics = train_run(cfg, run, dev, force=force, progress=StageProgress(bar))
+            metrics = train_run(cfg, run, dev, force=force, progress=StageProgress(bar),
+                                hold_out=boxes)
         v = metrics["vae"]
         if v["checkpoint_replaced"]:
             console.print(f"[yellow]warning:[/] {escape(v['checkpoint_replaced'])}: the VAE was "
@@ -75,5 +83,9 @@ def train(
                       f"{metrics['regressor']['epochs']} epochs by "
                       f"{metrics['regressor']['folds']}-fold CV; on {dev}")
         console.print(mae_table(metrics))
+        if metrics["hold_out"]:
+            console.print(f"held out: {metrics['labelled']['held_out']} labels inside "
+                          f"{' or '.join(metrics['hold_out'])} (not trained on, not tested on, "
+                          "not used by this run's design searches)")
         console.print(f"model → {run / 'surrogate.pt'}\nmetrics → {run / 'metrics.json'}\n"
                       f"plots → {run / 'plots'}")

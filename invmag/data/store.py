@@ -18,6 +18,7 @@ from .. import ANCHORS, __version__
 from ..files import replacing
 
 PARAMS = ("n_grains", "theta_max", "seed")
+VERIFIED = "verified.h5"  # a run's structures simulated for designs (design.learn)
 
 
 @dataclass(frozen=True)

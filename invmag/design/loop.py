@@ -5,9 +5,10 @@
     d = design("runs/quick", goal, Settings("ga", 64, 40, seed=0, bound=3.0))
     v = verify_design("runs/quick", d.id)
 
-`design` searches the latent space, sharpens the decoded codes into grain structures, refines each
-by simulation (polish), writes the design folder and adds every structure it simulated to the
-run's verified.h5; with `learn` the regressor is then trained further on the labels plus
+`design` looks into the run's data first (labels.h5 and verified.h5, without the labels its model
+holds out), draws and ranks a pool of generator structures, searches the latent space, screens
+and polishes the starts by simulation, writes the design folder and adds every structure it
+simulated to the run's verified.h5; with `learn` the regressor is then trained further on the labels plus
 verified.h5 and kept as the run's model, so the next search starts from a surrogate that has
 seen these designs. `verify_design` simulates the designs of a folder again, from the files.
 """
@@ -17,7 +18,8 @@ from pathlib import Path
 
 from ..data.run import run_config
 from .optimize import Settings, optimize
-from .refine import add_verified, retrain
+from .learn import add_verified, retrain
+from .sources import known_structures
 from .store import find_design, new_design_dir, read_design, write_design
 from .targets import Goal, extrapolation
 from .verify import Verification, simulate, verify, write_verification
@@ -52,7 +54,9 @@ def design(run, goal: Goal, settings: Settings, device=None, learn: int = 0, pro
     cfg, surrogate = open_run(run, device)
     for text in extrapolation(goal, surrogate.label_min, surrogate.label_max):
         (warn or print)(text)
-    d = optimize(surrogate, goal, settings, lambda phi: simulate(cfg, phi), progress, simulated)
+    known = known_structures(run, surrogate.grid, surrogate.hold_out)
+    d = optimize(surrogate, goal, settings, lambda phi: simulate(cfg, phi), progress, simulated,
+                 known, cfg)
     d.meta["learned"] = add_verified(run, cfg, d.evaluated) if d.evaluated else 0
     write_design(new_design_dir(run), d)
     write_figures(d)
@@ -62,12 +66,14 @@ def design(run, goal: Goal, settings: Settings, device=None, learn: int = 0, pro
 
 
 def write_figures(d):
-    """candidates.png, convergence.png (and pareto.png for several objectives) into the design's
-    folder."""
+    """candidates.png, convergence.png when a latent search ran (and pareto.png for several
+    objectives) into the design's folder."""
     from ..plots import plt
     from .plots import candidates_figure, convergence_figure, pareto_figure
 
-    figures = {"candidates.png": candidates_figure(d), "convergence.png": convergence_figure(d)}
+    figures = {"candidates.png": candidates_figure(d)}
+    if d.history:  # a latent search ran
+        figures["convergence.png"] = convergence_figure(d)
     if d.goal.multi:
         figures["pareto.png"] = pareto_figure(d)
     for name, fig in figures.items():

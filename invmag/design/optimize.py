@@ -1,5 +1,11 @@
-"""One design: latent search with the surrogate, decoded codes sharpened into grains, each grain
-structure refined by simulation (polish), ranked.
+"""One design: the run's data first, then starts from a pool of generator structures ranked by
+the surrogate (virtual screening) and from the latent search (decoded codes sharpened into
+grains), screened and polished by simulation, ranked.
+
+Sources (Settings.starts; design.sources): "data" returns the run's simulated structures that
+already meet the goal at zero simulations and offers the nearest others as free polish starts;
+"pool" and "search" add starts that are screened by simulation, taken in turn; "random" adds
+unranked generator structures (the simulate-only baseline of benchmarks/design.py).
 
 Projection (on by default): the regressor was trained on encoder outputs, which fill only part
 of the latent space (some latent directions collapse to nearly constant values; the codes are
@@ -16,11 +22,12 @@ predictions (the search itself sees them capped to the training labels' range); 
 are ranked after the consistent ones (feasible candidates always first), or dropped.
 
 Grains and polish: every returned design is a grain structure (sharpen.grains), distinct from
-the designs ranked above it (mean |Δkx| ≥ `distinct`), and refined by simulation (polish) until
-its simulated anchors meet the goal or its budget is spent. The polish starts from the best
-`top` of `screen` × `top` distinct candidates by their simulated anchors (one simulation each). The design keeps, per structure, the
-surrogate's prediction of the returned structure, the simulated anchors before (first shot) and
-after the polish, and the number of simulations.
+the designs ranked above it (mean |Δkx| ≥ `distinct`), and polished by simulation until
+its simulated anchors meet the goal or its budget is spent. The polish starts from the best of
+`screen` × (designs still needed) distinct starts by their simulated anchors; with `assist`,
+the surrogate picks which children of a design are simulated. The design keeps, per structure,
+where it came from, the surrogate's prediction of the returned structure, the simulated anchors
+before (first shot) and after the polish, and the number of simulations.
 """
 
 from dataclasses import asdict, dataclass, field, fields
@@ -28,8 +35,10 @@ import time
 
 import numpy as np
 
-from .polish import PolishSettings, polish
+from ..data.holdout import describe
+from .polish import PolishSettings, met, polish, ranked
 from .sharpen import sharpen
+from .sources import Known, draw_pool
 from .store import Design
 from .targets import Goal
 
@@ -38,6 +47,9 @@ PRIOR_QUANTILE = 0.99
 DIVERSITY = 0.1  # × sqrt(2L), the typical distance of two prior draws
 DISTINCT = 0.05  # mean |Δkx| below which two grain structures count as copies
 HIT_WINDOW = 0.02  # reduced units (Ms, H_A): about the regressor's error in paper Table 3
+STARTS = ("data", "pool", "search")  # the default sources of design starts (module docstring)
+SOURCES = STARTS + ("random",)
+POOL = 20000  # generator structures drawn for virtual screening
 
 
 @dataclass(frozen=True)
@@ -46,7 +58,9 @@ class Settings:
     box ±bound; prior_quantile of |z|²; consistency (Ms, H_A); diversity: near-duplicate code
     distance as a fraction of sqrt(2L) (see search.search); project: evaluate codes at
     encode(decode(x)). Designs: top, the number returned; distinct (mean |Δkx|); window: the
-    hit window (Ms, H_A); polish: the simulation budget and steps (None: no simulation)."""
+    hit window (Ms, H_A); polish: the simulation budget and steps (None: no simulation);
+    starts: the sources of designs (module docstring); pool: generator structures drawn for
+    the pool (and random) source; assist: the surrogate ranks the polish's children."""
 
     algorithm: str
     population: int
@@ -62,6 +76,9 @@ class Settings:
     distinct: float = DISTINCT
     window: float = HIT_WINDOW
     polish: PolishSettings | None = field(default_factory=PolishSettings)
+    starts: tuple = STARTS
+    pool: int = POOL
+    assist: bool = True
 
     @classmethod
     def from_config(cls, cfg, goal: Goal, simulations: int = PolishSettings.simulations,
@@ -101,6 +118,12 @@ class Settings:
                 raise ValueError(f"--{name} must be positive, got {getattr(self, name)}")
         if self.polish:
             self.polish.check()
+        unknown = set(self.starts) - set(SOURCES)
+        if unknown or not self.starts:
+            raise ValueError(f"design starts must be some of {', '.join(SOURCES)}, got "
+                             f"{', '.join(self.starts) or 'none'}")
+        if self.pool < 0:
+            raise ValueError(f"--pool must be ≥ 0, got {self.pool}")
 
 
 def capped(surrogate, z: np.ndarray) -> np.ndarray:
@@ -113,22 +136,12 @@ def capped(surrogate, z: np.ndarray) -> np.ndarray:
 def distinct_first(phi: np.ndarray, distance: float) -> np.ndarray:
     """Indices of structures phi (K, ny, nx), in their order, that differ from every one taken
     before by a mean |Δkx| of at least distance."""
-    kx = np.sin(phi).reshape(len(phi), -1)
+    kx = np.sin(phi).reshape(len(phi), -1) if len(phi) else np.zeros((0, 1))
     taken = []
     for i in range(len(kx)):
         if all(np.abs(kx[i] - kx[j]).mean() >= distance for j in taken):
             taken.append(i)
     return np.array(taken, int)
-
-
-def screened_error(evaluated: dict, searched: np.ndarray) -> list[float]:
-    """The surrogate's first-shot error per anchor (6,): mean |simulated − searched| over the K
-    screened candidates, whose first simulations are the first K rows of polish's `evaluated`,
-    before any selection by simulation (curves that did not converge or miss an anchor left
-    out)."""
-    k = len(searched)
-    good = evaluated["converged"][:k] & ~evaluated["flagged"][:k]
-    return np.abs(evaluated["anchors"][:k] - searched)[good].mean(0).tolist()
 
 
 def latent_search(surrogate, goal: Goal, settings: Settings, progress=None) -> dict:
@@ -143,60 +156,191 @@ def latent_search(surrogate, goal: Goal, settings: Settings, progress=None) -> d
                     settings.bound, prior_radius2(latent, settings.prior_quantile),
                     settings.algorithm, settings.population, settings.generations,
                     settings.seed, settings.diversity, 16 * settings.top, project, progress)
-    searched = surrogate.predict(result.z)
-    roundtrip = surrogate.predict(surrogate.encode(surrogate.decode(result.z)))
-    deviation = np.abs(roundtrip - searched).max(1)
-    consistent = deviation <= settings.consistency
+    found = codes(surrogate, result.z, settings.consistency)
     # feasible before infeasible, then consistent before inconsistent, then the search's order
-    order = np.lexsort((np.arange(len(deviation)), ~consistent, result.cv > 0))
+    order = np.lexsort((np.arange(len(result.z)), ~found["consistent"], result.cv > 0))
     if settings.drop_inconsistent:
-        order = order[consistent[order]]
-    return {"z": result.z[order], "searched": searched[order], "roundtrip": roundtrip[order],
-            "deviation": deviation[order], "consistent": consistent[order],
-            "objectives": result.F[order], "cv": result.cv[order], "history": result.history}
+        order = order[found["consistent"][order]]
+    found = {**found, "objectives": result.F, "cv": result.cv}
+    return {**{k: v[order] for k, v in found.items()}, "history": result.history}
+
+
+def codes(surrogate, z: np.ndarray, consistency: float) -> dict:
+    """The latent record of codes z (K, L): searched (K, 6) raw prediction of z, roundtrip (K, 6)
+    raw prediction of encode(decode(z)), deviation (K,) max |roundtrip − searched|, consistent
+    (K,) deviation ≤ consistency."""
+    searched = surrogate.predict(z)
+    roundtrip = surrogate.predict(surrogate.encode(surrogate.decode(z)))
+    deviation = np.abs(roundtrip - searched).max(1)
+    return {"z": z, "searched": searched, "roundtrip": roundtrip, "deviation": deviation,
+            "consistent": deviation <= consistency}
+
+
+@dataclass
+class Starts:
+    """Candidate structures for the polish, best first: phi (K, ny, nx) rad, z (K, L) their codes,
+    predicted (K, 6) the surrogate's anchors of z, known (K, 6) simulated anchors (NaN: not yet
+    simulated), source (K,) and row (K,) (-1 where not from a data file)."""
+
+    phi: np.ndarray
+    z: np.ndarray
+    predicted: np.ndarray
+    known: np.ndarray
+    source: np.ndarray
+    row: np.ndarray
+
+    def take(self, rows) -> "Starts":
+        return Starts(*(getattr(self, f)[rows] for f in self.__dataclass_fields__))
+
+    @classmethod
+    def join(cls, parts: list["Starts"]) -> "Starts":
+        return cls(*(np.concatenate([getattr(p, f) for p in parts])
+                     for f in cls.__dataclass_fields__))
+
+
+def from_data(surrogate, known: Known | None, rows) -> Starts:
+    """Starts of the rows of the run's data (none: an empty Starts)."""
+    if not len(rows):
+        return Starts(np.zeros((0, *surrogate.grid), np.float32),
+                      np.zeros((0, surrogate.config.vae.latent)), np.zeros((0, 6)),
+                      np.zeros((0, 6)), np.zeros(0, dtype=object), np.zeros(0, int))
+    z = surrogate.encode(known.phi[rows])
+    return Starts(known.phi[rows], z, surrogate.predict(z), known.anchors[rows],
+                  known.file[rows], known.row[rows])
+
+
+def unsimulated(surrogate, phi, z, source: str) -> Starts:
+    return Starts(phi, z, surrogate.predict(z), np.full((len(phi), 6), np.nan),
+                  np.full(len(phi), source, dtype=object), np.full(len(phi), -1))
+
+
+def pool_starts(surrogate, cfg, goal: Goal, settings: Settings, n: int, ranked_by_model: bool):
+    """n distinct starts from settings.pool fresh generator structures: those the surrogate
+    predicts best for goal (virtual screening), or the first n drawn (random)."""
+    phi = draw_pool(cfg, settings.pool if ranked_by_model else 4 * n, settings.seed)
+    if ranked_by_model:
+        z = surrogate.encode(phi)
+        order = ranked(goal, surrogate.predict(z), np.ones(len(phi), bool), settings.window)
+        take = order[distinct_first(phi[order[:8 * n]], settings.distinct)][:n]
+        return unsimulated(surrogate, phi[take], z[take], "pool")
+    take = distinct_first(phi, settings.distinct)[:n]
+    return unsimulated(surrogate, phi[take], surrogate.encode(phi[take]), "random")
+
+
+def in_turn(parts: list[Starts]) -> Starts:
+    """The starts of several sources taken in turn: the first of each, then the second, …"""
+    parts = [p for p in parts if len(p.phi)]
+    if not parts:
+        raise ValueError("no design starts: every source came back empty")
+    turn = np.concatenate([np.arange(len(p.phi)) for p in parts])
+    joined = Starts.join(parts)
+    return joined.take(np.argsort(turn, kind="stable"))
 
 
 def optimize(surrogate, goal: Goal, settings: Settings, simulate=None, progress=None,
-             simulated=None) -> Design:
-    """Design for goal: latent search (progress: callable(generation, best F)); of its first
-    screen × top distinct grain structures the top that simulate closest to the goal, each
-    polished by simulation (simulate: as polish.polish's; simulated: callable(n) after each
-    batch of n simulations). Without settings.polish or simulate the first top grain structures
-    are returned unsimulated (simulated anchors NaN)."""
+             simulated=None, known: Known | None = None, cfg=None) -> Design:
+    """Design for goal (see the module docstring). known: the run's data (sources.Known; used
+    with "data" in settings.starts); cfg: the run's config (its generator, for "pool" and
+    "random"); simulate: as polish.polish's (None, or settings.polish None: the designs still
+    needed after the data are returned unsimulated, simulated anchors NaN); progress:
+    callable(generation, best F) of the latent search; simulated: callable(n) after each batch
+    of n simulations."""
     from ..runtime import one_thread  # torch
 
     settings.check()
     start = time.perf_counter()
-    with one_thread():  # a generation is a few small matrix products: threads only contend
-        found = latent_search(surrogate, goal, settings, progress)
-    if not len(found["z"]):
-        raise ValueError("no candidate passed the consistency check: relax --consistency or "
-                         "leave out --drop-inconsistent")
-    grains = np.stack([sharpen(p) for p in surrogate.decode(found["z"])])
-    pick = distinct_first(grains, settings.distinct)
+    polishing = bool(settings.polish and simulate)
+    hits = np.zeros(0, int)
+    history = {}
+    use_data = known is not None and "data" in settings.starts and len(known) > 0
+    if use_data:
+        good = np.ones(len(known), bool)
+        order = ranked(goal, known.anchors, good, settings.window)
+        if goal.targets or goal.n_constraints:
+            meet = order[met(goal, known.anchors[order], good[order], settings.window)]
+            hits = meet[distinct_first(known.phi[meet], settings.distinct)][:settings.top]
+    need = settings.top - len(hits)
+    parts, with_known = [], []
+    if need:
+        n = need * (settings.polish.screen if polishing else 1)
+        if use_data:
+            rest = order[~np.isin(order, hits)]
+            rest = rest[distinct_first(known.phi[rest[:8 * n]], settings.distinct)][:n]
+            with_known.append(from_data(surrogate, known, rest))
+        if "pool" in settings.starts and settings.pool:
+            parts.append(pool_starts(surrogate, cfg, goal, settings, n, True))
+        if "random" in settings.starts:
+            parts.append(pool_starts(surrogate, cfg, goal, settings, n, False))
+        if "search" in settings.starts:
+            with one_thread():  # a generation is a few small matrix products: threads contend
+                found = latent_search(surrogate, goal, settings, progress)
+            history = found["history"]
+            if not len(found["z"]):
+                raise ValueError("no candidate passed the consistency check: relax "
+                                 "--consistency or leave out --drop-inconsistent")
+            grains = np.stack([sharpen(p) for p in surrogate.decode(found["z"])])
+            pick = distinct_first(grains, settings.distinct)[:n]
+            s = unsimulated(surrogate, grains[pick], found["z"][pick], "search")
+            s.predicted = found["searched"][pick]  # what the search saw: the code's prediction
+            parts.append(s)
     searched_at = time.perf_counter()
-    first_shot_mae = None
-    if settings.polish and simulate:
-        pick = pick[:settings.top * settings.polish.screen]
-        p = polish(simulate, grains[pick], goal, settings.window, settings.polish,
-                   settings.seed, simulated, keep=settings.top)
-        first_shot_mae = screened_error(p.evaluated, found["searched"][pick])
-        pick = pick[p.chosen]
-        phi, first_shot, simulated_anchors, simulations, evaluated = (
-            p.phi, p.start, p.simulated, p.simulations, p.evaluated)
-    else:
-        pick = pick[:settings.top]
-        phi, simulations, evaluated = grains[pick], np.zeros(len(pick), int), None
-        first_shot, simulated_anchors = np.full((len(pick), 6), np.nan), np.full((len(pick), 6),
-                                                                                 np.nan)
-    found = {k: v if k == "history" else v[pick] for k, v in found.items()}
-    predicted = surrogate.predict(surrogate.encode(phi))
+    starts = Starts.join(with_known + ([in_turn(parts)] if parts else [])) if need else None
+    first_shot_mae, by_source, evaluated = None, {}, None
+    if need and polishing:
+        p = polish(simulate, starts.phi, goal, settings.window, settings.polish, settings.seed,
+                   simulated, keep=need, known=starts.known,
+                   predict=surrogate.predict_structures if settings.assist else None)
+        evaluated = p.evaluated
+        first_shot_mae, by_source = screened_error(p, starts)
+        new = starts.take(p.chosen)
+        phi, first, sim, sims = p.phi, p.start, p.simulated, p.simulations
+    elif need:
+        new = starts.take(np.arange(min(need, len(starts.phi))))
+        phi, first, sims = new.phi, new.known, np.zeros(len(new.phi), int)
+        sim = first.copy()
+    data = from_data(surrogate, known, hits)
+    if not need:  # the data answered: no new structure
+        new = from_data(surrogate, None, [])
+        phi, first, sim, sims = new.phi, new.known, new.known, np.zeros(0, int)
+    phi = np.concatenate([data.phi, phi]).astype(np.float32)
+    first = np.concatenate([data.known, first])
+    sim = np.concatenate([data.known, sim])
+    sims = np.concatenate([np.zeros(len(hits), int), sims])
+    chosen = Starts.join([data, new])
+    order = (ranked(goal, sim, np.isfinite(sim).all(1), settings.window) if polishing
+             else np.arange(len(sim)))  # unsimulated: as found
+    z = surrogate.encode(phi)
+    record = codes(surrogate, chosen.z, settings.consistency)
+    pred = np.clip(record["searched"], surrogate.label_min, surrogate.label_max)
+    cv = np.maximum(goal.constraints(pred), 0).sum(1)
     meta = {**asdict(settings), "latent": surrogate.config.vae.latent,
             "seconds": time.perf_counter() - start, "search_seconds": searched_at - start,
             "simulations": len(evaluated["phi"]) if evaluated else 0,
-            "first_shot_mae": first_shot_mae,
+            "from_data": int(len(hits)), "first_shot_mae": first_shot_mae,
+            "first_shot_by_source": by_source,
+            "hold_out": [describe(box) for box in surrogate.hold_out],
             "model_config": surrogate.config.to_toml(),
             "created": time.strftime("%Y-%m-%d %H:%M:%S")}
-    return Design(goal=goal, phi=phi, predicted=predicted, first_shot=first_shot,
-                  simulated=simulated_anchors, simulations=simulations, meta=meta,
-                  evaluated=evaluated, **found)
+    return Design(goal=goal, phi=phi[order], predicted=surrogate.predict(z)[order],
+                  first_shot=first[order], simulated=sim[order], simulations=sims[order],
+                  source=chosen.source[order].astype(str), row=chosen.row[order],
+                  objectives=goal.objectives(pred, surrogate.y_std)[order], cv=cv[order],
+                  history=history, meta=meta, evaluated=evaluated,
+                  **{k: v[order] for k, v in record.items()})
+
+
+def screened_error(p, starts: Starts) -> tuple[list[float] | None, dict]:
+    """The surrogate's first-shot error per anchor (6,): mean |simulated − predicted| over the
+    starts simulated while screening, before any selection by simulation (the first rows of
+    polish's `evaluated`; curves that did not converge or miss an anchor left out); and the
+    same per source."""
+    k = len(p.screened)
+    if not k:
+        return None, {}
+    e = p.evaluated
+    good = e["converged"][:k] & ~e["flagged"][:k]
+    err = np.abs(e["anchors"][:k] - starts.predicted[p.screened])
+    source = starts.source[p.screened]
+    by_source = {str(s): err[good & (source == s)].mean(0).tolist()
+                 for s in np.unique(source) if (good & (source == s)).any()}
+    return (err[good].mean(0).tolist() if good.any() else None), by_source

@@ -1,4 +1,4 @@
-"""Physics as the last word: refine designs by simulation in grain space.
+"""Physics as the last word: polish designs by simulation in grain space.
 
 A decoded design sharpened into grains has a handful of parameters, one easy axis per grain. A
 (1+λ) evolution strategy over those axes, scored by the simulated anchors (the solver, exactly as
@@ -7,8 +7,13 @@ latent search is the global search, the simulation the local one (inverse design
 local physics-based optimization"). The grain geometry is kept; axes are angles mod π (φ and
 φ + π are the same axis), so a mutation needs no bounds.
 
+Screening: the starts are given best first (by the caller's prediction); starts whose anchors
+are known (the run's data) cost nothing, the others are simulated `keep` at a time until `keep`
+of all starts meet the goal or every start is simulated, and the `keep` best go on.
+
 Each design keeps its best structure (the parent); a generation draws λ children per design with
-a Gaussian step of σ rad on every grain axis; σ grows by 1.5 after a generation that improved and
+a Gaussian step of σ rad on every grain axis (with a surrogate, `proposals` children are drawn
+and the λ it predicts best are simulated: surrogate-assisted polish); σ grows by 1.5 after a generation that improved and
 shrinks by 0.8 after one that did not (a one-fifth-rule variant for tiny budgets), and starts
 over at σ₀ once it has shrunk tenfold. The children of all designs are simulated in one batch.
 A design stops once every target is within `margin` × window and every bound holds; the designs
@@ -32,14 +37,16 @@ from .targets import Goal
 @dataclass(frozen=True)
 class PolishSettings:
     """simulations: budget per design, the start included (the designs share K × simulations);
-    screen: start structures simulated
-    per design that is polished (the best-scoring go on); offspring: λ children per design
-    and generation; sigma: initial step of a grain axis (rad); margin: stop once every target is
-    within margin × window."""
+    screen: start structures screened per design that is polished (the best-scoring go on);
+    offspring: λ children simulated per design and generation; proposals: children drawn per
+    design and generation when a surrogate ranks them (the best λ are simulated); sigma:
+    initial step of a grain axis (rad); margin: stop once every target is within
+    margin × window."""
 
     simulations: int = 64
     screen: int = 4
     offspring: int = 8
+    proposals: int = 64
     sigma: float = 0.2
     margin: float = 0.5
 
@@ -48,8 +55,9 @@ class PolishSettings:
             raise ValueError(f"--simulations must be ≥ 1, got {self.simulations}")
         if self.screen < 1:
             raise ValueError(f"--screen must be ≥ 1, got {self.screen}")
-        if self.offspring < 1:
-            raise ValueError(f"the offspring per generation must be ≥ 1, got {self.offspring}")
+        if not 1 <= self.offspring <= self.proposals:
+            raise ValueError(f"polish needs 1 ≤ offspring ≤ proposals, got {self.offspring}, "
+                             f"{self.proposals}")
         if not (self.sigma > 0 and 0 < self.margin <= 1):
             raise ValueError(f"polish needs sigma > 0 and 0 < margin ≤ 1, got {self.sigma}, "
                              f"{self.margin}")
@@ -57,10 +65,11 @@ class PolishSettings:
 
 @dataclass
 class Polished:
-    """K refined designs: chosen (K,) the indices of the given structures they started from;
-    phi (K, ny, nx) rad, simulated (K, 6) anchors; start (K, 6): simulated anchors of the
-    unrefined structures; simulations (K,) used
-    per design; evaluated: every simulated structure (phi (E, ny, nx), M (E, n), anchors (E, 6),
+    """K polished designs: chosen (K,) the indices of the given starts they began from;
+    phi (K, ny, nx) rad, simulated (K, 6) anchors; start (K, 6): anchors of the unpolished
+    starts; simulations (K,) used per design (0 for a known start left as it was); screened
+    (S,): the starts simulated while screening, in the order of evaluated's first S rows;
+    evaluated: every simulated structure (phi (E, ny, nx), M (E, n), anchors (E, 6),
     converged (E,), flagged (E,)), to be learned from."""
 
     chosen: np.ndarray
@@ -68,6 +77,7 @@ class Polished:
     simulated: np.ndarray
     start: np.ndarray
     simulations: np.ndarray
+    screened: np.ndarray
     evaluated: dict
 
 
@@ -81,6 +91,23 @@ def score(goal: Goal, simulated: np.ndarray, good: np.ndarray, window: float) ->
     return np.where(good & np.isfinite(f), f, np.inf)
 
 
+def ranked(goal: Goal, values: np.ndarray, good: np.ndarray, window: float) -> np.ndarray:
+    """Indices of anchors values (N, 6), best first: by score for targets and bounds; for
+    objectives alone, bound-keeping rows first, then by non-dominated front and the first
+    objective (ties in the given order). Rows that are not good come last."""
+    if goal.targets or not goal.objective_names:
+        return np.argsort(score(goal, values, good, window), kind="stable")
+    from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
+
+    rows = np.flatnonzero(good & np.isfinite(values).all(1))
+    F = goal.objectives(values[rows], np.ones(values.shape[1]))
+    front = np.zeros(len(rows), int)
+    for level, members in enumerate(NonDominatedSorting().do(F) if len(rows) else []):
+        front[members] = level
+    order = rows[np.lexsort((np.arange(len(rows)), F[:, 0], front))]
+    return np.concatenate([order, np.setdiff1d(np.arange(len(values)), order)])
+
+
 def met(goal: Goal, simulated: np.ndarray, good: np.ndarray, within: float) -> np.ndarray:
     """(N,) every target within `within` and every bound met, on good curves."""
     ok = good.copy()
@@ -91,18 +118,23 @@ def met(goal: Goal, simulated: np.ndarray, good: np.ndarray, within: float) -> n
 
 def polish(simulate, phi: np.ndarray, goal: Goal, window: float,
            settings: PolishSettings = PolishSettings(), seed: int = 0, progress=None,
-           keep: int | None = None) -> Polished:
-    """Refine structures phi (K, ny, nx) rad for goal by simulation. simulate: callable
-    phi (N, ny, nx) -> (M (N, n), anchors (N, 6), converged (N,), flagged (N,)). All K are
-    simulated; the `keep` best-scoring of them (all by default; ties in their given order) are
-    polished. Without targets or bounds (maximize / minimize only) nothing is polished and the
-    first `keep` are returned as simulated. progress: callable(n_simulations) after each
-    batch."""
+           keep: int | None = None, known: np.ndarray | None = None,
+           predict=None) -> Polished:
+    """Refine starts phi (K, ny, nx) rad, best first, for goal by simulation. simulate: callable
+    phi (N, ny, nx) -> (M (N, n), anchors (N, 6), converged (N,), flagged (N,)). known (K, 6):
+    simulated anchors of starts from the data (NaN rows: unknown, screened by simulation).
+    The `keep` best-scoring starts (all by default; ties in their given order) are polished.
+    predict: callable phi (N, ny, nx) -> predicted anchors (N, 6), to rank the children (see
+    the module docstring). Without targets or bounds (maximize / minimize only) nothing is
+    polished: the unknown starts are simulated and the best `keep` returned. progress:
+    callable(n_simulations) after each batch."""
     settings.check()
     rng = np.random.default_rng(seed)
+    keep = len(phi) if keep is None else min(keep, len(phi))
     found = [grains(p) for p in phi]
     index = [f[0] for f in found]
     axes = [f[1] for f in found]
+    polishing = bool(goal.targets or goal.n_constraints)
 
     def build(k, a):
         return canonical(a)[index[k]].astype(np.float32)
@@ -118,17 +150,26 @@ def polish(simulate, phi: np.ndarray, goal: Goal, window: float,
             progress(len(structures))
         return structures, sim, converged & ~flagged
 
-    best_phi, best_sim, best_good = run(range(len(phi)), axes)
-    best_f = score(goal, best_sim, best_good, window)
-    chosen = np.argsort(best_f, kind="stable")[:keep]
+    # screening: known starts are free; the others are simulated keep at a time, best first
+    start_phi = np.stack([build(k, a) for k, a in enumerate(axes)])
+    start_sim = np.full((len(phi), 6), np.nan) if known is None else np.array(known, float)
+    start_good = np.isfinite(start_sim).all(1)
+    unknown = list(np.flatnonzero(~start_good))
+    screened = []
+    while unknown:
+        if polishing and met(goal, start_sim, start_good, settings.margin * window).sum() >= keep:
+            break
+        batch, unknown = unknown[:keep], unknown[keep:]
+        start_phi[batch], start_sim[batch], start_good[batch] = run(batch, [axes[k] for k in batch])
+        screened += batch
+    chosen = ranked(goal, start_sim, start_good, window)[:keep]
     index, axes = [index[k] for k in chosen], [axes[k] for k in chosen]
-    best_phi, best_sim, best_good, best_f = (a[chosen] for a in (
-        best_phi, best_sim, best_good, best_f))
+    best_phi, best_sim, best_good = start_phi[chosen], start_sim[chosen], start_good[chosen]
+    best_f = score(goal, best_sim, best_good, window)
     start = best_sim.copy()
     K = len(chosen)
-    used = np.ones(K, int)
+    used = np.isin(chosen, screened).astype(int)
     sigma = np.full(K, settings.sigma)
-    polishing = bool(goal.targets or goal.n_constraints)
     budget = K * settings.simulations  # shared: a design that meets the goal early leaves its rest
     while polishing:
         active = np.flatnonzero(~met(goal, best_sim, best_good, settings.margin * window))
@@ -137,7 +178,15 @@ def polish(simulate, phi: np.ndarray, goal: Goal, window: float,
         owners, children = [], []
         for k in active:
             n = min(settings.offspring, budget - used.sum())
-            children += list(axes[k] + sigma[k] * rng.standard_normal((n, len(axes[k]))))
+            if n <= 0:
+                break
+            drawn = axes[k] + sigma[k] * rng.standard_normal(
+                (settings.proposals if predict else n, len(axes[k])))
+            if predict:  # the surrogate picks the n children it predicts closest
+                guess = predict(np.stack([build(k, a) for a in drawn]))
+                drawn = drawn[np.argsort(score(goal, guess, np.ones(len(drawn), bool),
+                                               window), kind="stable")[:n]]
+            children += list(drawn)
             owners += [k] * n
             used[k] += n
         active = np.unique(owners)
@@ -155,5 +204,8 @@ def polish(simulate, phi: np.ndarray, goal: Goal, window: float,
                 sigma[k] *= 0.8
                 if sigma[k] < settings.sigma / 10:
                     sigma[k] = settings.sigma
-    return Polished(chosen, best_phi, best_sim, start, used,
-                    {k: np.concatenate(v) for k, v in evaluated.items()})
+    empty = {"phi": np.zeros((0, *phi.shape[1:]), np.float32), "M": np.zeros((0, 0)),
+             "anchors": np.zeros((0, 6)), "converged": np.zeros(0, bool),
+             "flagged": np.zeros(0, bool)}
+    return Polished(chosen, best_phi, best_sim, start, used, np.array(screened, int),
+                    {k: np.concatenate(v) if v else empty[k] for k, v in evaluated.items()})

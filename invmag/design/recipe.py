@@ -15,7 +15,7 @@ curve through the mean anchors); bounds must hold in at least `yield_` of the re
 max_std {anchor: value} bounds the spread. A goal of bounds only maximizes the yield margin.
 """
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 import math
 
 import numpy as np
@@ -89,7 +89,6 @@ def recipe_goal(targets: dict, lower: dict, upper: dict, weights=(), maximize=()
     """A validated RecipeGoal from command-line values (as parse_goal; yield_ default 0.9 when
     there are bounds; max_std {anchor: value}). ValueError (one line) for impossible requests."""
     bounds = any(v is not None for v in (*lower.values(), *upper.values()))
-    objective = any(v is not None for v in targets.values()) or maximize or minimize
     if yield_ is not None and not 0 < yield_ <= 1:
         raise ValueError(f"--yield must lie in (0, 1], got {yield_:g}")
     if yield_ is not None and not bounds:
@@ -102,10 +101,9 @@ def recipe_goal(targets: dict, lower: dict, upper: dict, weights=(), maximize=()
         if not v > 0:
             raise ValueError(f"--max-std {a}={v:g} is impossible: realizations of a recipe are "
                              "different structures, their spread is never 0")
-    # parse_goal wants an objective; a recipe of bounds only has its own (the yield margin)
-    goal = parse_goal(targets, lower, upper, weights, maximize if objective or not bounds
-                      else ("m1",), minimize, units, material)
-    goal = goal if objective or not bounds else replace(goal, maximize=())
+    # a recipe of bounds only has an objective of its own: the yield margin
+    goal = parse_goal(targets, lower, upper, weights, maximize, minimize, units, material,
+                      bounds_only=True)
     for a in set(goal.lower) & set(goal.upper):
         if goal.lower[a] == goal.upper[a]:
             raise ValueError(f"--min-{a} = --max-{a} = {goal.lower[a]:.4g} is impossible with a "

@@ -36,17 +36,6 @@ class RecipeSearch:
         return self.path.name if self.path else "?"
 
 
-def new_folder(root) -> Path:
-    """Create and return the next free root/<NNN>/."""
-    root = Path(root)
-    root.mkdir(parents=True, exist_ok=True)
-    n = max((int(p.name) for p in root.iterdir() if p.name.isdigit()), default=0) + 1
-    while True:
-        try:
-            (root / f"{n:03d}").mkdir()
-            return root / f"{n:03d}"
-        except FileExistsError:
-            n += 1
 
 
 def write_recipes(path, r: RecipeSearch):

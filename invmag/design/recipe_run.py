@@ -23,7 +23,8 @@ from ..runtime import one_thread
 from .recipe import (MAP_POINTS, SEARCH_STREAM, VERIFY_STREAM, Ranges, RecipeGoal,
                      RecipeSettings, Stats, realizations)
 from .recipe_search import search_recipes
-from .recipe_files import (RecipeSearch, find_recipe, new_folder, read_recipes, write_recipes,
+from .store import new_numbered_dir
+from .recipe_files import (RecipeSearch, find_recipe, read_recipes, write_recipes,
                            write_verification_csv)
 from .targets import extrapolation
 
@@ -54,7 +55,7 @@ def make_recipes(run, goal: RecipeGoal, settings: RecipeSettings, ranges: Ranges
             "objectives": ranked.F.tolist(), "cv": ranked.cv.tolist(),
             "seconds": round(time.perf_counter() - started, 1)}
     r = RecipeSearch(goal, ranges, ranked.recipes, ranked.stats, meta)
-    write_recipes(new_folder(Path(run) / "recipes"), r)
+    write_recipes(new_numbered_dir(Path(run) / "recipes"), r)
     with one_thread():
         grid = recipe_map(surrogate.predict_structures, real, ranges, goal,
                           progress and (lambda i: progress("map", i, MAP_POINTS)))

@@ -1,12 +1,14 @@
 """Design folders: runs/<name>/designs/<id>/ with ids 001, 002, … (never reused or overwritten).
 
 design.h5 (written under a temporary name, then renamed) holds the ranked designs (K of them):
-phi (K, ny, nx) the grain structures (rad); predicted (K, 6) the surrogate's anchors for phi;
+phi (K, ny, nx) the grain structures (rad); source (K,) where each came from ("labels.h5" or
+"verified.h5": a structure of the run's data, "pool", "search" or "random": new, see
+design.optimize) and row (K,) its row in that file (-1 for new ones); predicted (K, 6) the surrogate's anchors for phi;
 first_shot (K, 6) simulated anchors of the structure before the polish, simulated (K, 6) of phi
 (NaN when not simulated), simulations (K,) used on it; from the latent search: z (K, L) the
 code it was decoded from, searched (K, 6) the prediction of z, roundtrip (K, 6) of
 encode(decode(z)), deviation (K,) max |roundtrip − searched|, consistent (K,) deviation within
-the consistency, objectives (K, n_obj), cv (K,) constraint violation (0: feasible);
+the consistency (for starts not from the latent search, z is the code of the start), objectives (K, n_obj), cv (K,) constraint violation (0: feasible);
 history/{best, mean, feasible} per generation; attributes goal (JSON) and meta (settings, JSON).
 All anchors in reduced units (Ms, H_A). candidates.csv holds the same per design without the
 structures, and sim_/pred_ bhmax and squareness of the simulated and predicted anchors (reduced
@@ -24,7 +26,7 @@ from .. import ANCHORS
 from ..files import replacing
 from .targets import MERIT, Goal
 
-ARRAYS = ("phi", "predicted", "first_shot", "simulated", "simulations", "z", "searched",
+ARRAYS = ("phi", "predicted", "first_shot", "simulated", "simulations", "row", "z", "searched",
           "roundtrip", "deviation", "consistent", "objectives", "cv")
 
 
@@ -47,6 +49,8 @@ class Design:
     objectives: np.ndarray
     cv: np.ndarray
     history: dict
+    source: np.ndarray
+    row: np.ndarray
     meta: dict = field(default_factory=dict)
     path: Path | None = None
     evaluated: dict | None = None
@@ -58,7 +62,13 @@ class Design:
 
 def new_design_dir(run) -> Path:
     """Create and return the next free runs/<name>/designs/<NNN>/."""
-    root = Path(run) / "designs"
+    return new_numbered_dir(Path(run) / "designs")
+
+
+def new_numbered_dir(root) -> Path:
+    """Create and return the next free root/<NNN>/ (never one taken before, even by another
+    process at the same time)."""
+    root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     taken = [int(p.name) for p in root.iterdir() if p.name.isdigit()]
     n = max(taken, default=0) + 1
@@ -92,6 +102,8 @@ def write_design(path, design: Design):
         for name in ARRAYS:
             f.create_dataset(name, data=getattr(design, name),
                              **({"compression": "gzip"} if name == "phi" else {}))
+        f.create_dataset("source", data=np.asarray(design.source, dtype=object),
+                         dtype=h5py.string_dtype())
         for name in ("predicted", "first_shot", "simulated", "searched", "roundtrip"):
             f[name].attrs["names"] = list(ANCHORS)
         f["objectives"].attrs["names"] = design.goal.objective_names
@@ -107,7 +119,8 @@ def read_design(path) -> Design:
     path = Path(path)
     with h5py.File(path / "design.h5", "r") as f:
         arrays = {name: f[name][:] for name in ARRAYS}
-        history = {name: f[f"history/{name}"][:] for name in f["history"]}
+        arrays["source"] = f["source"].asstr()[:]
+        history = {name: f[f"history/{name}"][:] for name in f.get("history", {})}
         goal, meta = Goal.from_json(f.attrs["goal"]), json.loads(f.attrs["meta"])
     return Design(goal=goal, history=history, meta=meta, path=path, **arrays)
 
@@ -122,13 +135,13 @@ def write_csv(path, header: list[str], rows):
 
 def write_candidates_csv(path, d: Design):
     names = [n.replace(" ", "_") for n in d.goal.objective_names]
-    header = (["rank", "simulations"] + [f"sim_{a}" for a in ANCHORS]
+    header = (["rank", "source", "row", "simulations"] + [f"sim_{a}" for a in ANCHORS]
               + [f"pred_{a}" for a in ANCHORS] + [f"first_{a}" for a in ANCHORS]
               + [f"{k}_{q}" for k in ("sim", "pred") for q in MERIT]
               + ["feasible", "consistent", "deviation"] + names
               + [f"z{i}" for i in range(d.z.shape[1])])
     merit = np.stack([d.goal.column(v, q) for v in (d.simulated, d.predicted) for q in MERIT], 1)
-    rows = ([i + 1, d.simulations[i], *d.simulated[i], *d.predicted[i], *d.first_shot[i],
+    rows = ([i + 1, d.source[i], d.row[i], d.simulations[i], *d.simulated[i], *d.predicted[i], *d.first_shot[i],
              *merit[i], int(d.cv[i] <= 0), int(d.consistent[i]), d.deviation[i],
              *d.objectives[i], *d.z[i]]
             for i in range(len(d.z)))

@@ -161,10 +161,11 @@ def _weights(items, targets) -> dict:
 
 
 def parse_goal(targets: dict, lower: dict, upper: dict, weights=(), maximize=(), minimize=(),
-               units: str = "reduced", material: Material | None = None) -> Goal:
+               units: str = "reduced", material: Material | None = None,
+               bounds_only: bool = False) -> Goal:
     """A validated Goal from command-line values: targets/lower/upper {quantity: value or None}
     in `units` ("reduced" or "si": tesla, kJ/m³ for bhmax, converted with material); weights
-    as 'quantity=w'.
+    as 'quantity=w'; bounds_only: a goal of bounds alone is accepted (recipes: their yield).
     Raises ValueError (one line) for impossible or contradictory requests."""
     if units not in ("reduced", "si"):
         raise ValueError(f"--units must be 'reduced' or 'si', got {units!r}")
@@ -213,7 +214,7 @@ def parse_goal(targets: dict, lower: dict, upper: dict, weights=(), maximize=(),
             raise ValueError(f"{name} is both a target and an anchor to maximize or minimize")
         if (maximize + minimize).count(name) > 1:
             raise ValueError(f"{name} is given more than once to --maximize/--minimize")
-    if not t and not maximize and not minimize:
+    if not t and not maximize and not minimize and not (bounds_only and (lo or hi)):
         raise ValueError("nothing to design for: give a target (e.g. --target-hc 0.3) or "
                          "--maximize/--minimize an anchor")
     return Goal(t, _weights(weights, t), maximize, minimize, lo, hi, material.hA)

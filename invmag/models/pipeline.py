@@ -17,6 +17,7 @@ from ..runtime import one_thread
 from ..data.parallel import default_workers
 from ..physics.anchors import UNITS
 from ..physics.merit import bhmax_error
+from ..data.holdout import describe, inside
 from ..data.store import read_labels
 from ..files import replacing
 from ..plots import plt
@@ -74,15 +75,33 @@ def write_json(path: Path, data: dict):
 
 
 def train_run(cfg: Config, run_dir, device="cpu", force: bool = False,
-              progress=no_progress) -> dict:
+              progress=no_progress, hold_out=()) -> dict:
     """Train the surrogate of a run: generate (or complete) its data, train the VAE (resuming
     from checkpoints/vae.pt), encode the labelled set, cross-validate and fit the regressor on
     the training split, evaluate on the test split. Writes surrogate.pt, metrics.json and
     plots/; returns the metrics. A run with a trained model is refused unless force.
+    hold_out: boxes (data.holdout) whose labels are left out of training and test; kept in
+    the model file, so the run's design searches treat them as absent too.
     progress(stage, completed, total, **fields). On the CPU torch runs on one thread."""
     device = torch.device(device)
     with torch_threads(device):
-        return _train_run(cfg, run_dir, device, force, progress)
+        return _train_run(cfg, run_dir, device, force, progress, tuple(hold_out))
+
+
+def held_out_split(cfg: Config, labels, hold_out) -> tuple[np.ndarray, np.ndarray, int]:
+    """(train, test, held): the label split without the rows inside the hold-out boxes, and how
+    many good rows the boxes hold. ValueError when the boxes leave too few to train: under half
+    of the training split, under 2 per cross-validation fold, or no test label."""
+    train, test = labels.split(cfg.data.test)
+    held = inside(labels.anchors, hold_out)
+    kept_train, kept_test = train[~held[train]], test[~held[test]]
+    if hold_out and (len(kept_train) < max(len(train) / 2, 2 * cfg.regressor.folds)
+                     or not len(kept_test)):
+        raise ValueError(f"--hold-out {' '.join(map(describe, hold_out))} leaves "
+                         f"{len(kept_train)} of {len(train)} training and {len(kept_test)} of "
+                         f"{len(test)} test labels: too few to train (at least half of the "
+                         "training labels and one test label must stay)")
+    return kept_train, kept_test, int(held[labels.good].sum())
 
 
 def torch_threads(device: torch.device):
@@ -91,7 +110,8 @@ def torch_threads(device: torch.device):
     return one_thread() if device.type == "cpu" else nullcontext()
 
 
-def _train_run(cfg: Config, run_dir, device: torch.device, force: bool, progress) -> dict:
+def _train_run(cfg: Config, run_dir, device: torch.device, force: bool, progress,
+               hold_out: tuple) -> dict:
     run = Path(run_dir)
     if (run / "surrogate.pt").exists() and not force:
         raise ValueError(f"run {run} already has a trained model (surrogate.pt); use --force "
@@ -105,7 +125,7 @@ def _train_run(cfg: Config, run_dir, device: torch.device, force: bool, progress
     generate(cfg, run, force=force, workers=default_workers(cfg.solver_device),
              progress=progress)
     labels = read_labels(run / "labels.h5")
-    train, test = labels.split(cfg.data.test)
+    train, test, held = held_out_split(cfg, labels, hold_out)
     times["data"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -119,10 +139,10 @@ def _train_run(cfg: Config, run_dir, device: torch.device, force: bool, progress
     fit = fit_anchors(cfg, codes[:, train], y[train], device, progress)
     times["regressor"] = time.perf_counter() - t0
     surrogate = Surrogate(cfg, vae, fit.regressor, fit.y_mean, fit.y_std, y[train].min(0),
-                          y[train].max(0))
+                          y[train].max(0), hold_out)
     predicted = surrogate.predict(z)
     surrogate.save(run / "surrogate.pt")
-    # the backup of a model trained further on designs (design.refine) belongs to the old model
+    # the backup of a model trained further on designs (design.learn) belongs to the old model
     (run / "surrogate.initial.pt").unlink(missing_ok=True)
 
     metrics = {
@@ -131,7 +151,8 @@ def _train_run(cfg: Config, run_dir, device: torch.device, force: bool, progress
         "mae_paper": PAPER_MAE,
         "bhmax_test_kJ_m3": bhmax_error(labels.H, labels.M[test], predicted[test], cfg.material),
         "labelled": {"train": len(train), "test": len(test), "good": int(labels.good.sum()),
-                     "done": int(labels.done.sum())},
+                     "done": int(labels.done.sum()), "held_out": held},
+        "hold_out": [describe(box) for box in hold_out],
         "vae": {"epochs": cfg.vae.epochs, "resumed_from_epoch": resumed,
                 "checkpoint_replaced": dropped, "history": history},
         "regressor": {"epochs": fit.epochs, "max_epochs": cfg.regressor.max_epochs,

@@ -10,6 +10,7 @@ import torch
 from .. import ANCHORS
 from ..files import replacing
 from ..data.config import Config, parse_config
+from ..data.holdout import describe, parse_box
 from ..data.run import config_changes
 from ..data.structures import kx_from_phi, phi_from_kx
 from ..physics.anchors import ordered
@@ -90,11 +91,13 @@ def decode(vae: VAE, z) -> np.ndarray:
 
 class Surrogate:
     """Anchors predicted from grain structures. y_mean, y_std (6,): the regressor predicts
-    (y − y_mean) / y_std; label_min, label_max (6,): range of the training labels (Ms, H_A)."""
+    (y − y_mean) / y_std; label_min, label_max (6,): range of the training labels (Ms, H_A);
+    hold_out: the boxes (data.holdout) whose labels it was trained without."""
 
     def __init__(self, config: Config, vae: VAE, regressor: Regressor, y_mean, y_std,
-                 label_min, label_max):
+                 label_min, label_max, hold_out=()):
         self.config, self.vae, self.regressor = config, vae, regressor
+        self.hold_out = tuple(hold_out)
         self.device = _device_of(vae)
         self.y_mean, self.y_std, self.label_min, self.label_max = (
             np.asarray(a, np.float64) for a in (y_mean, y_std, label_min, label_max))
@@ -140,6 +143,7 @@ class Surrogate:
         """Write the model file atomically (temporary file, then rename)."""
         path = Path(path)
         state = {"format": FORMAT, "anchors": list(ANCHORS), "config": self.config.to_toml(),
+                 "hold_out": [describe(box) for box in self.hold_out],
                  "vae": self.vae.state_dict(), "regressor": self.regressor.state_dict(),
                  **{k: torch.from_numpy(getattr(self, k))
                     for k in ("y_mean", "y_std", "label_min", "label_max")}}
@@ -166,10 +170,11 @@ class Surrogate:
             vae.load_state_dict(state["vae"])
             regressor.load_state_dict(state["regressor"])
             arrays = [state[k].numpy() for k in ("y_mean", "y_std", "label_min", "label_max")]
-        except (KeyError, RuntimeError) as e:
+            hold_out = [parse_box(text) for text in state.get("hold_out", [])]
+        except (KeyError, RuntimeError, ValueError) as e:
             raise ValueError(f"{path} is an incomplete model file ({_first_line(e)}); "
                              f"{retrain}") from None
-        return cls(cfg, vae, regressor, *arrays)
+        return cls(cfg, vae, regressor, *arrays, hold_out)
 
 
 def _first_line(error: BaseException) -> str:

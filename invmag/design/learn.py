@@ -5,7 +5,7 @@ Simulated design structures go to runs/<name>/verified.h5 (the labels.h5 layout;
 NaN), never into labels.h5, whose rows are tied to their seeds. The regressor continues from its
 current weights on the training split of labels.h5 plus every good verified row, with the anchor
 normalization unchanged; the VAE is not touched, so the codes of earlier designs stay valid. The
-model file the run had before its first refinement is kept as surrogate.initial.pt.
+model file the run had before it first learned is kept as surrogate.initial.pt.
 """
 
 import json
@@ -16,9 +16,9 @@ import h5py
 import numpy as np
 
 from ..runtime import one_thread
-from ..data.store import SampleStore, label_layout, read_labels, run_attrs
+from ..data.holdout import inside
+from ..data.store import VERIFIED, SampleStore, label_layout, read_labels, run_attrs
 
-VERIFIED = "verified.h5"
 STREAM = 2  # seed-stream number recorded in verified.h5 (0, 1: unlabelled, labelled)
 
 
@@ -46,14 +46,15 @@ def add_verified(run, cfg, simulated: dict) -> int:
     return k
 
 
-def training_set(run, cfg):
+def training_set(run, cfg, hold_out=()):
     """(phi (N, ny, nx) rad, anchors (N, 6)): the training split of labels.h5 (when present)
-    and the good rows of verified.h5."""
+    without the labels inside the hold-out boxes, and the good rows of verified.h5."""
     run = Path(run)
     phis, ys = [], []
     if (run / "labels.h5").is_file():
         labels = read_labels(run / "labels.h5")
         train, _ = labels.split(cfg.data.test)
+        train = train[~inside(labels.anchors[train], hold_out)]
         phis.append(labels.phi[train])
         ys.append(labels.anchors[train])
     if (run / VERIFIED).is_file():
@@ -75,7 +76,7 @@ def retrain(surrogate, run, epochs: int, seed: int, progress=None) -> list[float
     from ..models.training import fit_regressor, images
 
     cfg = surrogate.config
-    phi, y = training_set(run, cfg)
+    phi, y = training_set(run, cfg, surrogate.hold_out)
     with one_thread():  # batches of 16 small vectors: threads only contend
         z = encode_mirrors(surrogate.vae, phi, cfg.regressor.mirrors)
         losses = fit_regressor(surrogate.regressor,
@@ -93,6 +94,7 @@ def retrain(surrogate, run, epochs: int, seed: int, progress=None) -> list[float
     if metrics_path.is_file() and (run / "labels.h5").is_file():
         labels = read_labels(run / "labels.h5")
         _, test = labels.split(cfg.data.test)
+        test = test[~inside(labels.anchors[test], surrogate.hold_out)]
         metrics = json.loads(metrics_path.read_text(encoding="utf-8"))
         metrics["mae_test"] = mae(surrogate.predict(surrogate.encode(labels.phi[test])),
                                   labels.anchors[test])
