@@ -124,11 +124,11 @@ def recipe(run, target: dict | None = None, minimum: dict | None = None,
     optimize's, targets on the mean; yield_: share of realizations that must meet every bound
     (default 0.9); max_std {anchor: value}: spread bounds; the recipe box: density (lo, hi)
     grains/µm² or diameter (lo, hi) nm, theta (lo, hi) rad (default the generator's ranges).
-    settings: fields of invmag.design.recipe.RecipeSettings. progress, warn as
+    settings: fields of invmag.design.recipe.stats.RecipeSettings. progress, warn as
     make_recipes'."""
     from .design.loop import run_settings
-    from .design.recipe import RecipeSettings, recipe_goal, recipe_ranges
-    from .design.recipe_run import make_recipes
+    from .design.recipe.stats import RecipeSettings, recipe_goal, recipe_ranges
+    from .design.recipe.run import make_recipes
 
     cfg = run_settings(run, device)
     goal = recipe_goal(target or {}, minimum or {}, maximum or {}, weights, maximize, minimize,
@@ -145,8 +145,8 @@ def verify(run, design_id: str | None = None, top: int | None = None,
     recipe folder (recipe_id); with neither id the run's newest design or recipe. Writes
     verify.* files into the folder. Returns the Verification or RecipeVerification."""
     from .design.loop import verify_design
-    from .design.recipe_files import newest
-    from .design.recipe_run import verify_recipe
+    from .design.recipe.files import newest
+    from .design.recipe.run import verify_recipe
 
     if design_id is None and recipe_id is None:
         kind, path = newest(run)

@@ -9,7 +9,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from .. import ANCHORS
-from ..design.recipe import MAP_POINTS, QUANTIFIED, RecipeSettings
+from ..design.recipe.stats import MAP_POINTS, QUANTIFIED, RecipeSettings
 from .app import app
 from .common import CONFIG_HELP, DEVICE_HELP, RUN_HELP, console, resolve_run, user_errors
 from .optimize import BOUNDS, anchor_options
@@ -20,8 +20,7 @@ RANGES = "Recipe box"
 def recipes_table(r) -> Table:
     """Per recipe: mean grain diameter, density, θ, yield, and mean, std and quantiles of each
     anchor over the realizations."""
-    g = r.goal.goal
-    marked = {*g.targets, *g.lower, *g.upper, *g.maximize, *g.minimize, *r.goal.max_std}
+    marked = r.goal.named
     table = Table(title=f"Recipes {r.id}: {r.goal.summary()} (predicted over "
                         f"{r.meta['realizations']} realizations each; * = in the goal)")
     table.add_column("recipe")

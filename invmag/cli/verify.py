@@ -72,7 +72,7 @@ def report(v, goal, paths):
 def recipe_verification_table(v) -> Table:
     """Per anchor: the search's predicted mean, std and quantiles beside those simulated (and
     predicted) for the verified realizations; the yield."""
-    from ..design.recipe import QUANTIFIED
+    from ..design.recipe.stats import QUANTIFIED
 
     table = Table(title=f"Recipe {v.recipe_id} #{v.rank}: {len(v.simulated)} fresh "
                         "realizations, simulated vs predicted")
@@ -122,7 +122,7 @@ def verify(
 
     The structures run with the run's solver settings, exactly as labels are made."""
     from ..design.loop import verify_design
-    from ..design.recipe_files import newest
+    from ..design.recipe.files import newest
     from ..design.store import find_design, read_design
 
     with user_errors():
@@ -154,7 +154,7 @@ def field_bar(description: str, total: int):
 
 
 def verify_recipe(cfg, run, recipe: str, rank: int, count: int, device):
-    from ..design.recipe_run import verify_recipe as simulate_recipe
+    from ..design.recipe.run import verify_recipe as simulate_recipe
 
     with field_bar(f"simulating {count} realizations of recipe {recipe}",
                    count * len(cfg.solver.fields())) as advance:

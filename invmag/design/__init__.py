@@ -14,6 +14,7 @@ store    — design folders runs/<name>/designs/<id>/ (HDF5, CSV)
 verify   — simulate designs, compare with the prediction, hit rate
 learn    — learning: simulated designs join the labels, the regressor is trained further
 plots    — candidates, convergence, Pareto front, predicted vs simulated curves
+recipe/  — recipes: grain density and misorientation for a goal on their realizations' statistics
 """
 
 API = {"design": "loop", "verify_design": "loop", "Settings": "optimize",

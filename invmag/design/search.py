@@ -157,15 +157,22 @@ def search(predict, goal: Goal, scale, latent: int, bound: float, radius2: float
     z, F, cv = (np.concatenate(a) for a in zip(*history.archive))
     z, keep = np.unique(z, axis=0, return_index=True)
     F, cv = F[keep], cv[keep]
-    if goal.multi:
-        best = np.flatnonzero(cv <= cv.min())  # the feasible ones, or the least infeasible
-        front = best[pareto_mask(F[best])]
-        order = front[spread_order(F[front])]
-    else:
-        order = np.lexsort((F[:, 0], cv))
+    order = rank_order(F, cv)
+    if not goal.multi:
         order = order[diverse_order(z[order], diversity * np.sqrt(2 * latent))]
     z, F, cv = z[order[:limit]], F[order[:limit]], cv[order[:limit]]
     return Result(z, predict(z), F, cv, history.arrays())
+
+
+def rank_order(F: np.ndarray, cv: np.ndarray) -> np.ndarray:
+    """Indices of candidates with objectives F (K, n_obj) and constraint violation cv (K,),
+    best first: for several objectives the Pareto front of the feasible ones (or of the least
+    infeasible) in spread order, the others left out; for one, all by cv, then F."""
+    if F.shape[1] > 1:
+        best = np.flatnonzero(cv <= cv.min())  # the feasible ones, or the least infeasible
+        front = best[pareto_mask(F[best])]
+        return front[spread_order(F[front])]
+    return np.lexsort((F[:, 0], cv))
 
 
 def pareto_mask(F: np.ndarray) -> np.ndarray:

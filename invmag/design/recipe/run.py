@@ -1,16 +1,16 @@
 """Recipes of a trained run as one API (the CLI's `recipe` and `verify --recipe` call these):
 
-    from invmag.design.recipe import RecipeSettings, recipe_goal
-    from invmag.design.recipe_run import make_recipes, verify_recipe
+    from invmag.design.recipe.stats import RecipeSettings, recipe_goal
+    from invmag.design.recipe.run import make_recipes, verify_recipe
     goal = recipe_goal({"hc": 0.4}, {"mr": 0.7}, {}, yield_=0.9)
     r = make_recipes("runs/quick", goal, RecipeSettings())
     v = verify_recipe("runs/quick", r.id)
 
 make_recipes searches the recipe box on the surrogate's predictions for K realizations per
-recipe (common random numbers, invmag.design.recipe) and writes runs/<name>/recipes/<id>/ with
-recipe.json, recipes.csv, recipe.png and map.png. verify_recipe draws R other realizations of
-a recipe (another seed stream than the search's), simulates them exactly as labels are made and
-compares the simulated statistics with the predicted ones.
+recipe (common random numbers, invmag.design.recipe.stats) and writes
+runs/<name>/recipes/<id>/ with recipe.json, recipes.csv, recipe.png and map.png. verify_recipe
+draws R other realizations of a recipe (another seed stream than the search's), simulates them
+exactly as labels are made and compares the simulated statistics with the predicted ones.
 """
 
 from dataclasses import asdict, dataclass
@@ -19,15 +19,13 @@ import time
 
 import numpy as np
 
-from ..runtime import one_thread
-from .recipe import (MAP_POINTS, SEARCH_STREAM, VERIFY_STREAM, Ranges, RecipeGoal,
-                     RecipeSettings, Stats, realizations)
-from .recipe_search import search_recipes
-from .store import new_numbered_dir
-from .recipe_files import (RecipeSearch, find_recipe, read_recipes, write_recipes,
-                           write_verification_csv)
-from .targets import extrapolation
-
+from ...runtime import one_thread
+from ..store import new_numbered_dir
+from ..targets import extrapolation
+from .files import RecipeSearch, find_recipe, read_recipes, write_recipes, write_verification_csv
+from .search import search_recipes
+from .stats import (MAP_POINTS, SEARCH_STREAM, VERIFY_STREAM, Ranges, RecipeGoal, RecipeSettings,
+                    Stats, realizations, recipe_ranges)
 
 
 def make_recipes(run, goal: RecipeGoal, settings: RecipeSettings, ranges: Ranges | None = None,
@@ -36,8 +34,7 @@ def make_recipes(run, goal: RecipeGoal, settings: RecipeSettings, ranges: Ranges
     to its next recipes/<id>/ folder with the recipe and map figures. progress: callable(stage,
     done, total) with stage "search" (generations) or "map" (rows); warn: callable(text) for
     goals beyond the labels' range."""
-    from .loop import open_run
-    from .recipe import recipe_ranges
+    from ..loop import open_run
 
     settings.check()
     cfg, surrogate = open_run(run, device)
@@ -87,8 +84,8 @@ def recipe_map(predict, real, ranges: Ranges, goal: RecipeGoal, progress=None) -
 def write_figures(r: RecipeSearch, real, predict, grid: dict, points: dict | None):
     """recipe.png (the top recipes' predicted distributions and a realization of each) and
     map.png (the map grid with the run's simulated labels `points` as check points)."""
-    from ..plots import plt
-    from .recipe_plots import map_figure, recipe_figure
+    from ...plots import plt
+    from .plots import map_figure, recipe_figure
 
     samples = [real.structures(p)[0] for p in r.recipes]
     for name, fig in (("recipe.png", recipe_figure(r, samples, [predict(s) for s in samples])),
@@ -136,8 +133,8 @@ def verify_recipe(run, recipe_id: str | None = None, rank: int = 1, count: int =
     """Simulate `count` fresh realizations (seed stream VERIFY_STREAM, never the search's) of
     recipe `rank` of a recipe folder (default: the latest) exactly as labels are made; writes
     verify.csv and verify.png into it. progress: callable(n_fields) as CurveSolver.run's."""
-    from .loop import open_run
-    from .verify import simulate
+    from ..loop import open_run
+    from ..verify import simulate
 
     r = read_recipes(find_recipe(run, recipe_id))
     if not 1 <= rank <= len(r.recipes):
@@ -160,8 +157,8 @@ def verify_recipe(run, recipe_id: str | None = None, rank: int = 1, count: int =
 
 
 def write_recipe_verification(r: RecipeSearch, v: RecipeVerification) -> list[Path]:
-    from ..plots import plt
-    from .recipe_plots import verification_figure
+    from ...plots import plt
+    from .plots import verification_figure
 
     paths = [r.path / "verify.csv", r.path / "verify.png"]
     write_verification_csv(paths[0], v.params, v.simulated, v.predicted, v.good, v.met)

@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 import math
 
 import numpy as np
-from .. import ANCHORS
-from ..data.structures import canonical, nearest_grain
-from .targets import Goal, parse_goal
+
+from ... import ANCHORS
+from ...data.structures import canonical, nearest_grain
+from ..targets import Goal, parse_goal
 
 SEARCH_STREAM, VERIFY_STREAM = 2, 3  # SeedSequence spawn keys (0, 1: the data's streams)
 QUANTILES = (0.1, 0.5, 0.9)
@@ -54,6 +55,12 @@ class RecipeGoal:
     @property
     def objective_names(self) -> list[str]:
         return self.goal.objective_names or ["−yield margin"]
+
+    @property
+    def named(self) -> set[str]:
+        """The anchors the goal names: targets, bounds, maximized or minimized, spread bounds."""
+        g = self.goal
+        return {*g.targets, *g.lower, *g.upper, *g.maximize, *g.minimize, *self.max_std}
 
     def summary(self) -> str:
         parts = [self.goal.summary()]

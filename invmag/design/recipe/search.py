@@ -1,5 +1,5 @@
-"""The pymoo search over the recipe box (invmag.design.recipe): every recipe is evaluated on
-the same realizations, a generation's recipes in one batch of predictions."""
+"""The pymoo search over the recipe box (invmag.design.recipe.stats): every recipe is evaluated
+on the same realizations, a generation's recipes in one batch of predictions."""
 
 from dataclasses import dataclass
 
@@ -7,8 +7,8 @@ import numpy as np
 from pymoo.core.problem import Problem
 from pymoo.optimize import minimize
 
-from .recipe import Ranges, Realizations, RecipeGoal, Stats
-from .search import make_algorithm, pareto_mask, spread_order
+from ..search import make_algorithm, rank_order
+from .stats import Ranges, Realizations, RecipeGoal, Stats
 
 DISTINCT = 0.05  # recipes closer than this (unit box of log density, θ) to a better one: copies
 
@@ -61,14 +61,8 @@ def search_recipes(predict, real: Realizations, ranges: Ranges, goal: RecipeGoal
     x, F, G = (np.concatenate(a) for a in zip(*problem.archive))
     x, keep = np.unique(x, axis=0, return_index=True)
     F, cv = F[keep], np.maximum(G[keep], 0).sum(1)
-    if F.shape[1] > 1:
-        best = np.flatnonzero(cv <= cv.min())
-        front = best[pareto_mask(F[best])]
-        order = front[spread_order(F[front])]
-    else:
-        order = np.lexsort((F[:, 0], cv))
     taken = []
-    for i in order:
+    for i in rank_order(F, cv):
         if not taken or np.abs(x[taken] - x[i]).max(1).min() >= DISTINCT:
             taken.append(i)
         if len(taken) == top:

@@ -4,15 +4,13 @@ predicted vs simulated distributions of a verification."""
 from matplotlib.ticker import NullFormatter
 import numpy as np
 
-from .. import ANCHORS
-from ..plots import plt, show_structure
+from ... import ANCHORS
+from ...plots import plt, show_structure
 
 
 def shown_anchors(goal) -> list[str]:
     """The goal's anchors (targets, bounds, spread bounds, maximized), else hc and mr."""
-    g = goal.goal
-    named = {*g.targets, *g.lower, *g.upper, *g.maximize, *g.minimize, *goal.max_std}
-    return [a for a in ANCHORS if a in named] or ["mr", "hc"]
+    return [a for a in ANCHORS if a in goal.named] or ["mr", "hc"]
 
 
 def _marks(ax, goal, a):

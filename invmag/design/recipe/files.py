@@ -12,11 +12,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import ANCHORS
-from ..files import replacing
-from .recipe import QUANTIFIED, Ranges, Recipe, RecipeGoal, Stats
-from .store import write_csv
-from .targets import Goal
+from ... import ANCHORS
+from ...files import replacing
+from ..store import write_csv
+from ..targets import Goal
+from .stats import QUANTIFIED, Ranges, Recipe, RecipeGoal, Stats
 
 
 @dataclass
@@ -34,8 +34,6 @@ class RecipeSearch:
     @property
     def id(self) -> str:
         return self.path.name if self.path else "?"
-
-
 
 
 def write_recipes(path, r: RecipeSearch):
