@@ -4,8 +4,9 @@ grains), screened and polished by simulation, ranked.
 
 Sources (Settings.starts; design.sources): "data" returns the run's simulated structures that
 already meet the goal at zero simulations and offers the nearest others as free polish starts;
-"pool" and "search" add starts that are screened by simulation, taken in turn; "random" adds
-unranked generator structures (the simulate-only baseline of benchmarks/design.py).
+"pool" and "search" add starts that are screened by simulation, the pool's first (its first
+shot is 2–4 times closer, docs/design.md); "random" adds unranked generator structures (the
+simulate-only baseline of benchmarks/design.py).
 
 Projection (on by default): the regressor was trained on encoder outputs, which fill only part
 of the latent space (some latent directions collapse to nearly constant values; the codes are
@@ -227,16 +228,6 @@ def pool_starts(surrogate, cfg, goal: Goal, settings: Settings, n: int, ranked_b
     return unsimulated(surrogate, phi[take], surrogate.encode(phi[take]), "random")
 
 
-def in_turn(parts: list[Starts]) -> Starts:
-    """The starts of several sources taken in turn: the first of each, then the second, …"""
-    parts = [p for p in parts if len(p.phi)]
-    if not parts:
-        raise ValueError("no design starts: every source came back empty")
-    turn = np.concatenate([np.arange(len(p.phi)) for p in parts])
-    joined = Starts.join(parts)
-    return joined.take(np.argsort(turn, kind="stable"))
-
-
 def optimize(surrogate, goal: Goal, settings: Settings, simulate=None, progress=None,
              simulated=None, known: Known | None = None, cfg=None) -> Design:
     """Design for goal (see the module docstring). known: the run's data (sources.Known; used
@@ -284,7 +275,9 @@ def optimize(surrogate, goal: Goal, settings: Settings, simulate=None, progress=
             s.predicted = found["searched"][pick]  # what the search saw: the code's prediction
             parts.append(s)
     searched_at = time.perf_counter()
-    starts = Starts.join(with_known + ([in_turn(parts)] if parts else [])) if need else None
+    starts = Starts.join([from_data(surrogate, None, []), *with_known, *parts])
+    if need and not len(starts.phi):
+        raise ValueError("no design starts: every source came back empty")
     first_shot_mae, by_source, evaluated = None, {}, None
     if need and polishing:
         p = polish(simulate, starts.phi, goal, settings.window, settings.polish, settings.seed,
