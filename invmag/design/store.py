@@ -82,16 +82,23 @@ def new_numbered_dir(root) -> Path:
 
 def find_design(run, design_id: str | None = None) -> Path:
     """The folder of design `design_id` of a run, or of its latest complete design."""
-    root = Path(run) / "designs"
-    if design_id:
-        path = root / (f"{int(design_id):03d}" if design_id.isdigit() else design_id)
-        if not (path / "design.h5").is_file():
-            raise ValueError(f"run {run} has no design {design_id!r} (see {root})")
+    return find_numbered_dir(run, "designs", "design.h5", design_id, "optimize")
+
+
+def find_numbered_dir(run, folder: str, marker: str, wanted: str | None, command: str) -> Path:
+    """run/folder/<NNN>/ of id `wanted` (e.g. '2' or '002'), or the latest one that holds its
+    `marker` file (a complete one); ValueError naming `invmag <command>` when there is none."""
+    root = Path(run) / folder
+    kind = folder.removesuffix("s")
+    if wanted:
+        path = root / (f"{int(wanted):03d}" if wanted.isdigit() else wanted)
+        if not (path / marker).is_file():
+            raise ValueError(f"run {run} has no {kind} {wanted!r} (see {root})")
         return path
-    done = sorted((p for p in root.glob("*") if (p / "design.h5").is_file()),
-                  key=lambda p: (len(p.name), p.name)) if root.is_dir() else []
+    done = sorted((p.parent for p in root.glob(f"*/{marker}")),
+                  key=lambda p: (len(p.name), p.name))
     if not done:
-        raise ValueError(f"run {run} has no designs yet (run `invmag optimize` first)")
+        raise ValueError(f"run {run} has no {folder} yet (run `invmag {command}` first)")
     return done[-1]
 
 

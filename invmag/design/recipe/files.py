@@ -14,7 +14,7 @@ import numpy as np
 
 from ... import ANCHORS
 from ...files import replacing
-from ..store import write_csv
+from ..store import find_numbered_dir, write_csv
 from ..targets import Goal
 from .stats import QUANTIFIED, Ranges, Recipe, RecipeGoal, Stats
 
@@ -70,16 +70,7 @@ def read_recipes(path) -> RecipeSearch:
 
 def find_recipe(run, recipe_id: str | None = None) -> Path:
     """The folder of recipe search `recipe_id` of a run, or of its latest."""
-    root = Path(run) / "recipes"
-    if recipe_id:
-        path = root / (f"{int(recipe_id):03d}" if recipe_id.isdigit() else recipe_id)
-        if not (path / "recipe.json").is_file():
-            raise ValueError(f"run {run} has no recipe {recipe_id!r} (see {root})")
-        return path
-    done = sorted(root.glob("*/recipe.json"), key=lambda p: (len(p.parent.name), p.parent.name))
-    if not done:
-        raise ValueError(f"run {run} has no recipes yet (run `invmag recipe` first)")
-    return done[-1].parent
+    return find_numbered_dir(run, "recipes", "recipe.json", recipe_id, "recipe")
 
 
 def newest(run) -> tuple[str, Path]:
