@@ -182,8 +182,10 @@ def polish(simulate, phi: np.ndarray, goal: Goal, window: float,
                 break
             drawn = axes[k] + sigma[k] * rng.standard_normal(
                 (settings.proposals if predict else n, len(axes[k])))
-            if predict:  # the surrogate picks the n children it predicts closest
-                guess = predict(np.stack([build(k, a) for a in drawn]))
+            if predict:  # the surrogate picks the n children it predicts closest, read as
+                # changes from the simulated parent (its error at the parent cancels)
+                guess = predict(np.stack([best_phi[k]] + [build(k, a) for a in drawn]))
+                guess = guess[1:] - guess[0] + best_sim[k]
                 drawn = drawn[np.argsort(score(goal, guess, np.ones(len(drawn), bool),
                                                window), kind="stable")[:n]]
             children += list(drawn)
