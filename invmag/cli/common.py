@@ -24,6 +24,7 @@ console = Console()
 CONFIG_HELP = ("Config: embedded name (quick, paper) or TOML path (default: the run's "
                "config.toml, else quick).")
 RUN_HELP = "Run folder (default: runs/<config name>)."
+UNITS_HELP = "Units of targets and bounds: 'reduced' (Ms, H_A) or 'si' (µ0·M, µ0·H in tesla)."
 DEVICE_HELP = "torch device: auto, cpu, cuda, cuda:1 … (default: the config's solver.device)."
 STRUCTURE_HELP = ("Structure: .npy phi\\[iy, ix] (easy-axis angles, rad) or an OVF 2.0 easy-axis "
                   "field.")

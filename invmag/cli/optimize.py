@@ -14,8 +14,8 @@ from .. import ANCHORS
 from ..design.optimize import CONSISTENCY, DISTINCT, DIVERSITY, HIT_WINDOW, POOL, PRIOR_QUANTILE
 from ..design.polish import PolishSettings
 from .app import app
-from .common import (CONFIG_HELP, DEVICE_HELP, RUN_HELP, console, resolve_device, resolve_run,
-                     user_errors)
+from .common import (CONFIG_HELP, DEVICE_HELP, RUN_HELP, UNITS_HELP, console, resolve_device,
+                     resolve_run, user_errors)
 
 BOUNDS = {"target": "Target {a} ({u}; {si} with --units si).",
           "min": "Constraint: {a} ≥ this ({u}).", "max": "Constraint: {a} ≤ this ({u})."}
@@ -121,8 +121,7 @@ def report(design, seconds: float, material):
 def optimize(
     config: str = typer.Option(None, help=CONFIG_HELP),
     run: Path = typer.Option(None, help=RUN_HELP),
-    units: str = typer.Option("reduced", help="Units of targets and bounds: 'reduced' (Ms, "
-                                              "H_A) or 'si' (µ0·M, µ0·H in tesla)."),
+    units: str = typer.Option("reduced", help=UNITS_HELP),
     weight: list[str] = typer.Option([], help="Weight of a target, e.g. --weight hc=2 "
                                               "(default 1).", rich_help_panel="Targets"),
     maximize: list[str] = typer.Option([], help="Anchor or bhmax/squareness to maximize "

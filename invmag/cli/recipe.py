@@ -11,7 +11,8 @@ from rich.table import Table
 from .. import ANCHORS
 from ..design.recipe.stats import MAP_POINTS, QUANTIFIED, RecipeSettings
 from .app import app
-from .common import CONFIG_HELP, DEVICE_HELP, RUN_HELP, console, resolve_run, user_errors
+from .common import (CONFIG_HELP, DEVICE_HELP, RUN_HELP, UNITS_HELP, console, resolve_run,
+                     user_errors)
 from .optimize import BOUNDS, anchor_options
 
 RANGES = "Recipe box"
@@ -43,8 +44,7 @@ def recipes_table(r) -> Table:
 def recipe(
     config: str = typer.Option(None, help=CONFIG_HELP),
     run: Path = typer.Option(None, help=RUN_HELP),
-    units: str = typer.Option("reduced", help="Units of targets and bounds: 'reduced' (Ms, "
-                                              "H_A) or 'si' (µ0·M, µ0·H in tesla)."),
+    units: str = typer.Option("reduced", help=UNITS_HELP),
     weight: list[str] = typer.Option([], help="Weight of a target, e.g. --weight hc=2.",
                                      rich_help_panel="Targets"),
     maximize: list[str] = typer.Option([], help="Anchor whose mean to maximize (repeatable; "

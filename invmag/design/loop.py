@@ -5,12 +5,13 @@
     d = design("runs/quick", goal, Settings("ga", 64, 40, seed=0, bound=3.0))
     v = verify_design("runs/quick", d.id)
 
-`design` looks into the run's data first (labels.h5 and verified.h5, without the labels its model
-holds out), draws and ranks a pool of generator structures, searches the latent space, screens
-and polishes the starts by simulation, writes the design folder and adds every structure it
-simulated to the run's verified.h5; with `learn` the regressor is then trained further on the labels plus
-verified.h5 and kept as the run's model, so the next search starts from a surrogate that has
-seen these designs. `verify_design` simulates the designs of a folder again, from the files.
+`design` looks into the run's data first (labels.h5 and verified.h5, without the labels its
+model holds out), draws and ranks a pool of generator structures, searches the latent space,
+screens and polishes the starts by simulation, writes the design folder and adds every structure
+it simulated to the run's verified.h5; with `learn` the regressor is then trained further on the
+labels plus verified.h5 and kept as the run's model, so the next search starts from a surrogate
+that has seen these designs. `verify_design` simulates the designs of a folder again, from the
+files.
 """
 
 from dataclasses import replace

@@ -13,9 +13,10 @@ of all starts meet the goal or every start is simulated, and the `keep` best go 
 
 Each design keeps its best structure (the parent); a generation draws λ children per design with
 a Gaussian step of σ rad on every grain axis (with a surrogate, `proposals` children are drawn
-and the λ it predicts best are simulated: surrogate-assisted polish); σ grows by 1.5 after a generation that improved and
-shrinks by 0.8 after one that did not (a one-fifth-rule variant for tiny budgets), and starts
-over at σ₀ once it has shrunk tenfold. The children of all designs are simulated in one batch.
+and the λ it predicts best are simulated: surrogate-assisted polish); σ grows by 1.5 after a
+generation that improved and shrinks by 0.8 after one that did not (a one-fifth-rule variant for
+tiny budgets), and starts over at σ₀ once it has shrunk tenfold. The children of all designs are
+simulated in one batch.
 A design stops once every target is within `margin` × window and every bound holds; the designs
 share a budget of K × `simulations`, so one that meets the goal early leaves its rest to the
 others.

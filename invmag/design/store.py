@@ -3,13 +3,14 @@
 design.h5 (written under a temporary name, then renamed) holds the ranked designs (K of them):
 phi (K, ny, nx) the grain structures (rad); source (K,) where each came from ("labels.h5" or
 "verified.h5": a structure of the run's data, "pool", "search" or "random": new, see
-design.optimize) and row (K,) its row in that file (-1 for new ones); predicted (K, 6) the surrogate's anchors for phi;
-first_shot (K, 6) simulated anchors of the structure before the polish, simulated (K, 6) of phi
-(NaN when not simulated), simulations (K,) used on it; from the latent search: z (K, L) the
-code it was decoded from, searched (K, 6) the prediction of z, roundtrip (K, 6) of
-encode(decode(z)), deviation (K,) max |roundtrip − searched|, consistent (K,) deviation within
-the consistency (for starts not from the latent search, z is the code of the start), objectives (K, n_obj), cv (K,) constraint violation (0: feasible);
-history/{best, mean, feasible} per generation; attributes goal (JSON) and meta (settings, JSON).
+design.optimize) and row (K,) its row in that file (-1 for new ones); predicted (K, 6) the
+surrogate's anchors for phi; first_shot (K, 6) simulated anchors of the structure before the
+polish, simulated (K, 6) of phi (NaN when not simulated), simulations (K,) used on it; from the
+latent search: z (K, L) the code it was decoded from, searched (K, 6) the prediction of z,
+roundtrip (K, 6) of encode(decode(z)), deviation (K,) max |roundtrip − searched|, consistent
+(K,) deviation within the consistency (for starts not from the latent search, z is the code of
+the start), objectives (K, n_obj), cv (K,) constraint violation (0: feasible); history/{best,
+mean, feasible} per generation; attributes goal (JSON) and meta (settings, JSON).
 All anchors in reduced units (Ms, H_A). candidates.csv holds the same per design without the
 structures, and sim_/pred_ bhmax and squareness of the simulated and predicted anchors (reduced
 units, design.targets).
@@ -148,8 +149,8 @@ def write_candidates_csv(path, d: Design):
               + ["feasible", "consistent", "deviation"] + names
               + [f"z{i}" for i in range(d.z.shape[1])])
     merit = np.stack([d.goal.column(v, q) for v in (d.simulated, d.predicted) for q in MERIT], 1)
-    rows = ([i + 1, d.source[i], d.row[i], d.simulations[i], *d.simulated[i], *d.predicted[i], *d.first_shot[i],
-             *merit[i], int(d.cv[i] <= 0), int(d.consistent[i]), d.deviation[i],
+    rows = ([i + 1, d.source[i], d.row[i], d.simulations[i], *d.simulated[i], *d.predicted[i],
+             *d.first_shot[i], *merit[i], int(d.cv[i] <= 0), int(d.consistent[i]), d.deviation[i],
              *d.objectives[i], *d.z[i]]
             for i in range(len(d.z)))
     write_csv(path, header, rows)
