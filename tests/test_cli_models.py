@@ -13,7 +13,7 @@ from invmag import ANCHORS
 from invmag.data.config import load_config
 from invmag.data.store import read_labels
 from invmag.models.surrogate import load_surrogate
-from invmag.physics.merit import bhmax_error, predicted_figures
+from invmag.physics.merit import FIGURES, bhmax_error, predicted_figures
 from invmag.data.structures import save_structure
 from conftest import assert_user_error, invoke
 from test_models import small_config
@@ -317,6 +317,11 @@ def test_the_data_answers_a_goal_it_meets_at_zero_simulations(trained, tmp_path)
         assert d.simulated[i] == pytest.approx(labels.anchors[row])
         assert abs(labels.anchors[row, 5] - target) <= 0.02 and labels.good[row]
     assert f"labels.h5:{d.row[0]}" in result.output and "from the run's data" in result.output
+    material = load_config(trained[0]).material  # figures of merit: simulated, then predicted
+    row = next(line for line in result.output.splitlines() if "BHmax" in line).split("│")
+    i = FIGURES.index("BHmax")
+    assert row[3].strip() == f"{predicted_figures(d.simulated[:1], material)[0, i]:.4g}"
+    assert row[4].strip() == f"{predicted_figures(d.predicted[:1], material)[0, i]:.4g}"
     v = invoke("verify", "--run", run)  # simulated again: they hit
     assert "hit rate: 3/3" in v.output, v.output
     # a goal no label meets: no design from the data, new structures simulated
