@@ -159,10 +159,10 @@ def compare(run: Path, targets: list[dict], args, label: str) -> dict:
 
 def summary(label: str, totals: dict):
     for route, t in totals.items():
-        first = np.mean(np.concatenate(t["first"])) if t["first"] else np.nan
+        first = f"{np.mean(np.concatenate(t['first'])):.3f}" if t["first"] else "–"
         per_hit = f"{t['sims'] / t['hits']:.1f}" if t["hits"] else "–"
         print(f"{label:<9}{'all':<24}{route:<8}{t['hits']:>3}/{t['designs']:<3}{t['sims']:>6}"
-              f"{per_hit:>9}{first:>18.3f}{t['seconds']:>7.0f}")
+              f"{per_hit:>9}{first:>18}{t['seconds']:>7.0f}")
 
 
 def main():

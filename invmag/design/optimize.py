@@ -4,8 +4,9 @@ grains), screened and polished by simulation, ranked.
 
 Sources (Settings.starts; design.sources): "data" returns the run's simulated structures that
 already meet the goal at zero simulations and offers the nearest others as free polish starts;
-"pool" and "search" add starts that are screened by simulation, the pool's first (its first
-shot is 2–4 times closer, docs/design.md); "random" adds unranked generator structures (the
+"pool" adds screen × (designs still needed) starts, "search" one per design still needed,
+screened by simulation after the pool's (its first shot was 2–4 times further off held out,
+docs/design.md); "random" adds unranked generator structures (the
 simulate-only baseline of benchmarks/design.py).
 
 Projection (on by default): the regressor was trained on encoder outputs, which fill only part
@@ -270,7 +271,8 @@ def optimize(surrogate, goal: Goal, settings: Settings, simulate=None, progress=
                 raise ValueError("no candidate passed the consistency check: relax "
                                  "--consistency or leave out --drop-inconsistent")
             grains = np.stack([sharpen(p) for p in surrogate.decode(found["z"])])
-            pick = distinct_first(grains, settings.distinct)[:n]
+            pick = distinct_first(grains, settings.distinct)[:need]  # one per design: held
+            # out, its starts were 2–4 times further off than the pool's (docs/design.md)
             s = unsimulated(surrogate, grains[pick], found["z"][pick], "search")
             s.predicted = found["searched"][pick]  # what the search saw: the code's prediction
             parts.append(s)
