@@ -276,6 +276,10 @@ def test_hold_out_removes_exactly_the_labels_inside_the_boxes(trained, tmp_path)
     from invmag.design.store import read_design
     d = read_design(run / "designs" / "001")
     assert d.meta["from_data"] == 0 and d.meta["hold_out"] == metrics["hold_out"]
+    from invmag.design.sources import known_structures
+    known = known_structures(run, (16, 16), model.hold_out)  # the data a search may start from
+    labelled = known.file == "labels.h5"
+    assert sorted(known.row[labelled]) == list(np.flatnonzero(labels.good & ~held))
     with h5py.File(run / "verified.h5") as f:  # the screened starts: structures' own anchors
         phi = f["phi"][:]
     for structure in phi:
