@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import ANCHORS, __version__
 from ..files import replacing
+from .holdout import inside
 
 PARAMS = ("n_grains", "theta_max", "seed")
 VERIFIED = "verified.h5"  # a run's structures simulated for designs (design.learn)
@@ -167,11 +168,14 @@ class Labels:
         """Samples that are usable labels: done, converged and not flagged."""
         return self.done & self.converged & ~self.flagged
 
-    def split(self, n_test: int) -> tuple[np.ndarray, np.ndarray]:
-        """Indices (train, test) of the good samples; test: the last n_test in index order."""
+    def split(self, n_test: int, hold_out=()) -> tuple[np.ndarray, np.ndarray]:
+        """Indices (train, test) of the good samples; test: the last n_test in index order;
+        without the samples inside any hold-out box (data.holdout), which leaves the split of
+        the others as it was."""
         good = np.flatnonzero(self.good)
         cut = max(0, len(good) - n_test)
-        return good[:cut], good[cut:]
+        kept = ~inside(self.anchors[good], hold_out)
+        return good[:cut][kept[:cut]], good[cut:][kept[cut:]]
 
 
 def _locked(error: OSError) -> bool:

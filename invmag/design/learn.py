@@ -16,7 +16,6 @@ import h5py
 import numpy as np
 
 from ..runtime import one_thread
-from ..data.holdout import inside
 from ..data.store import VERIFIED, SampleStore, label_layout, read_labels, run_attrs
 
 STREAM = 2  # seed-stream number recorded in verified.h5 (0, 1: unlabelled, labelled)
@@ -53,8 +52,7 @@ def training_set(run, cfg, hold_out=()):
     phis, ys = [], []
     if (run / "labels.h5").is_file():
         labels = read_labels(run / "labels.h5")
-        train, _ = labels.split(cfg.data.test)
-        train = train[~inside(labels.anchors[train], hold_out)]
+        train, _ = labels.split(cfg.data.test, hold_out)
         phis.append(labels.phi[train])
         ys.append(labels.anchors[train])
     if (run / VERIFIED).is_file():
@@ -93,8 +91,7 @@ def retrain(surrogate, run, epochs: int, seed: int, progress=None) -> list[float
     metrics_path = run / "metrics.json"
     if metrics_path.is_file() and (run / "labels.h5").is_file():
         labels = read_labels(run / "labels.h5")
-        _, test = labels.split(cfg.data.test)
-        test = test[~inside(labels.anchors[test], surrogate.hold_out)]
+        _, test = labels.split(cfg.data.test, surrogate.hold_out)
         metrics = json.loads(metrics_path.read_text(encoding="utf-8"))
         metrics["mae_test"] = mae(surrogate.predict(surrogate.encode(labels.phi[test])),
                                   labels.anchors[test])

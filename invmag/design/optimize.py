@@ -273,14 +273,14 @@ def optimize(surrogate, goal: Goal, settings: Settings, simulate=None, progress=
             grains = np.stack([sharpen(p) for p in surrogate.decode(found["z"])])
             pick = distinct_first(grains, settings.distinct)[:need]  # one per design: held
             # out, its starts were 2–4 times further off than the pool's (docs/design.md)
-            s = unsimulated(surrogate, grains[pick], found["z"][pick], "search")
-            s.predicted = found["searched"][pick]  # what the search saw: the code's prediction
-            parts.append(s)
+            parts.append(unsimulated(surrogate, grains[pick], found["z"][pick], "search"))
     searched_at = time.perf_counter()
-    starts = Starts.join([from_data(surrogate, None, []), *with_known, *parts])
+    none = from_data(surrogate, None, [])
+    starts = Starts.join([none, *with_known, *parts])
     if need and not len(starts.phi):
         raise ValueError("no design starts: every source came back empty")
     first_shot_mae, by_source, evaluated = None, {}, None
+    new, phi, first, sim, sims = none, none.phi, none.known, none.known, np.zeros(0, int)
     if need and polishing:
         p = polish(simulate, starts.phi, goal, settings.window, settings.polish, settings.seed,
                    simulated, keep=need, known=starts.known,
@@ -294,9 +294,6 @@ def optimize(surrogate, goal: Goal, settings: Settings, simulate=None, progress=
         phi, first, sims = new.phi, new.known, np.zeros(len(new.phi), int)
         sim = first.copy()
     data = from_data(surrogate, known, hits)
-    if not need:  # the data answered: no new structure
-        new = from_data(surrogate, None, [])
-        phi, first, sim, sims = new.phi, new.known, new.known, np.zeros(0, int)
     phi = np.concatenate([data.phi, phi]).astype(np.float32)
     first = np.concatenate([data.known, first])
     sim = np.concatenate([data.known, sim])

@@ -36,9 +36,6 @@ class Known:
     def __len__(self):
         return len(self.anchors)
 
-    def take(self, rows) -> "Known":
-        return Known(self.phi[rows], self.anchors[rows], self.file[rows], self.row[rows])
-
 
 def known_structures(run, shape: tuple[int, int], hold_out=()) -> Known:
     """The good rows of the run's labels.h5 (without those inside the hold-out boxes) and

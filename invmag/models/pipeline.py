@@ -93,15 +93,14 @@ def held_out_split(cfg: Config, labels, hold_out) -> tuple[np.ndarray, np.ndarra
     many good rows the boxes hold. ValueError when the boxes leave too few to train: under half
     of the training split, under 2 per cross-validation fold, or no test label."""
     train, test = labels.split(cfg.data.test)
-    held = inside(labels.anchors, hold_out)
-    kept_train, kept_test = train[~held[train]], test[~held[test]]
+    kept_train, kept_test = labels.split(cfg.data.test, hold_out)
     if hold_out and (len(kept_train) < max(len(train) / 2, 2 * cfg.regressor.folds)
                      or not len(kept_test)):
         raise ValueError(f"--hold-out {' '.join(map(describe, hold_out))} leaves "
                          f"{len(kept_train)} of {len(train)} training and {len(kept_test)} of "
                          f"{len(test)} test labels: too few to train (at least half of the "
                          "training labels and one test label must stay)")
-    return kept_train, kept_test, int(held[labels.good].sum())
+    return kept_train, kept_test, int(inside(labels.anchors[labels.good], hold_out).sum())
 
 
 def torch_threads(device: torch.device):
