@@ -63,7 +63,8 @@ def main():
     print(f"{'test MAE':<22}" + "".join(f"{a:>9}" for a in ANCHORS))
     print(row("paper Table 3", PAPER_MAE))
     for point in curve:
-        print(row(f"{point['n']} curves ({point['epochs']} ep)", point["mae"]))
+        print(row(f"{point['n']} curves (ep {min(point['epochs'])}–{max(point['epochs'])})",
+                  point["mae"]))
     write_json(run / "benchmark_surrogate.json", {"config": cfg.name, "learning_curve": curve,
                                                   "paper": PAPER_MAE})
     learning_figure(curve).savefig(run / "plots" / "learning_curve.png", dpi=110)

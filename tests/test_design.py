@@ -39,6 +39,7 @@ def truth(z):
 def tiny_model(tmp_path_factory):
     """A run folder with config.toml and surrogate.pt: untrained VAE, regressor fitted to
     truth(z) on prior draws."""
+    from invmag.models.regressor import Ensemble
     from invmag.models.surrogate import Surrogate, build_regressor, build_vae, seeded
     from invmag.models.training import fit_regressor
 
@@ -53,7 +54,8 @@ def tiny_model(tmp_path_factory):
     run = tmp_path_factory.mktemp("tiny") / "run"
     run.mkdir()
     (run / "config.toml").write_text(cfg.to_toml())
-    Surrogate(cfg, vae, regressor, mean, std, y.min(0), y.max(0)).save(run / "surrogate.pt")
+    Surrogate(cfg, vae, Ensemble([regressor]), mean, std, y.min(0), y.max(0)).save(
+        run / "surrogate.pt")
     return run
 
 
@@ -423,3 +425,29 @@ def test_surrogate_assisted_polish_needs_fewer_simulations_for_the_same_hits(vor
     assert hits[1] >= hits[0] == 2
     assert assisted.simulations.sum() < 0.7 * plain.simulations.sum(), (
         assisted.simulations, plain.simulations)
+
+
+def test_the_pool_is_ranked_by_the_ensembles_expected_misfit():
+    """Two candidates whose members agree on the mean prediction: the one they disagree on
+    comes after the one they agree on, even when its mean is a little closer; for objectives
+    alone the mean prediction orders them."""
+    from types import SimpleNamespace
+
+    from invmag.design.optimize import expected_order
+
+    hc = ANCHORS.index("hc")
+    members = np.full((2, 3, 6), 0.5)
+    members[:, 0, hc] = [0.300, 0.300]   # agreed, 0.010 off the target 0.31
+    members[:, 1, hc] = [0.258, 0.358]   # mean 0.308 (0.002 off), members ±0.05 apart
+    members[:, 2, hc] = [0.200, 0.200]   # agreed, far off
+    surrogate = SimpleNamespace(predict_members=lambda z: members,
+                                predict=lambda z: members.mean(0))
+    goal = parse_goal({"hc": 0.31}, {}, {})
+    assert expected_order(surrogate, goal, np.zeros((3, 4)), 0.02).tolist() == [0, 1, 2]
+    # a bound: both means keep hc ≥ 0.29, but one member of candidate 1 breaks it
+    bound = parse_goal({}, {"hc": 0.29}, {}, bounds_only=True)
+    members[:] = members[:, [1, 0, 2]]   # the disagreed one first: stable order alone won't do
+    assert expected_order(surrogate, bound, np.zeros((3, 4)), 0.02).tolist() == [1, 0, 2]
+    members[:] = members[:, [1, 0, 2]]
+    most = parse_goal({}, {}, {}, maximize=["hc"])
+    assert expected_order(surrogate, most, np.zeros((3, 4)), 0.02).tolist() == [1, 0, 2]

@@ -11,10 +11,10 @@ from invmag.runtime import one_thread
 from invmag.data.store import SampleStore, structure_layout
 from invmag.models.layers import n_params
 from invmag.models.morph import morph
-from invmag.models.regressor import Regressor
+from invmag.models.regressor import Ensemble, Regressor
 from invmag.models.stream import StructureStream
-from invmag.models.surrogate import (Surrogate, build_regressor, build_vae, load_surrogate,
-                                     mirror, seeded)
+from invmag.models.surrogate import (Surrogate, build_ensemble, build_regressor, build_vae,
+                                     load_surrogate, mirror, seeded)
 from invmag.models.training import fit_regressor, train_vae
 from invmag.models.vae import VAE, conv_levels
 from conftest import tiny_config
@@ -88,10 +88,28 @@ def test_regressor_learns_a_known_function():
         pred = regressor(torch.from_numpy(z[256:])).numpy()
     test_mae = np.abs(pred - y[256:]).mean()
     assert test_mae < 0.2, test_mae
-    val = fit_regressor(seeded(0, lambda: Regressor(6, [32, 32], [8, 1])), z[:256], y[:256],
-                        epochs=3, batch_size=32, learning_rate=1e-2, seed=0,
-                        validation=(z[256:], y[256:]))
-    assert len(val) == 3 and val[-1] < val[0]
+    stopped = seeded(0, lambda: Regressor(6, [32, 32], [8, 1]))
+    val = fit_regressor(stopped, z[:256], y[:256], epochs=30, batch_size=32, learning_rate=3e-2,
+                        seed=0, validation=(z[256:], y[256:]))
+    assert len(val) == 30 and min(val) < val[0]
+    assert np.argmin(val) < 29  # the validation MSE rose again at this rate: stopping matters
+    with torch.no_grad():  # early stopping: it ends with the weights of its best epoch
+        kept = torch.nn.functional.mse_loss(stopped(torch.from_numpy(z[256:])),
+                                            torch.from_numpy(y[256:])).item()
+    assert kept == pytest.approx(min(val), rel=1e-6) and kept < val[-1]
+
+
+def test_ensemble_predicts_the_mean_of_its_members():
+    members = [seeded(k, lambda: Regressor(6, [16], [4, 1])) for k in range(3)]
+    z = torch.randn(5, 6)
+    ensemble = Ensemble(members)
+    with torch.no_grad():
+        outputs = torch.stack([m(z) for m in members])
+        assert torch.allclose(ensemble(z), outputs.mean(0))
+        assert torch.equal(ensemble.outputs(z), outputs)
+    assert n_params(ensemble) == 3 * n_params(members[0])
+    with pytest.raises(ValueError, match="at least one regressor"):
+        Ensemble([])
 
 
 def test_mirrors_form_the_symmetry_group_of_the_protocol():
@@ -187,7 +205,7 @@ def test_interrupted_vae_training_resumes_as_if_uninterrupted(tmp_path):
 
 def untrained(cfg):
     rng = np.random.default_rng(0)
-    return Surrogate(cfg, build_vae(cfg), build_regressor(cfg), rng.normal(size=6),
+    return Surrogate(cfg, build_vae(cfg), build_ensemble(cfg, 2), rng.normal(size=6),
                      rng.uniform(0.5, 1, 6), np.zeros(6), np.ones(6))
 
 

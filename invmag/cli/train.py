@@ -80,8 +80,9 @@ def train(
             console.print(f"VAE resumed from its checkpoint at epoch {v['resumed_from_epoch']}")
         console.print(f"VAE: {v['epochs']} epochs, held-out reconstruction MSE "
                       f"{v['history'][-1].get('val_mse', float('nan')):.4f} (kx); regressor: "
-                      f"{metrics['regressor']['epochs']} epochs by "
-                      f"{metrics['regressor']['folds']}-fold CV; on {dev}")
+                      f"the {metrics['regressor']['folds']} regressors of the cross-validation "
+                      f"(stopped at epochs {', '.join(map(str, metrics['regressor']['epochs']))}),"
+                      f" averaged; on {dev}")
         console.print(mae_table(metrics))
         if metrics["hold_out"]:
             console.print(f"held out: {metrics['labelled']['held_out']} labels inside "

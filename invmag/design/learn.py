@@ -65,10 +65,11 @@ def training_set(run, cfg, hold_out=()):
 
 
 def retrain(surrogate, run, epochs: int, seed: int, progress=None) -> list[float]:
-    """Train the regressor of surrogate further on training_set(run) for `epochs` epochs with
-    the config's batch size and learning rate, widen the label range, save it as the run's
+    """Train each regressor of surrogate's ensemble further on training_set(run) for `epochs`
+    epochs with the config's batch size and learning rate, widen the label range, save it as the run's
     surrogate.pt (keeping the first one as surrogate.initial.pt) and bring metrics.json's test
-    MAE up to date, with the epochs and verified rows learned so far. Returns the epoch losses."""
+    MAE up to date, with the epochs and verified rows learned so far. Returns the epoch losses
+    (mean over the members)."""
     from ..models.pipeline import mae, write_json
     from ..models.surrogate import encode_mirrors
     from ..models.training import fit_regressor, images
@@ -77,10 +78,15 @@ def retrain(surrogate, run, epochs: int, seed: int, progress=None) -> list[float
     phi, y = training_set(run, cfg, surrogate.hold_out)
     with one_thread():  # batches of 16 small vectors: threads only contend
         z = encode_mirrors(surrogate.vae, phi, cfg.regressor.mirrors)
-        losses = fit_regressor(surrogate.regressor,
-                               *images(z, (y - surrogate.y_mean) / surrogate.y_std),
-                               epochs, cfg.regressor.batch_size, cfg.regressor.learning_rate,
-                               seed, progress=progress)
+        pairs = images(z, (y - surrogate.y_mean) / surrogate.y_std)
+        members = surrogate.regressor.members
+
+        def report(k):  # the members one after another on one progress scale
+            return progress and (lambda e, n, loss: progress(k * n + e, len(members) * n, loss))
+
+        losses = np.mean([fit_regressor(member, *pairs, epochs, cfg.regressor.batch_size,
+                                        cfg.regressor.learning_rate, seed + k, report(k))
+                          for k, member in enumerate(members)], axis=0)
     surrogate.label_min = np.minimum(surrogate.label_min, y.min(0))
     surrogate.label_max = np.maximum(surrogate.label_max, y.max(0))
     run = Path(run)
@@ -99,4 +105,4 @@ def retrain(surrogate, run, epochs: int, seed: int, progress=None) -> list[float
         metrics["learned"] = {"epochs": metrics.get("learned", {}).get("epochs", 0) + epochs,
                               "verified_rows": int(verified)}
         write_json(metrics_path, metrics)
-    return losses
+    return losses.tolist()

@@ -4,7 +4,8 @@ grains), screened and polished by simulation, ranked.
 
 Sources (Settings.starts; design.sources): "data" returns the run's simulated structures that
 already meet the goal at zero simulations and offers the nearest others as free polish starts;
-"pool" adds screen × (designs still needed) starts, "search" one per design still needed,
+"pool" adds screen × (designs still needed) starts, the pool's best by the ensemble's expected
+misfit (expected_order), "search" one per design still needed,
 screened by simulation after the pool's (its first shot was 2–4 times further off held out,
 docs/design.md); "random" adds unranked generator structures (the
 simulate-only baseline of benchmarks/design.py).
@@ -38,7 +39,7 @@ import time
 import numpy as np
 
 from ..data.holdout import describe
-from .polish import PolishSettings, met, polish, ranked
+from .polish import PolishSettings, met, polish, ranked, score
 from .sharpen import sharpen
 from .sources import Known, draw_pool
 from .store import Design
@@ -216,13 +217,25 @@ def unsimulated(surrogate, phi, z, source: str) -> Starts:
                   np.full(len(phi), source, dtype=object), np.full(len(phi), -1))
 
 
+def expected_order(surrogate, goal: Goal, z: np.ndarray, window: float) -> np.ndarray:
+    """Indices of codes z (N, L) best first by the surrogate's ensemble: for targets and bounds
+    by the members' mean score, the expected misfit ((mean − target)² plus the members'
+    variance, over window²), which puts candidates the members disagree on later; for
+    objectives alone as polish.ranked orders the mean prediction."""
+    if not (goal.targets or goal.n_constraints):
+        return ranked(goal, surrogate.predict(z), np.ones(len(z), bool), window)
+    members = surrogate.predict_members(z)
+    good = np.ones(len(z), bool)
+    return np.argsort(np.mean([score(goal, m, good, window) for m in members], 0), kind="stable")
+
+
 def pool_starts(surrogate, cfg, goal: Goal, settings: Settings, n: int, ranked_by_model: bool):
     """n distinct starts from settings.pool fresh generator structures: those the surrogate
     predicts best for goal (virtual screening), or the first n drawn (random)."""
     phi = draw_pool(cfg, settings.pool if ranked_by_model else 4 * n, settings.seed)
     if ranked_by_model:
         z = surrogate.encode(phi)
-        order = ranked(goal, surrogate.predict(z), np.ones(len(phi), bool), settings.window)
+        order = expected_order(surrogate, goal, z, settings.window)
         take = order[distinct_first(phi[order[:8 * n]], settings.distinct)][:n]
         return unsimulated(surrogate, phi[take], z[take], "pool")
     take = distinct_first(phi, settings.distinct)[:n]

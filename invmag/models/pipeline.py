@@ -22,10 +22,9 @@ from ..data.store import read_labels
 from ..files import replacing
 from ..plots import plt
 from .plots import loss_figure, parity_figure, reconstruction_figure
-from .regressor import Regressor
+from .regressor import Ensemble
 from .surrogate import Surrogate, build_regressor, build_vae, decode, encode_mirrors
-from .training import (REGRESSOR, cross_validate, derive_seed, fit_regressor, images,
-                       new_regressor, no_progress, train_vae)
+from .training import cross_validate, no_progress, train_vae
 
 PAPER_MAE = {"m1": 0.0030, "mr": 0.0152, "hk90": 0.0184, "hk80": 0.0245, "hk70": 0.0234,
              "hc": 0.0206}  # paper Table 3, Ms and H_A units
@@ -34,33 +33,25 @@ EXAMPLES = 4  # test samples in the reconstruction figure
 
 @dataclass
 class AnchorFit:
-    """A regressor trained on latent codes: normalization (6,), the CV curve (mean validation
-    MSE per epoch), the chosen epoch count and the final fit's training MSE per epoch."""
+    """The regressors of a cross-validation as an Ensemble: normalization (6,), each fold's
+    validation MSE per epoch (k, max_epochs) and the epoch each member stopped at (k,)."""
 
-    regressor: Regressor
+    regressor: Ensemble
     y_mean: np.ndarray
     y_std: np.ndarray
-    cv_curve: np.ndarray
-    epochs: int
-    losses: list
+    cv_curves: np.ndarray
+    epochs: list[int]
 
 
 def fit_anchors(cfg: Config, z, y, device, progress=no_progress) -> AnchorFit:
-    """Standardize anchors y (N, 6) per anchor, choose the epoch count by cross-validation,
-    then train on all of (z, y). z (C, N, latent): codes of C images of each structure
-    (encode_mirrors)."""
+    """Standardize anchors y (N, 6) per anchor and cross-validate the regressor on (z, y); its
+    k fold regressors, each at its best validation epoch, are the ensemble. z (C, N, latent):
+    codes of C images of each structure (encode_mirrors)."""
     y_mean, y_std = y.mean(0), y.std(0)
     y_std = np.where(y_std > 0, y_std, 1.0)
-    y_norm = (y - y_mean) / y_std
-    cv_curve = cross_validate(cfg, z, y_norm, device, progress)
-    epochs = int(np.argmin(cv_curve)) + 1
-    r = cfg.regressor
-    progress("regressor", 0, epochs)
-    regressor = new_regressor(cfg, 0, device)
-    losses = fit_regressor(regressor, *images(z, y_norm), epochs,
-                           r.batch_size, r.learning_rate, derive_seed(cfg.seed, REGRESSOR, 0),
-                           progress=lambda e, n, loss: progress("regressor", e, n, loss=loss))
-    return AnchorFit(regressor, y_mean, y_std, cv_curve, epochs, losses)
+    members, curves = cross_validate(cfg, z, (y - y_mean) / y_std, device, progress)
+    epochs = [int(e) + 1 for e in np.argmin(curves, axis=1)]
+    return AnchorFit(Ensemble(members), y_mean, y_std, curves, epochs)
 
 
 def mae(predicted, computed) -> dict[str, float]:
@@ -155,8 +146,7 @@ def _train_run(cfg: Config, run_dir, device: torch.device, force: bool, progress
         "vae": {"epochs": cfg.vae.epochs, "resumed_from_epoch": resumed,
                 "checkpoint_replaced": dropped, "history": history},
         "regressor": {"epochs": fit.epochs, "max_epochs": cfg.regressor.max_epochs,
-                      "folds": cfg.regressor.folds, "cv_curve": fit.cv_curve.tolist(),
-                      "losses": fit.losses},
+                      "folds": cfg.regressor.folds, "cv_curves": fit.cv_curves.tolist()},
         "seconds": times,
     }
     write_json(run / "metrics.json", metrics)
@@ -169,7 +159,7 @@ def write_plots(folder: Path, labels, train, test, z, predicted, surrogate, metr
     folder.mkdir(parents=True, exist_ok=True)
     r = metrics["regressor"]
     figures = {
-        "losses": loss_figure(metrics["vae"]["history"], r["cv_curve"], r["epochs"], r["losses"]),
+        "losses": loss_figure(metrics["vae"]["history"], r["cv_curves"], r["epochs"]),
         "parity": parity_figure(labels.anchors[train], predicted[train], labels.anchors[test],
                                 predicted[test]),
     }

@@ -8,9 +8,9 @@ from ..physics.anchors import UNITS
 from ..plots import plt, show_curve, show_structure
 
 
-def loss_figure(vae_history: list[dict], cv_curve, epochs: int, final_losses):
-    """VAE losses per epoch (left); regressor: mean validation MSE over the CV folds with the
-    chosen epoch count, and the final fit's training MSE (right)."""
+def loss_figure(vae_history: list[dict], cv_curves, epochs):
+    """VAE losses per epoch (left); regressor: each cross-validation fold's validation MSE, the
+    epoch its ensemble member stopped at marked (right)."""
     fig, (a, b) = plt.subplots(1, 2, figsize=(9, 3.4))
     e = [h["epoch"] for h in vae_history]
     a.plot(e, [h["mse"] for h in vae_history], "-", label="train MSE / pixel")
@@ -20,9 +20,10 @@ def loss_figure(vae_history: list[dict], cv_curve, epochs: int, final_losses):
     a.set_ylabel("reconstruction MSE (kx)")
     a.set_yscale("log")
     a.legend(fontsize=7)
-    b.plot(np.arange(1, len(cv_curve) + 1), cv_curve, label="CV validation (mean of folds)")
-    b.plot(np.arange(1, len(final_losses) + 1), final_losses, label="final fit, training")
-    b.axvline(epochs, color="0.5", ls=":", label=f"chosen: {epochs} epochs")
+    for k, (curve, stop) in enumerate(zip(cv_curves, epochs)):
+        line, = b.plot(np.arange(1, len(curve) + 1), curve, lw=1,
+                       label=f"fold {k + 1}: member stops at {stop}")
+        b.plot(stop, curve[stop - 1], "o", ms=4, color=line.get_color())
     b.set_xlabel("regressor epoch")
     b.set_ylabel("MSE (normalized anchors)")
     b.set_yscale("log")

@@ -2,6 +2,10 @@
 
 A shared dense stack (ELU) on the latent mean vector, then one head per anchor (ELU, the last
 layer linear, width 1). Outputs are normalized anchors (y − mean) / std.
+
+The trained surrogate holds an Ensemble: the k regressors of the k-fold cross-validation, each
+stopped at its own best validation epoch, averaged (the paper trains one more regressor on all
+the training labels instead; docs/learning.md).
 """
 
 import torch
@@ -47,3 +51,22 @@ class Regressor(nn.Module):
         shared, s = self.shared.rows(z, "input")
         return {"Shared layers": [input_row("input", z), *shared],
                 f"Regression head (×{len(self.heads)})": self.heads[0].rows(s, shared[-1].name)[0]}
+
+
+class Ensemble(nn.Module):
+    """Regressors of the same layout whose mean output is the prediction; their spread (the
+    standard deviation over members) says how far they disagree."""
+
+    def __init__(self, members):
+        super().__init__()
+        self.members = nn.ModuleList(members)
+        if not len(self.members):
+            raise ValueError("an ensemble needs at least one regressor")
+
+    def outputs(self, z: torch.Tensor) -> torch.Tensor:
+        """z (B, latent) -> every member's normalized anchors (members, B, n_out)."""
+        return torch.stack([member(z) for member in self.members])
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        """z (B, latent) -> the members' mean normalized anchors (B, n_out)."""
+        return self.outputs(z).mean(0)

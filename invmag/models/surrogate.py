@@ -1,5 +1,6 @@
-"""A trained surrogate: VAE + regressor + anchor normalization + the config they were trained
-with, saved as one file (surrogate.pt) of state dicts, arrays and the config's TOML text."""
+"""A trained surrogate: VAE + regressor ensemble + anchor normalization + the config they were
+trained with, saved as one file (surrogate.pt) of state dicts, arrays and the config's TOML
+text."""
 
 from pathlib import Path
 import pickle
@@ -14,10 +15,10 @@ from ..data.holdout import describe, parse_box
 from ..data.run import config_changes
 from ..data.structures import kx_from_phi, phi_from_kx
 from ..physics.anchors import ordered
-from .regressor import Regressor
+from .regressor import Ensemble, Regressor
 from .vae import VAE
 
-FORMAT = 1
+FORMAT = 2  # 2: the regressor is an ensemble (1: one regressor)
 BATCH = 256  # samples per forward pass when encoding or decoding many
 UNTRACKED = ("name", "design.")  # keys that do not change what a model predicts
 
@@ -35,6 +36,10 @@ def build_vae(cfg: Config) -> VAE:
 
 def build_regressor(cfg: Config) -> Regressor:
     return Regressor(cfg.vae.latent, cfg.regressor.shared, cfg.regressor.head)
+
+
+def build_ensemble(cfg: Config, members: int) -> Ensemble:
+    return Ensemble([build_regressor(cfg) for _ in range(members)])
 
 
 def _device_of(module) -> torch.device:
@@ -90,11 +95,11 @@ def decode(vae: VAE, z) -> np.ndarray:
 
 
 class Surrogate:
-    """Anchors predicted from grain structures. y_mean, y_std (6,): the regressor predicts
-    (y − y_mean) / y_std; label_min, label_max (6,): range of the training labels (Ms, H_A);
+    """Anchors predicted from grain structures. regressor: the Ensemble of regressors whose mean
+    predicts (y − y_mean) / y_std; y_mean, y_std (6,); label_min, label_max (6,): range of the training labels (Ms, H_A);
     hold_out: the boxes (data.holdout) whose labels it was trained without."""
 
-    def __init__(self, config: Config, vae: VAE, regressor: Regressor, y_mean, y_std,
+    def __init__(self, config: Config, vae: VAE, regressor: Ensemble, y_mean, y_std,
                  label_min, label_max, hold_out=()):
         self.config, self.vae, self.regressor = config, vae, regressor
         self.hold_out = tuple(hold_out)
@@ -130,6 +135,16 @@ class Surrogate:
         y = self.regressor(z).cpu().numpy().astype(np.float64)
         return ordered(y * self.y_std + self.y_mean)
 
+    @torch.no_grad()
+    def predict_members(self, z) -> np.ndarray:
+        """Each ensemble member's anchors (members, N, 6) (Ms, H_A) for codes z (N, latent),
+        ordered as predict's; their mean is close to predict's (exactly, where no member needs
+        ordering)."""
+        self.regressor.eval()
+        z = torch.as_tensor(np.asarray(z, np.float32), device=self.device)
+        y = self.regressor.outputs(z).cpu().numpy().astype(np.float64) * self.y_std + self.y_mean
+        return np.stack([ordered(member) for member in y])
+
     def predict_structures(self, phi) -> np.ndarray:
         """Anchors (N, 6) predicted for structures (N, ny, nx) rad."""
         return self.predict(self.encode(phi))
@@ -144,7 +159,8 @@ class Surrogate:
         path = Path(path)
         state = {"format": FORMAT, "anchors": list(ANCHORS), "config": self.config.to_toml(),
                  "hold_out": [describe(box) for box in self.hold_out],
-                 "vae": self.vae.state_dict(), "regressor": self.regressor.state_dict(),
+                 "members": len(self.regressor.members), "vae": self.vae.state_dict(),
+                 "regressor": self.regressor.state_dict(),
                  **{k: torch.from_numpy(getattr(self, k))
                     for k in ("y_mean", "y_std", "label_min", "label_max")}}
         with replacing(path) as tmp:
@@ -166,7 +182,8 @@ class Surrogate:
                              f"written by another invmag version; {retrain}")
         cfg = parse_config(state.get("config", ""), f"{path} (config)")
         try:
-            vae, regressor = build_vae(cfg).to(device), build_regressor(cfg).to(device)
+            vae = build_vae(cfg).to(device)
+            regressor = build_ensemble(cfg, int(state["members"])).to(device)
             vae.load_state_dict(state["vae"])
             regressor.load_state_dict(state["regressor"])
             arrays = [state[k].numpy() for k in ("y_mean", "y_std", "label_min", "label_max")]

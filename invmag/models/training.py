@@ -1,5 +1,6 @@
 """Training loops (paper 3, 4.1): the VAE on streamed structures, checkpointed every epoch and
-resumable; the regressor with Nadam and MSE, its epoch count chosen by k-fold cross-validation.
+resumable; the regressor with Nadam and MSE by k-fold cross-validation, each fold's regressor
+stopped at its best validation epoch, the k of them an ensemble.
 
 Every random draw (initial weights, shuffling, the VAE's latent noise) comes from a seed derived
 from the config's seed, per epoch for the VAE, so a run is reproducible and an interrupted VAE
@@ -150,7 +151,8 @@ def fit_regressor(regressor: Regressor, z, y_norm, epochs: int, batch_size: int,
                   learning_rate: float, seed: int, progress=None, validation=None) -> list[float]:
     """Train with Nadam on the MSE of normalized anchors for `epochs` passes, shuffled by
     `seed`. z (N, latent), y_norm (N, 6). Returns the loss per epoch: the mean training MSE, or
-    with validation = (z_val, y_val) the validation MSE after each epoch.
+    with validation = (z_val, y_val) the validation MSE after each epoch, and then the regressor
+    ends with the weights of its lowest validation MSE (early stopping).
     progress(epoch, epochs, loss) after each epoch."""
     device = next(regressor.parameters()).device
     z, y = (torch.as_tensor(np.asarray(a, np.float32), device=device) for a in (z, y_norm))
@@ -158,7 +160,7 @@ def fit_regressor(regressor: Regressor, z, y_norm, epochs: int, batch_size: int,
         zv, yv = (torch.as_tensor(np.asarray(a, np.float32), device=device) for a in validation)
     optimizer = torch.optim.NAdam(regressor.parameters(), lr=learning_rate, foreach=True)
     shuffle = generator(seed)
-    losses = []
+    losses, best = [], None
     for epoch in range(epochs):
         regressor.train()
         total = torch.zeros((), device=device)
@@ -174,8 +176,12 @@ def fit_regressor(regressor: Regressor, z, y_norm, epochs: int, batch_size: int,
             regressor.eval()
             with torch.no_grad():
                 losses.append(torch.nn.functional.mse_loss(regressor(zv), yv).item())
+            if losses[-1] <= min(losses):
+                best = {k: v.detach().clone() for k, v in regressor.state_dict().items()}
         if progress:
             progress(epoch + 1, epochs, losses[-1])
+    if best is not None:
+        regressor.load_state_dict(best)
     return losses
 
 
@@ -190,14 +196,15 @@ def new_regressor(cfg: Config, key: int, device) -> Regressor:
     return seeded(derive_seed(cfg.seed, REGRESSOR, key), lambda: build_regressor(cfg)).to(device)
 
 
-def cross_validate(cfg: Config, z, y_norm, device, progress=no_progress) -> np.ndarray:
+def cross_validate(cfg: Config, z, y_norm, device,
+                   progress=no_progress) -> tuple[list[Regressor], np.ndarray]:
     """k-fold cross-validation (k = cfg.regressor.folds) of the regressor over
-    cfg.regressor.max_epochs: the validation MSE per epoch, mean over the folds, (max_epochs,).
+    cfg.regressor.max_epochs. Returns (the k regressors, each with the weights of its best
+    validation epoch; their validation MSE per epoch (k, max_epochs)).
     z (C, N, latent): the codes of C images of each of N structures (encode_mirrors); the folds
     split the structures, so no image of a validation structure is trained on.
-    The best epoch count is its argmin + 1. On the CPU the folds train in parallel threads, one
-    per core (torch releases the GIL in its kernels); each is seeded, so results do not depend
-    on the number of threads."""
+    On the CPU the folds train in parallel threads, one per core (torch releases the GIL in its
+    kernels); each is seeded, so results do not depend on the number of threads."""
     r = cfg.regressor
     if z.shape[1] < 2 * r.folds:
         raise ValueError(f"{z.shape[1]} training curves are too few for {r.folds}-fold "
@@ -233,4 +240,4 @@ def cross_validate(cfg: Config, z, y_norm, device, progress=no_progress) -> np.n
         raise
     finally:
         pool.shutdown(cancel_futures=True)
-    return np.mean(curves, axis=0)
+    return models, np.array(curves)
