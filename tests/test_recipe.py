@@ -129,7 +129,8 @@ def test_verify_simulates_fresh_realizations(run, monkeypatch):
     np.testing.assert_array_equal(simulated, fresh)
     assert not any((s == simulated).all((1, 2)).any() for s in searched if s.std() > 0)
     rows = np.genfromtxt(r.path / "verify.csv", delimiter=",", names=True)
-    assert len(rows) == 64 and (rows["theta"] == pytest.approx(best.theta, rel=1e-5))  # CSV: 6 digits
+    assert len(rows) == 64  # the CSV keeps 6 digits
+    assert rows["theta"] == pytest.approx(best.theta, rel=1e-5)
     with one_thread():
         pred = invmag.open_run(run).predict(simulated)
     np.testing.assert_allclose(rows["pred_hc"], pred[:, HC], atol=1e-5)

@@ -66,10 +66,10 @@ def training_set(run, cfg, hold_out=()):
 
 def retrain(surrogate, run, epochs: int, seed: int, progress=None) -> list[float]:
     """Train each regressor of surrogate's ensemble further on training_set(run) for `epochs`
-    epochs with the config's batch size and learning rate, widen the label range, save it as the run's
-    surrogate.pt (keeping the first one as surrogate.initial.pt) and bring metrics.json's test
-    MAE up to date, with the epochs and verified rows learned so far. Returns the epoch losses
-    (mean over the members)."""
+    epochs with the config's batch size and learning rate, widen the label range, save it as
+    the run's surrogate.pt (keeping the first one as surrogate.initial.pt) and bring
+    metrics.json's test MAE up to date, with the epochs and verified rows learned so far.
+    Returns the epoch losses (mean over the members)."""
     from ..models.pipeline import mae, write_json
     from ..models.surrogate import encode_mirrors
     from ..models.training import fit_regressor, images

@@ -96,8 +96,8 @@ def decode(vae: VAE, z) -> np.ndarray:
 
 class Surrogate:
     """Anchors predicted from grain structures. regressor: the Ensemble of regressors whose mean
-    predicts (y − y_mean) / y_std; y_mean, y_std (6,); label_min, label_max (6,): range of the training labels (Ms, H_A);
-    hold_out: the boxes (data.holdout) whose labels it was trained without."""
+    predicts (y − y_mean) / y_std; y_mean, y_std (6,); label_min, label_max (6,): range of the
+    training labels (Ms, H_A); hold_out: the boxes (data.holdout) whose labels it was trained without."""
 
     def __init__(self, config: Config, vae: VAE, regressor: Ensemble, y_mean, y_std,
                  label_min, label_max, hold_out=()):
