@@ -68,6 +68,14 @@ def test_bad_ovf_files(tmp_path, phi):
         (tmp_path / name).write_bytes(good.replace(b"# Begin: Data Binary 8", begin.encode(), 1))
         assert_user_error(invoke("simulate", tmp_path / name), name,
                           f"'{begin}' must name the data format")
+    # a binary body cut short, and binary bytes declared as text: one line naming the file
+    data = good.index(b"# Begin: Data Binary 8\n") + len(b"# Begin: Data Binary 8\n")
+    (tmp_path / "cut.ovf").write_bytes(good[:data + 8 * 40])
+    assert_user_error(invoke("simulate", tmp_path / "cut.ovf"), "cut.ovf: 39 values, the header "
+                      f"promises {3 * phi.size}")
+    (tmp_path / "text.ovf").write_bytes(good.replace(b"Data Binary 8", b"Data Text"))
+    assert_user_error(invoke("simulate", tmp_path / "text.ovf"), "text.ovf: the data under "
+                      "'# Begin: Data Text' are not numbers")
 
 
 def test_export_then_simulate_the_ovf_as_the_npy(tmp_path):

@@ -79,12 +79,16 @@ def read_ovf(path) -> tuple[np.ndarray, float]:
     if mode != "text":
         size = int(mode.split()[1])
         dtype, check = CHECK[size]
-        if np.frombuffer(raw, dtype, 1, pos)[0] != check:
+        stored = (len(raw) - pos) // size - 1  # values after the check value
+        if stored < 0 or np.frombuffer(raw, dtype, 1, pos)[0] != check:
             raise ValueError(f"{path}: bad binary check value (Binary {size})")
-        data = np.frombuffer(raw, dtype, count, pos + size)
+        data = np.frombuffer(raw, dtype, min(count, stored), pos + size)
     else:
-        text = raw[pos:].decode().split("# End")[0]
-        data = np.array(text.split(), np.float64)[:count]
+        try:
+            data = np.array(raw[pos:].decode().split("# End")[0].split(), np.float64)[:count]
+        except ValueError:  # binary bytes, or words that are not numbers
+            raise ValueError(f"{path}: the data under '# Begin: Data Text' are not numbers "
+                             "(binary data needs 'Binary 4' or 'Binary 8')") from None
     if data.size != count:
         raise ValueError(f"{path}: {data.size} values, the header promises {count}")
     v = data.astype(np.float64).reshape(ny, nx, 3)
