@@ -65,6 +65,7 @@ def test_info_prints_the_paper_tables():
     assert result.exit_code == 0, result.output
     for count in ("15 382 256", "14 338 801", "1 502 006", "13 109 248", "Conv2DTrans"):
         assert count in result.output
+    assert "holds 4 such regressors" in " ".join(result.output.split())
 
 
 def test_train_writes_model_metrics_and_plots(trained):

@@ -66,3 +66,5 @@ def info(config: str = typer.Option(None, help=CONFIG_HELP),
                 console.print(layer_table(f"{name}: {part}", rows))
             console.print(f"[bold]{name}: {n_params(model):,} trainable parameters in all[/]"
                           .replace(",", " "))
+        console.print(f"the trained model holds {cfg.regressor.folds} such regressors, one per "
+                      "cross-validation fold, and predicts their mean (docs/learning.md)")
