@@ -40,7 +40,10 @@ class AnchorFit:
     y_mean: np.ndarray
     y_std: np.ndarray
     cv_curves: np.ndarray
-    epochs: list[int]
+
+    @property
+    def epochs(self) -> list[int]:
+        return [int(e) + 1 for e in np.argmin(self.cv_curves, axis=1)]
 
 
 def fit_anchors(cfg: Config, z, y, device, progress=no_progress) -> AnchorFit:
@@ -50,8 +53,7 @@ def fit_anchors(cfg: Config, z, y, device, progress=no_progress) -> AnchorFit:
     y_mean, y_std = y.mean(0), y.std(0)
     y_std = np.where(y_std > 0, y_std, 1.0)
     members, curves = cross_validate(cfg, z, (y - y_mean) / y_std, device, progress)
-    epochs = [int(e) + 1 for e in np.argmin(curves, axis=1)]
-    return AnchorFit(Ensemble(members), y_mean, y_std, curves, epochs)
+    return AnchorFit(Ensemble(members), y_mean, y_std, curves)
 
 
 def mae(predicted, computed) -> dict[str, float]:

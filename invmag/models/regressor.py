@@ -54,8 +54,7 @@ class Regressor(nn.Module):
 
 
 class Ensemble(nn.Module):
-    """Regressors of the same layout whose mean output is the prediction; their spread (the
-    standard deviation over members) says how far they disagree."""
+    """Regressors of the same layout whose mean output is the prediction."""
 
     def __init__(self, members):
         super().__init__()

@@ -97,7 +97,8 @@ def decode(vae: VAE, z) -> np.ndarray:
 class Surrogate:
     """Anchors predicted from grain structures. regressor: the Ensemble of regressors whose mean
     predicts (y − y_mean) / y_std; y_mean, y_std (6,); label_min, label_max (6,): range of the
-    training labels (Ms, H_A); hold_out: the boxes (data.holdout) whose labels it was trained without."""
+    training labels (Ms, H_A); hold_out: the boxes (data.holdout) whose labels it was trained
+    without."""
 
     def __init__(self, config: Config, vae: VAE, regressor: Ensemble, y_mean, y_std,
                  label_min, label_max, hold_out=()):
@@ -126,24 +127,27 @@ class Surrogate:
         return decode(self.vae, z)
 
     @torch.no_grad()
+    def _outputs(self, z) -> torch.Tensor:
+        """The members' normalized anchors (members, N, 6) for codes z (N, latent)."""
+        self.regressor.eval()
+        return self.regressor.outputs(torch.as_tensor(np.asarray(z, np.float32),
+                                                      device=self.device))
+
+    def _anchors(self, y: torch.Tensor) -> np.ndarray:
+        """Normalized outputs (..., N, 6) -> anchors in curve order (Ms, H_A)."""
+        return ordered(y.cpu().numpy().astype(np.float64) * self.y_std + self.y_mean)
+
     def predict(self, z) -> np.ndarray:
         """Anchors (N, 6) in Ms and H_A units predicted from latent codes (N, latent), in the
         order of a demagnetization curve (physics.anchors.ordered: 0 ≤ mr ≤ m1 ≤ 1, 0 ≤ hk90
         ≤ hk80 ≤ hk70 ≤ hc ≤ 1), which the regressor's six heads alone do not guarantee."""
-        self.regressor.eval()
-        z = torch.as_tensor(np.asarray(z, np.float32), device=self.device)
-        y = self.regressor(z).cpu().numpy().astype(np.float64)
-        return ordered(y * self.y_std + self.y_mean)
+        return self._anchors(self._outputs(z).mean(0))
 
-    @torch.no_grad()
     def predict_members(self, z) -> np.ndarray:
         """Each ensemble member's anchors (members, N, 6) (Ms, H_A) for codes z (N, latent),
         ordered as predict's; their mean is close to predict's (exactly, where no member needs
         ordering)."""
-        self.regressor.eval()
-        z = torch.as_tensor(np.asarray(z, np.float32), device=self.device)
-        y = self.regressor.outputs(z).cpu().numpy().astype(np.float64) * self.y_std + self.y_mean
-        return np.stack([ordered(member) for member in y])
+        return np.stack([self._anchors(y) for y in self._outputs(z)])
 
     def predict_structures(self, phi) -> np.ndarray:
         """Anchors (N, 6) predicted for structures (N, ny, nx) rad."""
