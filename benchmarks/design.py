@@ -40,8 +40,8 @@ import time
 import numpy as np
 
 from invmag import ANCHORS
-from invmag.data.run import run_config
-from invmag.data.store import read_labels
+from invmag.data.run_folder import run_config
+from invmag.data.samples import read_labels
 from invmag.design import PolishSettings, Settings, design, verify_design
 from invmag.design.targets import parse_goal
 
@@ -61,7 +61,7 @@ def grid(anchors: np.ndarray, seed: int = 0) -> list[dict]:
 def reconstruction(run, cfg, labels, per_quintile: int = 16, device="cpu"):
     """Print the physical reconstruction error per hc quintile (see the module docstring)."""
     from invmag.design.loop import open_run
-    from invmag.design.sharpen import sharpen
+    from invmag.design.grains import sharpen
     from invmag.design.verify import simulate
 
     _, surrogate = open_run(run, device)

@@ -16,9 +16,9 @@ import numpy as np
 import torch
 
 from invmag import ANCHORS
-from invmag.data.config import load_config
-from invmag.data.store import read_labels
-from invmag.models.pipeline import (PAPER_MAE, fit_anchors, mae, torch_threads, train_run,
+from invmag.config import load_config
+from invmag.data.samples import read_labels
+from invmag.models.train import (PAPER_MAE, fit_anchors, mae, torch_threads, train_run,
                                     write_json)
 from invmag.models.surrogate import Surrogate, encode_mirrors, load_surrogate
 from invmag.plots import plt

@@ -37,7 +37,7 @@ class Curve:
 
 def _config(name_or_path):
     """A Config: an embedded name ('quick', 'paper'), a TOML path, or a Config itself."""
-    from .data.config import Config, load_config
+    from .config import Config, load_config
 
     return name_or_path if isinstance(name_or_path, Config) else load_config(str(name_or_path))
 
@@ -127,8 +127,9 @@ def recipe(run, target: dict | None = None, minimum: dict | None = None,
     settings: fields of invmag.design.recipe.stats.RecipeSettings. progress, warn as
     make_recipes'."""
     from .design.loop import run_settings
-    from .design.recipe.stats import RecipeSettings, recipe_goal, recipe_ranges
-    from .design.recipe.run import make_recipes
+    from .design.recipe.goal import RecipeSettings, recipe_goal
+    from .design.recipe.realizations import recipe_ranges
+    from .design.recipe.make import make_recipes
 
     cfg = run_settings(run, device)
     goal = recipe_goal(target or {}, minimum or {}, maximum or {}, weights, maximize, minimize,
@@ -145,8 +146,8 @@ def verify(run, design_id: str | None = None, top: int | None = None,
     recipe folder (recipe_id); with neither id the run's newest design or recipe. Writes
     verify.* files into the folder. Returns the Verification or RecipeVerification."""
     from .design.loop import verify_design
-    from .design.recipe.files import newest
-    from .design.recipe.run import verify_recipe
+    from .design.recipe.recipe_folder import newest
+    from .design.recipe.make import verify_recipe
 
     if design_id is None and recipe_id is None:
         kind, path = newest(run)

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from invmag.data.config import config_from_dict, load_config
+from invmag.config import config_from_dict, load_config
 from invmag.data.structures import sample_structure
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]

@@ -13,7 +13,7 @@ import pytest
 
 from invmag.data import generate as generate_module
 from invmag.data.generate import generate
-from invmag.data.store import read_labels
+from invmag.data.samples import read_labels
 from invmag.data.structures import draw
 from conftest import assert_user_error, invoke, tiny_config
 from test_data import assert_same_file

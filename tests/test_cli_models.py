@@ -10,8 +10,8 @@ import pytest
 import torch
 
 from invmag import ANCHORS
-from invmag.data.config import load_config
-from invmag.data.store import read_labels
+from invmag.config import load_config
+from invmag.data.samples import read_labels
 from invmag.models.surrogate import load_surrogate
 from invmag.physics.merit import FIGURES, bhmax_error, predicted_figures
 from invmag.data.structures import save_structure
@@ -280,7 +280,7 @@ def test_hold_out_removes_exactly_the_labels_inside_the_boxes(trained, tmp_path)
     result = invoke("optimize", "--run", run, "--target-hc", mid, "--top", 2,
                     "--simulations", 4, "--pool", 0, "--generations", 2)
     assert result.exit_code == 0, result.output
-    from invmag.design.store import read_design
+    from invmag.design.design_folder import read_design
     d = read_design(run / "designs" / "001")
     assert d.meta["from_data"] == 0 and d.meta["hold_out"] == metrics["hold_out"]
     from invmag.design.sources import known_structures
@@ -311,7 +311,7 @@ def test_bad_hold_out_is_one_line_and_trains_nothing(trained, tmp_path, box, fra
 
 
 def test_the_data_answers_a_goal_it_meets_at_zero_simulations(trained, tmp_path):
-    from invmag.design.store import read_design
+    from invmag.design.design_folder import read_design
 
     run = tmp_path / "run"
     shutil.copytree(trained[1], run)

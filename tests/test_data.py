@@ -17,12 +17,12 @@ import pytest
 
 from invmag import ANCHORS, __version__
 from invmag.data import generate as generate_module
-from invmag.data.config import config_from_dict, load_config, parse_config
+from invmag.config import config_from_dict, load_config, parse_config
 from invmag.data.generate import LABELLED, generate
-from invmag.data.run import claim_run, run_config
+from invmag.data.run_folder import claim_run, run_config
 from invmag.data.labels import label_batch
 from invmag.data.parallel import Pool
-from invmag.data.store import read_labels
+from invmag.data.samples import read_labels
 from invmag.data.structures import draw, grain_range, sample_seed
 from invmag.physics.curve import CurveSolver
 from conftest import tiny_config

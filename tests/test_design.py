@@ -9,9 +9,9 @@ import pytest
 
 from invmag import ANCHORS
 from invmag.runtime import one_thread
-from invmag.design.search import prior_radius2, search
-from invmag.design.sharpen import sharpen
-from invmag.design.store import read_design
+from invmag.design.latent_search import prior_radius2, search
+from invmag.design.grains import sharpen
+from invmag.design.design_folder import read_design
 from invmag.design.targets import Goal, parse_goal
 from invmag.physics.anchors import anchors
 from invmag.physics.curve import CurveSolver
@@ -41,7 +41,7 @@ def tiny_model(tmp_path_factory):
     truth(z) on prior draws."""
     from invmag.models.regressor import Ensemble
     from invmag.models.surrogate import Surrogate, build_regressor, build_vae, seeded
-    from invmag.models.training import fit_regressor
+    from invmag.models.fitting import fit_regressor
 
     cfg = tiny_config(**DESIGN)
     vae = seeded(0, lambda: build_vae(cfg))
@@ -338,7 +338,7 @@ def test_learning_keeps_the_runs_metrics_current_and_retraining_drops_its_backup
     --force` then replaces the model, drops the backup of the old one, keeps verified.h5."""
     import json
 
-    from invmag.data.store import read_labels
+    from invmag.data.samples import read_labels
     from invmag.models.surrogate import Surrogate
 
     assert invoke("generate", "--run", run, "--config", run / "config.toml",

@@ -4,8 +4,8 @@ read on the curve through the predicted anchors exactly as invmag.physics.merit 
 import numpy as np
 import pytest
 
-from invmag.design.search import prior_radius2, search
-from invmag.design.store import read_design
+from invmag.design.latent_search import prior_radius2, search
+from invmag.design.design_folder import read_design
 from invmag.design.targets import parse_goal
 from invmag.physics.material import Material
 from invmag.physics.merit import FIGURES, predicted_figures

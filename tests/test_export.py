@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from invmag import ANCHORS
-from invmag.data.config import config_from_dict, load_config
+from invmag.config import config_from_dict, load_config
 from invmag.data.ovf import read_ovf, write_ovf
 from invmag.data.vtk import write_vtk
 from conftest import assert_user_error, invoke

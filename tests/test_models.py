@@ -6,16 +6,16 @@ import pytest
 import torch
 
 from invmag import ANCHORS
-from invmag.data.config import load_config
+from invmag.config import load_config
 from invmag.runtime import one_thread
-from invmag.data.store import SampleStore, structure_layout
+from invmag.data.samples import SampleStore, structure_layout
 from invmag.models.layers import n_params
 from invmag.models.morph import morph
 from invmag.models.regressor import Ensemble, Regressor
 from invmag.models.stream import StructureStream
 from invmag.models.surrogate import (Surrogate, build_ensemble, build_regressor, build_vae,
                                      load_surrogate, mirror, seeded)
-from invmag.models.training import fit_regressor, train_vae
+from invmag.models.fitting import fit_regressor, train_vae
 from invmag.models.vae import VAE, conv_levels
 from conftest import tiny_config
 
@@ -129,7 +129,7 @@ def test_mirrors_form_the_symmetry_group_of_the_protocol():
 def test_cross_validation_keeps_all_images_of_a_structure_in_one_fold(monkeypatch):
     """With codes of four images per structure, a fold validates on structures none of whose
     images it trained on, and trains on every image of the others."""
-    import invmag.models.training as training
+    import invmag.models.fitting as training
 
     seen = []
 

@@ -8,7 +8,7 @@ from conftest import ROOT
 
 
 def test_requires_python_admits_no_python_without_tomllib():
-    """invmag.data.config imports tomllib (Python 3.11+): with ">=3.10" the install succeeded
+    """invmag.config imports tomllib (Python 3.11+): with ">=3.10" the install succeeded
     on 3.10 and every command failed."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     spec = SpecifierSet(project["requires-python"])

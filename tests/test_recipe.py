@@ -16,8 +16,9 @@ from scipy.spatial import cKDTree
 import invmag
 from invmag import ANCHORS
 from invmag.data.structures import canonical, draw_batch
-from invmag.design.recipe.stats import SEARCH_STREAM, VERIFY_STREAM, recipe_goal
-from invmag.design.recipe.files import newest
+from invmag.design.recipe.goal import recipe_goal
+from invmag.design.recipe.realizations import SEARCH_STREAM, VERIFY_STREAM
+from invmag.design.recipe.recipe_folder import newest
 from invmag.design.verify import simulate
 from invmag.runtime import one_thread
 from conftest import assert_user_error, invoke, tiny_config
@@ -108,7 +109,7 @@ def test_verify_simulates_fresh_realizations(run, monkeypatch):
     """`invmag verify` (no id: the newest, a recipe) simulates other structures than the search
     predicted, exactly those it writes predictions for."""
     import invmag.design.verify as verify_module
-    from invmag.design.recipe.stats import Recipe, realizations
+    from invmag.design.recipe.realizations import Recipe, realizations
 
     seen = []
 

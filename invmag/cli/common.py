@@ -53,8 +53,8 @@ def user_errors():
 
 def resolve_run(config: str | None, run: Path | None):
     """(Config, run folder) by the rule of the module docstring."""
-    from ..data.config import load_config
-    from ..data.run import run_config
+    from ..config import load_config
+    from ..data.run_folder import run_config
 
     if config:
         cfg = load_config(config)

@@ -90,7 +90,7 @@ def generate(
     from ..data.generate import generate as run_generate
     from ..data.parallel import default_workers
     from ..data.plots import labels_figure
-    from ..data.store import read_labels
+    from ..data.samples import read_labels
 
     with user_errors():
         cfg, run = resolve_run(config, run)

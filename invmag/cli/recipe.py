@@ -9,7 +9,9 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from .. import ANCHORS
-from ..design.recipe.stats import MAP_POINTS, QUANTIFIED, RecipeSettings
+from ..design.recipe.goal import RecipeSettings
+from ..design.recipe.make import MAP_POINTS
+from ..design.recipe.stats import QUANTIFIED
 from .app import app
 from .common import (CONFIG_HELP, DEVICE_HELP, RUN_HELP, UNITS_HELP, console, resolve_run,
                      user_errors)

@@ -57,7 +57,7 @@ def train(
 ):
     """Train the VAE (resumes from its checkpoint) and the cross-validated regressor."""
     from ..data.holdout import parse_box
-    from ..models.pipeline import train_run
+    from ..models.train import train_run
 
     with user_errors():
         boxes = [parse_box(text) for text in hold_out]

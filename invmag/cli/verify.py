@@ -122,8 +122,8 @@ def verify(
 
     The structures run with the run's solver settings, exactly as labels are made."""
     from ..design.loop import verify_design
-    from ..design.recipe.files import newest
-    from ..design.store import find_design, read_design
+    from ..design.recipe.recipe_folder import newest
+    from ..design.design_folder import find_design, read_design
 
     with user_errors():
         cfg, run = resolve_run(config, run)
@@ -154,7 +154,7 @@ def field_bar(description: str, total: int):
 
 
 def verify_recipe(cfg, run, recipe: str, rank: int, count: int, device):
-    from ..design.recipe.run import verify_recipe as simulate_recipe
+    from ..design.recipe.make import verify_recipe as simulate_recipe
 
     with field_bar(f"simulating {count} realizations of recipe {recipe}",
                    count * len(cfg.solver.fields())) as advance:

@@ -14,11 +14,11 @@ import numpy as np
 
 from .. import RunFailed
 from ..physics.anchors import anchors
-from .config import Config, with_data
+from ..config import Config, with_data
 from .labels import label_batch
 from .parallel import Pool
-from .run import claim_run
-from .store import SampleStore, label_layout, run_attrs, structure_layout
+from .run_folder import claim_run
+from .samples import SampleStore, label_layout, run_attrs, structure_layout
 from .structures import draw_batch, sample_seed
 
 UNLABELLED, LABELLED = 0, 1  # seed streams: the two sets never share a structure

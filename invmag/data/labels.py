@@ -11,7 +11,7 @@ import numpy as np
 from ..physics.anchors import anchors
 from ..physics.curve import CurveSolver
 from ..runtime import one_thread, solver_device
-from .config import config_from_dict
+from ..config import config_from_dict
 
 
 def label_batch(phis, config: dict, progress=None):

@@ -4,13 +4,13 @@ them by simulation, and check the designs by simulation.
 
 loop     — the design loop of a run as one API: design(), verify_design()
 targets  — what the user asks for: targets, objectives, constraints; units; validation
-search   — the pymoo problem over a latent box, single- and multi-objective runs, ranking
+latent_search — the pymoo problem over a latent box, single- and multi-objective runs, ranking
 optimize — one design: latent search → distinct grain structures → polish
-sharpen  — blurry decoded structures → grains
+grains   — the grains of a blurry decoded structure (sharpen)
 sources  — the run's data, a pool of generator structures ranked by the surrogate, random ones
 polish   — screen starts and polish grain structures by simulation (evolution strategy on the
            grain axes)
-store    — design folders runs/<name>/designs/<id>/ (HDF5, CSV)
+design_folder — design folders runs/<name>/designs/<id>/ (HDF5, CSV)
 verify   — simulate designs, compare with the prediction, hit rate
 learn    — learning: simulated designs join the labels, the regressor is trained further
 plots    — candidates, convergence, Pareto front, predicted vs simulated curves

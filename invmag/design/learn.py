@@ -16,7 +16,7 @@ import h5py
 import numpy as np
 
 from ..runtime import one_thread
-from ..data.store import VERIFIED, SampleStore, label_layout, read_labels, run_attrs
+from ..data.samples import VERIFIED, SampleStore, label_layout, read_labels, run_attrs
 
 STREAM = 2  # seed-stream number recorded in verified.h5 (0, 1: unlabelled, labelled)
 
@@ -70,9 +70,9 @@ def retrain(surrogate, run, epochs: int, seed: int, progress=None) -> list[float
     the run's surrogate.pt (keeping the first one as surrogate.initial.pt) and bring
     metrics.json's test MAE up to date, with the epochs and verified rows learned so far.
     Returns the epoch losses (mean over the members)."""
-    from ..models.pipeline import mae, write_json
+    from ..models.train import mae, write_json
     from ..models.surrogate import encode_mirrors
-    from ..models.training import fit_regressor, images
+    from ..models.fitting import fit_regressor, images
 
     cfg = surrogate.config
     phi, y = training_set(run, cfg, surrogate.hold_out)

@@ -17,11 +17,11 @@ files.
 from dataclasses import replace
 from pathlib import Path
 
-from ..data.run import run_config
+from ..data.run_folder import run_config
 from .optimize import Settings, optimize
 from .learn import add_verified, retrain
 from .sources import known_structures
-from .store import find_design, new_design_dir, read_design, write_design
+from .design_folder import find_design, new_design_dir, read_design, write_design
 from .targets import Goal, extrapolation
 from .verify import Verification, simulate, verify, write_verification
 

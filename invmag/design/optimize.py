@@ -24,7 +24,7 @@ max_a |predict(encode(decode(z)))_a − predict(z)_a| ≤ consistency (Ms, H_A),
 predictions (the search itself sees them capped to the training labels' range); inconsistent ones
 are ranked after the consistent ones (feasible candidates always first), or dropped.
 
-Grains and polish: every returned design is a grain structure (sharpen.grains), distinct from
+Grains and polish: every returned design is a grain structure (grains.grains), distinct from
 the designs ranked above it (mean |Δkx| ≥ `distinct`), and polished by simulation until
 its simulated anchors meet the goal or its budget is spent. The polish starts from the best of
 `screen` × (designs still needed) distinct starts by their simulated anchors; with `assist`,
@@ -40,9 +40,9 @@ import numpy as np
 
 from ..data.holdout import describe
 from .polish import PolishSettings, met, polish, ranked, score
-from .sharpen import sharpen
+from .grains import sharpen
 from .sources import Known, draw_pool
-from .store import Design
+from .design_folder import Design
 from .targets import Goal
 
 CONSISTENCY = 0.05  # Ms, H_A
@@ -103,7 +103,7 @@ class Settings:
         return cls(**{**defaults, **given})
 
     def check(self):
-        from ..data.config import ALGORITHMS  # torch: not at import, which `invmag --help` pays
+        from ..config import ALGORITHMS  # torch: not at import, which `invmag --help` pays
 
         if self.algorithm not in ALGORITHMS:
             raise ValueError(f"--algorithm must be one of {', '.join(ALGORITHMS)}, got "
@@ -151,7 +151,7 @@ def latent_search(surrogate, goal: Goal, settings: Settings, progress=None) -> d
     """The latent search's ranked candidates: z (K, L), searched (K, 6) raw prediction of z,
     roundtrip (K, 6) raw prediction of encode(decode(z)), deviation, consistent (K,), objectives
     (K, n_obj), cv (K,), history (per generation). progress as search's."""
-    from .search import prior_radius2, search  # pymoo: imported when used
+    from .latent_search import prior_radius2, search  # pymoo: imported when used
 
     latent = surrogate.config.vae.latent
     project = (lambda x: surrogate.encode(surrogate.decode(x))) if settings.project else None

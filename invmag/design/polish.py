@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..data.structures import canonical
-from .sharpen import grains
+from .grains import grains
 from .targets import Goal
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ..data.holdout import inside
-from ..data.store import VERIFIED, read_labels
+from ..data.samples import VERIFIED, read_labels
 from ..data.structures import grain_range, voronoi_batch
 
 DATA_FILES = ("labels.h5", VERIFIED)

@@ -13,7 +13,7 @@ from ..data.labels import label_batch
 from ..physics.anchors import anchors
 from ..physics.material import Material
 from ..physics.merit import FIGURES, figures, predicted_figures
-from .store import Design, write_csv
+from .design_folder import Design, write_csv
 
 
 @dataclass

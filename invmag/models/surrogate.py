@@ -10,9 +10,9 @@ import torch
 
 from .. import ANCHORS
 from ..files import replacing
-from ..data.config import Config, parse_config
+from ..config import Config, parse_config
 from ..data.holdout import describe, parse_box
-from ..data.run import config_changes
+from ..data.run_folder import config_changes
 from ..data.structures import kx_from_phi, phi_from_kx
 from ..physics.anchors import ordered
 from .regressor import Ensemble, Regressor

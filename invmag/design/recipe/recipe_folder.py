@@ -14,9 +14,11 @@ import numpy as np
 
 from ... import ANCHORS
 from ...files import replacing
-from ..store import find_numbered_dir, write_csv
+from ..design_folder import find_numbered_dir, write_csv
 from ..targets import Goal
-from .stats import QUANTIFIED, Ranges, Recipe, RecipeGoal, Stats
+from .goal import RecipeGoal
+from .realizations import Ranges, Recipe
+from .stats import QUANTIFIED, Stats
 
 
 @dataclass

@@ -7,8 +7,10 @@ import numpy as np
 from pymoo.core.problem import Problem
 from pymoo.optimize import minimize
 
-from ..search import make_algorithm, rank_order
-from .stats import Ranges, Realizations, RecipeGoal, Stats
+from ..latent_search import make_algorithm, rank_order
+from .goal import RecipeGoal
+from .realizations import Ranges, Realizations
+from .stats import Stats
 
 DISTINCT = 0.05  # recipes closer than this (unit box of log density, θ) to a better one: copies
 

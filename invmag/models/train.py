@@ -11,20 +11,20 @@ import numpy as np
 import torch
 
 from .. import ANCHORS
-from ..data.config import Config
+from ..config import Config
 from ..data.generate import generate
 from ..runtime import one_thread
 from ..data.parallel import default_workers
 from ..physics.anchors import UNITS
 from ..physics.merit import bhmax_error
 from ..data.holdout import describe, inside
-from ..data.store import read_labels
+from ..data.samples import read_labels
 from ..files import replacing
 from ..plots import plt
 from .plots import loss_figure, parity_figure, reconstruction_figure
 from .regressor import Ensemble
 from .surrogate import Surrogate, build_regressor, build_vae, decode, encode_mirrors
-from .training import cross_validate, no_progress, train_vae
+from .fitting import cross_validate, no_progress, train_vae
 
 PAPER_MAE = {"m1": 0.0030, "mr": 0.0152, "hk90": 0.0184, "hk80": 0.0245, "hk70": 0.0234,
              "hc": 0.0206}  # paper Table 3, Ms and H_A units

@@ -16,11 +16,11 @@ import tomllib
 
 import torch
 
-from ..physics.curve import DTYPES, SolverSettings, divides_unity
-from ..physics.material import Material
+from .physics.curve import DTYPES, SolverSettings, divides_unity
+from .physics.material import Material
 
-EMBEDDED = Path(__file__).resolve().parents[1] / "configs"
-ALGORITHMS = ("ga", "de", "pso", "nsga2")  # pymoo algorithms of the latent search (design.search)
+EMBEDDED = Path(__file__).resolve().parent / "configs"
+ALGORITHMS = ("ga", "de", "pso", "nsga2")  # pymoo algorithms of the latent search (design.latent_search)
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ class Data:
 
 
 @dataclass(frozen=True)
-class VAE:
+class VAESettings:
     latent: int
     dense: int
     channels: int
@@ -66,7 +66,7 @@ class VAE:
 
 
 @dataclass(frozen=True)
-class Regressor:
+class RegressorSettings:
     shared: tuple[int, ...]
     head: tuple[int, ...]
     max_epochs: int
@@ -80,7 +80,7 @@ class Regressor:
 @dataclass(frozen=True)
 class LatentSearch:
     """The [design] section: the latent search's pymoo algorithm, population and generations,
-    and the latent box ±latent_bound (design.search)."""
+    and the latent box ±latent_bound (design.latent_search)."""
 
     population: int
     generations: int
@@ -100,8 +100,8 @@ class Config:
     solver: SolverSettings
     solver_device: str
     data: Data
-    vae: VAE
-    regressor: Regressor
+    vae: VAESettings
+    regressor: RegressorSettings
     design: LatentSearch
 
     def to_dict(self) -> dict:
@@ -235,7 +235,7 @@ ADDED = {("solver", "lbfgs_torque"): 0.0, ("solver", "lbfgs_memory"): 5,
          ("solver", "lbfgs_rotation"): 0.1}
 
 SECTIONS = {"material": Material, "grid": Grid, "structures": Structures, "data": Data,
-            "vae": VAE, "regressor": Regressor, "design": LatentSearch}
+            "vae": VAESettings, "regressor": RegressorSettings, "design": LatentSearch}
 
 CROSS_CHECKS = [  # (key, predicate on the validated sections, what it expects)
     ("solver.tau_min", lambda s: s["solver"]["tau_min"] <= s["solver"]["tau_max"],

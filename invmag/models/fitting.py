@@ -18,8 +18,8 @@ import time
 import numpy as np
 import torch
 
-from ..data.config import Config
-from ..data.run import changes
+from ..config import Config
+from ..data.run_folder import changes
 from ..data.structures import kx_from_phi
 from ..files import replacing
 from .regressor import Regressor

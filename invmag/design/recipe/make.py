@@ -1,13 +1,13 @@
 """Recipes of a trained run as one API (the CLI's `recipe` and `verify --recipe` call these):
 
-    from invmag.design.recipe.stats import RecipeSettings, recipe_goal
-    from invmag.design.recipe.run import make_recipes, verify_recipe
+    from invmag.design.recipe.goal import RecipeSettings, recipe_goal
+    from invmag.design.recipe.make import make_recipes, verify_recipe
     goal = recipe_goal({"hc": 0.4}, {"mr": 0.7}, {}, yield_=0.9)
     r = make_recipes("runs/quick", goal, RecipeSettings())
     v = verify_recipe("runs/quick", r.id)
 
 make_recipes searches the recipe box on the surrogate's predictions for K realizations per
-recipe (common random numbers, invmag.design.recipe.stats) and writes
+recipe (common random numbers, invmag.design.recipe.realizations) and writes
 runs/<name>/recipes/<id>/ with recipe.json, recipes.csv, recipe.png and map.png. verify_recipe
 draws R other realizations of a recipe (another seed stream than the search's), simulates them
 exactly as labels are made and compares the simulated statistics with the predicted ones.
@@ -20,12 +20,15 @@ import time
 import numpy as np
 
 from ...runtime import one_thread
-from ..store import new_numbered_dir
+from ..design_folder import new_numbered_dir
 from ..targets import extrapolation
-from .files import RecipeSearch, find_recipe, read_recipes, write_recipes, write_verification_csv
-from .search import search_recipes
-from .stats import (MAP_POINTS, SEARCH_STREAM, VERIFY_STREAM, Ranges, RecipeGoal, RecipeSettings,
-                    Stats, realizations, recipe_ranges)
+from .recipe_folder import RecipeSearch, find_recipe, read_recipes, write_recipes, write_verification_csv
+from .recipe_search import search_recipes
+from .goal import RecipeGoal, RecipeSettings
+from .realizations import SEARCH_STREAM, VERIFY_STREAM, Ranges, realizations, recipe_ranges
+from .stats import Stats
+
+MAP_POINTS = 20  # recipes per axis of the recipe map
 
 
 def make_recipes(run, goal: RecipeGoal, settings: RecipeSettings, ranges: Ranges | None = None,

@@ -20,7 +20,7 @@ from pymoo.core.problem import Problem
 from pymoo.optimize import minimize
 from scipy.stats import chi2
 
-from ..data.config import ALGORITHMS
+from ..config import ALGORITHMS
 from .targets import Goal
 
 

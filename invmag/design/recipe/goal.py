@@ -1,0 +1,108 @@
+"""A goal on the statistics of a recipe's realizations, and the recipe search's settings.
+
+Goal: targets and --maximize/--minimize apply to the mean anchors (a figure of merit to the
+curve through the mean anchors); bounds must hold in at least `yield_` of the realizations;
+max_std {anchor: value} bounds the spread. A goal of bounds only maximizes the yield margin.
+
+"""
+
+from dataclasses import dataclass, field
+import math
+
+import numpy as np
+
+from ... import ANCHORS
+from ..targets import Goal, parse_goal
+
+
+@dataclass(frozen=True)
+class RecipeGoal:
+    """A Goal on recipe statistics (module docstring): yield_ in (0, 1] for its bounds, max_std
+    {anchor: spread bound} (Ms, H_A)."""
+
+    goal: Goal
+    yield_: float = 0.9
+    max_std: dict = field(default_factory=dict)
+
+    @property
+    def objective_names(self) -> list[str]:
+        return self.goal.objective_names or ["−yield margin"]
+
+    @property
+    def named(self) -> set[str]:
+        """The anchors the goal names: targets, bounds, maximized or minimized, spread bounds."""
+        g = self.goal
+        return {*g.targets, *g.lower, *g.upper, *g.maximize, *g.minimize, *self.max_std}
+
+    def summary(self) -> str:
+        parts = [self.goal.summary()]
+        if self.goal.n_constraints:
+            parts.append(f"in {100 * self.yield_:g}%")
+        parts += [f"std {a}≤{v:.3f}" for a, v in self.max_std.items()]
+        return " ".join(p for p in parts if p)
+
+    def margins(self, pred: np.ndarray) -> np.ndarray:
+        """(K,) per realization: how far its anchors pred (K, 6) meet every bound (≥ 0: met)."""
+        return -self.goal.constraints(pred).max(1, initial=-np.inf)
+
+    def evaluate(self, pred: np.ndarray, scale) -> tuple[np.ndarray, np.ndarray]:
+        """Objectives (n_obj,) and constraints g ≤ 0 of one recipe's predictions pred (K, 6):
+        the bounds as an order statistic of the margins (≥ 0 exactly when the yield is met, and
+        continuous in the recipe), the spread bounds."""
+        mean = pred.mean(0, keepdims=True)
+        G = [pred[:, ANCHORS.index(a)].std() - v for a, v in self.max_std.items()]
+        if self.goal.n_constraints:
+            m = np.sort(self.margins(pred))
+            G.insert(0, -m[math.floor(len(m) * (1 - self.yield_) + 1e-9)])
+        F = self.goal.objectives(mean, scale)[0] if self.goal.objective_names else G[:1]
+        return np.asarray(F, float), np.asarray(G, float)
+
+    @property
+    def n_constraints(self) -> int:
+        return bool(self.goal.n_constraints) + len(self.max_std)
+
+
+def recipe_goal(targets: dict, lower: dict, upper: dict, weights=(), maximize=(), minimize=(),
+                units="reduced", material=None, yield_: float | None = None,
+                max_std: dict | None = None) -> RecipeGoal:
+    """A validated RecipeGoal from command-line values (as parse_goal; yield_ default 0.9 when
+    there are bounds; max_std {anchor: value}). ValueError (one line) for impossible requests."""
+    bounds = any(v is not None for v in (*lower.values(), *upper.values()))
+    if yield_ is not None and not 0 < yield_ <= 1:
+        raise ValueError(f"--yield must lie in (0, 1], got {yield_:g}")
+    if yield_ is not None and not bounds:
+        raise ValueError(f"--yield {yield_:g} needs a bound for the realizations to meet "
+                         "(--min-X or --max-X)")
+    max_std = dict(max_std or {})
+    for a, v in max_std.items():
+        if a not in ANCHORS:
+            raise ValueError(f"--max-std {a!r}: not an anchor (one of {', '.join(ANCHORS)})")
+        if not v > 0:
+            raise ValueError(f"--max-std {a}={v:g} is impossible: realizations of a recipe are "
+                             "different structures, their spread is never 0")
+    # a recipe of bounds only has an objective of its own: the yield margin
+    goal = parse_goal(targets, lower, upper, weights, maximize, minimize, units, material,
+                      bounds_only=True)
+    for a in set(goal.lower) & set(goal.upper):
+        if goal.lower[a] == goal.upper[a]:
+            raise ValueError(f"--min-{a} = --max-{a} = {goal.lower[a]:.4g} is impossible with a "
+                             f"yield: realizations of a recipe spread, none lands on one value")
+    return RecipeGoal(goal, 0.9 if yield_ is None else yield_, max_std)
+
+
+@dataclass(frozen=True)
+class RecipeSettings:
+    """realizations K per recipe (≥ 64: smooth statistics), population and generations of
+    the pymoo search, top recipes returned, seed of the search and its realizations."""
+
+    realizations: int = 64
+    population: int = 24
+    generations: int = 20
+    top: int = 3
+    seed: int = 0
+
+    def check(self):
+        for name, least in (("realizations", 64), ("population", 4), ("generations", 1),
+                            ("top", 1)):
+            if getattr(self, name) < least:
+                raise ValueError(f"--{name} must be ≥ {least}, got {getattr(self, name)}")
