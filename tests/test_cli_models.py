@@ -4,7 +4,6 @@ epochs, and bad input that ends in one line on stderr with exit code 2."""
 import json
 import shutil
 
-import h5py
 import numpy as np
 import pytest
 import torch
@@ -204,9 +203,9 @@ BAD_INPUT = {  # case: (damage to a copy of the trained run, command, fragments 
     "other grid, predict": (None, ["predict", BIG], ["big.npy: 20 × 20 cells", "16 × 16"]),
     "other grid, morph": (None, ["morph", A, BIG], ["big.npy: 20 × 20 cells", "16 × 16"]),
     "empty .npy": (None, ["predict", EMPTY], ["empty.npy: empty structure of shape (0, 16)"]),
-    "NaN target": (None, ["optimize", "--target-hc", "nan"], ["target hc = nan"]),
-    "infinite target": (None, ["optimize", "--target-mr", "inf"], ["target mr = inf"]),
-    "negative target": (None, ["optimize", "--target-hc", "-0.3"], ["target hc = -0.3"]),
+    "NaN target": (None, ["optimize", "--target-hc", "nan"], ["--target-hc = nan"]),
+    "infinite target": (None, ["optimize", "--target-mr", "inf"], ["--target-mr = inf"]),
+    "negative target": (None, ["optimize", "--target-hc", "-0.3"], ["--target-hc = -0.3"]),
     "unknown config key": (_bad_config("[grid]", "[grid]\nnz = 1"), ["train", "--force"],
                            ["grid.nz is an unknown key"]),
     "wrong config type": (_bad_config("latent = 8", 'latent = "8"'), ["predict", A],
@@ -257,7 +256,8 @@ def held_run(trained, tmp_path, box):
     return run
 
 
-def test_hold_out_removes_exactly_the_labels_inside_the_boxes(trained, tmp_path):
+def test_hold_out_removes_exactly_the_labels_inside_the_boxes(trained, tmp_path, monkeypatch):
+    import invmag.design.optimize as optimize_module
     from invmag.data.holdout import describe, inside, parse_box
 
     labels = read_labels(trained[1] / "labels.h5")
@@ -276,22 +276,103 @@ def test_hold_out_removes_exactly_the_labels_inside_the_boxes(trained, tmp_path)
     assert model.hold_out == (parse_box(box),)  # kept with the model for its design searches
     kept = train[~held[train]]  # the label range it saw: the kept training labels only
     np.testing.assert_allclose(model.label_max, labels.anchors[kept].max(0), rtol=1e-6)
-    # a target in the hole is not refused; nothing in the hole is returned or polished from
+    # a target in the hole is not refused; nothing in the hole is returned or polished from:
+    # every structure the design takes from the data (designs at zero simulations and polish
+    # starts, by file and row) is recorded on its way in
+    taken = []
+
+    def recording(surrogate, known, rows):
+        taken.extend(zip(known.file[rows], known.row[rows]) if len(rows) else [])
+        return from_data(surrogate, known, rows)
+
+    from_data = optimize_module.from_data
+    monkeypatch.setattr(optimize_module, "from_data", recording)
     result = invoke("optimize", "--run", run, "--target-hc", mid, "--top", 2,
                     "--simulations", 4, "--pool", 0, "--generations", 2)
     assert result.exit_code == 0, result.output
     from invmag.design.design_folder import read_design
     d = read_design(run / "designs" / "001")
+    starts = [row for file, row in taken if file == "labels.h5"]
+    assert len(starts) >= 2  # the data did offer polish starts: the next line can fail
+    assert not held[starts].any(), np.array(starts)[held[starts]]  # none in the hole
+    returned = d.row[d.source == "labels.h5"]  # and no design began from a held-out label
+    assert set(returned) <= set(starts) and not held[returned].any()
     assert d.meta["from_data"] == 0 and d.meta["hold_out"] == metrics["hold_out"]
     from invmag.design.sources import known_structures
     known = known_structures(run, (16, 16), model.hold_out)  # the data a search may start from
     labelled = known.file == "labels.h5"
     assert sorted(known.row[labelled]) == list(np.flatnonzero(labels.good & ~held))
-    with h5py.File(run / "verified.h5") as f:  # the screened starts: structures' own anchors
-        phi = f["phi"][:]
-    for structure in phi:
-        same = np.flatnonzero([(structure == p).all() for p in labels.phi])
-        assert not held[same].any()  # no held-out label was a start
+
+
+def test_the_pool_is_ranked_by_the_trained_members_expected_misfit(trained, tmp_path,
+                                                                    monkeypatch):
+    """On the trained two-member ensemble and real pool structures: the pool's order is that of
+    the expected misfit, the members' mean score, computed here from each member's predictions
+    (the misfit of the members' mean prediction orders them otherwise); the pool route's starts
+    (pool_starts, and those `optimize --pool` hands to the polish) are the best distinct ones
+    in that order, and the first simulated."""
+    import invmag
+    import invmag.design.optimize as optimize_module
+    from invmag.design.optimize import Settings, expected_order, pool_starts
+    from invmag.design.sources import draw_pool
+    from invmag.design.targets import parse_goal
+
+    run = tmp_path / "run"
+    shutil.copytree(trained[1], run)
+    opened = invmag.open_run(run)
+    cfg, model = opened.config, opened.surrogate
+    assert len(model.regressor.members) == 2
+    labels = read_labels(run / "labels.h5")
+    targets = {a: float(np.median(labels.anchors[labels.good, ANCHORS.index(a)]))
+               for a in ("hc", "mr")}
+    goal, window, N, seed = parse_goal(targets, {}, {}), 0.02, 400, 1
+    phi = draw_pool(cfg, N, seed)
+    z = model.encode(phi)
+    members = model.predict_members(z)  # (2, N, 6)
+
+    def misfit(anchors):  # the polish's score of targets: Σ ((anchor − target) / window)²
+        return sum(((anchors[..., ANCHORS.index(a)] - t) / window) ** 2
+                   for a, t in targets.items())
+
+    expected = misfit(members).mean(0)
+    of_mean = misfit(members.mean(0))
+    order = expected_order(model, goal, z, window)
+    assert sorted(order) == list(range(N))
+    rises = np.diff(expected[order])  # best first by expected misfit (to roundoff)
+    assert rises.min() > -1e-9, f"not by expected misfit: it falls by {-rises.min():.3g}"
+    # the check can tell: by the mean's misfit (or at random) the order is far from sorted
+    by_mean = np.argsort(of_mean, kind="stable")
+    assert np.diff(expected[by_mean]).min() < -1 and set(by_mean[:20]) != set(order[:20])
+
+    def distinct(rows, n, distance):  # the first rows whose mean |Δkx| to each taken ≥ distance
+        taken = []
+        for i in rows:
+            if all(np.abs(np.sin(phi[i]) - np.sin(phi[j])).mean() >= distance for j in taken):
+                taken.append(i)
+        return taken[:n]
+
+    settings = Settings.from_config(cfg, goal, pool=N, seed=seed)
+    best = distinct(np.argsort(expected, kind="stable")[:32], 4, settings.distinct)
+    starts = pool_starts(model, cfg, goal, settings, 4, True)
+    assert list(starts.source) == ["pool"] * 4
+    np.testing.assert_array_equal(starts.phi, phi[best])
+    # the command line's pool route: the starts it hands to the polish, best first
+    handed = []
+
+    def recording(simulate, phi, *args, **kwargs):
+        p = polish(simulate, phi, *args, **kwargs)
+        handed.append((phi, p.screened))
+        return p
+
+    polish = optimize_module.polish
+    monkeypatch.setattr(optimize_module, "polish", recording)
+    result = invoke("optimize", "--run", run, "--target-hc", targets["hc"], "--target-mr",
+                    targets["mr"], "--top", 1, "--simulations", 2, "--pool", N, "--seed", seed,
+                    "--generations", 2, "--no-data")
+    assert result.exit_code == 0, result.output
+    (given, screened), = handed
+    np.testing.assert_array_equal(given[:4], phi[best])  # pool starts first, then the search's
+    assert screened[0] == 0  # the best pool start was the first simulated
 
 
 @pytest.mark.parametrize("box, fragment", [
