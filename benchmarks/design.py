@@ -40,9 +40,11 @@ import time
 import numpy as np
 
 from invmag import ANCHORS
-from invmag.data.run_folder import run_config
+from invmag.api import open_run, resolve_run
 from invmag.data.samples import read_labels
-from invmag.design import PolishSettings, Settings, design, verify_design
+from invmag.design.loop import design, verify_design
+from invmag.design.optimize import Settings
+from invmag.design.polish import PolishSettings
 from invmag.design.targets import parse_goal
 
 
@@ -60,11 +62,10 @@ def grid(anchors: np.ndarray, seed: int = 0) -> list[dict]:
 
 def reconstruction(run, cfg, labels, per_quintile: int = 16, device="cpu"):
     """Print the physical reconstruction error per hc quintile (see the module docstring)."""
-    from invmag.design.loop import open_run
     from invmag.design.grains import sharpen
-    from invmag.design.verify import simulate
+    from invmag.physics.simulation import simulate_curves
 
-    _, surrogate = open_run(run, device)
+    surrogate = open_run(run, device=device).surrogate
     good = np.flatnonzero(labels.good)
     hc = labels.anchors[good, 5]
     quintile = np.digitize(hc, np.percentile(hc, [20, 40, 60, 80]))
@@ -73,7 +74,8 @@ def reconstruction(run, cfg, labels, per_quintile: int = 16, device="cpu"):
                            for q in range(5)])
     s = np.stack([sharpen(p) for p in surrogate.decode(surrogate.encode(labels.phi[pick]))])
     t0 = time.perf_counter()
-    _, sim, converged, flagged = simulate(cfg, s)
+    c = simulate_curves(s, cfg)
+    sim, converged, flagged = c.anchors, c.converged, c.flagged
     seconds = time.perf_counter() - t0
     ok = converged & ~flagged
     err = np.abs(sim - labels.anchors[pick])
@@ -125,7 +127,7 @@ def scratch(run: Path, into: Path) -> Path:
 
 def compare(run: Path, targets: list[dict], args, label: str) -> dict:
     """Print one row per (target, route); return the totals per route."""
-    cfg = run_config(run)
+    cfg, _ = resolve_run(run=run, device=args.device)
     totals = {r: {"hits": 0, "designs": 0, "sims": 0, "first": [], "seconds": 0.0}
               for r in args.routes}
     for target in targets:
@@ -138,8 +140,8 @@ def compare(run: Path, targets: list[dict], args, label: str) -> dict:
             settings = replace(Settings.from_config(cfg, goal, **given), polish=polish)
             work = scratch(run, args.scratch / route)
             t0 = time.perf_counter()
-            d = design(work, goal, settings, args.device, warn=lambda text: None)
-            v, _ = verify_design(work, d.id, device=args.device)
+            d = design(cfg, work, goal, settings, warn=lambda text: None)
+            v = verify_design(cfg, work, d.id)
             seconds = time.perf_counter() - t0
             first = d.meta["first_shot_mae"]
             hits, sims = int(v.hit.sum()), d.meta["simulations"]
@@ -180,7 +182,7 @@ def main():
     p.add_argument("--reconstruction", action="store_true",
                    help="measure the decoder's physical reconstruction error instead")
     args = p.parse_args()
-    cfg = run_config(args.run)
+    cfg, _ = resolve_run(run=args.run, device=args.device)
     labels = read_labels(args.run / "labels.h5")
     if args.reconstruction:
         return reconstruction(args.run, cfg, labels, device=args.device)

@@ -1,8 +1,8 @@
 """invmag: inverse design of nanocrystalline permanent magnets.
 
-The Python API (invmag.api; imported on first use, so `import invmag` stays light):
-simulate, open_run, optimize, recipe, verify (the commands of the same names). See README.md
-and docs/.
+The Python API (invmag.api; imported on first use, so `import invmag` stays light): one call
+per command — generate, train, simulate, predict, morph, optimize, recipe, verify, export,
+info — and resolve_run, open_run. See README.md and docs/.
 """
 
 __version__ = "0.1.0"
@@ -11,7 +11,21 @@ __version__ = "0.1.0"
 #: (docs/conventions.md).
 ANCHORS = ("m1", "mr", "hk90", "hk80", "hk70", "hc")
 
-API = ("simulate", "open_run", "optimize", "recipe", "verify")
+API = ("generate", "train", "simulate", "predict", "morph", "optimize", "recipe", "verify",
+       "export", "info", "resolve_run", "open_run")
+
+
+class BadParameter(ValueError):
+    """Bad input naming the parameters it is about: `template` holds one {} per name in
+    `names`; str() fills in the Python names, the CLI its flags (render)."""
+
+    def __init__(self, template: str, *names: str):
+        self.template, self.names = template, names
+        super().__init__(template.format(*names))
+
+    def render(self, name_of) -> str:
+        """The message with each parameter shown as name_of(name)."""
+        return self.template.format(*map(name_of, self.names))
 
 
 class RunFailed(RuntimeError):

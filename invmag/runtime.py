@@ -17,8 +17,18 @@ def one_thread():
         torch.set_num_threads(before)
 
 
-def solver_device(name: str) -> torch.device:
-    """A config's solver.device: 'auto' is CUDA when torch sees it, else the CPU."""
-    if name == "auto":
+def solver_device(name) -> torch.device:
+    """A config's solver.device or a device parameter: 'auto' is CUDA when torch sees it, else
+    the CPU. BadParameter for an unknown device or CUDA that torch does not see."""
+    from . import BadParameter
+
+    if str(name) == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise BadParameter(f"unknown {{}} {str(name)!r}", "device") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise BadParameter(f"{{}} {str(name)!r} requested but torch sees no CUDA device",
+                           "device")
+    return device

@@ -43,9 +43,8 @@ def invoke(*args):
     """Run the invmag command line in this process; `generate` in process unless --workers."""
     from typer.testing import CliRunner
 
-    from invmag.cli.app import _register, app
+    from invmag.cli.app import app
 
-    _register()
     if args[0] == "generate" and "--workers" not in args:
         args += ("--workers", 1)  # no start-up of worker processes per test
     return CliRunner().invoke(app, [str(a) for a in args])

@@ -1,5 +1,7 @@
-"""The Python API (invmag.simulate, open_run, design, verify): the calls the commands make."""
+"""The Python API (invmag.generate, simulate, open_run, optimize, verify, …): the calls the
+commands make, one solver under all of them."""
 
+from dataclasses import replace
 import subprocess
 import sys
 
@@ -7,8 +9,8 @@ import numpy as np
 import pytest
 
 import invmag
-from invmag.physics.curve import SolverSettings, demag_curves
-from conftest import tiny_config
+from invmag.physics.simulation import build_solver
+from conftest import invoke, tiny_config
 from test_design import tiny_model  # noqa: F401 (a fixture)
 
 
@@ -29,12 +31,36 @@ def test_simulate_follows_the_configs_protocol(voronoi):
     fast = invmag.simulate(phi)
     full = invmag.simulate(phi, fast=False)
     assert np.isnan(fast.M[0, -1]) and np.isfinite(full.M).all()
-    reference = demag_curves(phi, settings=SolverSettings(**{
-        **invmag.api._config("quick").solver.__dict__, "fast": False}))
+    quick = invmag.resolve_run("quick")[0]
+    reference = build_solver(quick, 16, 16, replace(quick.solver, fast=False)).run(phi[None])
     assert full.M == pytest.approx(reference.M, abs=1e-6)
     assert np.abs(fast.anchors - full.anchors).max() <= 0.005
     batch = invmag.simulate(np.stack([phi, phi[::-1]]), tiny_config())
     assert batch.anchors.shape == (2, 6) and batch.converged.all()
+
+
+def test_simulate_gives_the_anchors_generate_stored_where_the_retry_decides(tmp_path):
+    """One solver with one retry under every command: structures whose first pass hits the
+    iteration cap are computed again with half the step bounds, by `generate` as by
+    `simulate`; the retry moves their anchors by up to 2e-3 (measured), so a simulate without
+    it would not give the stored labels."""
+    from invmag.data.samples import read_labels
+
+    cfg = tiny_config(solver={"max_iterations": 150}, data={"labelled": 6, "unlabelled": 1})
+    invmag.generate(cfg, tmp_path / "run", workers=1)
+    labels = read_labels(tmp_path / "run" / "labels.h5")
+    first = build_solver(cfg, 16, 16).run(labels.phi)
+    retried = np.flatnonzero(~first.converged)
+    assert len(retried) >= 1  # the case this test is about
+    for row in retried:
+        np.save(tmp_path / "s.npy", labels.phi[row])
+        result = invoke("simulate", tmp_path / "s.npy", "--config", tmp_path / "run" /
+                        "config.toml", "--out", tmp_path / "c.csv")
+        assert result.exit_code == 0, result.output
+        curve = invmag.simulate(labels.phi[row], cfg)
+        np.testing.assert_allclose(curve.anchors[0], labels.anchors[row], rtol=0, atol=1e-5)
+        M = np.loadtxt(tmp_path / "c.csv", delimiter=",", skiprows=1)[:, 1]
+        np.testing.assert_allclose(M, curve.M[0][np.isfinite(curve.M[0])], rtol=0, atol=1e-6)
 
 
 def test_design_and_verify_from_python(tiny_model, tmp_path):

@@ -340,9 +340,8 @@ def test_every_command_has_an_example_and_the_shared_options(command):
 def _command(name):
     import typer.main
 
-    from invmag.cli.app import _register, app
+    from invmag.cli.app import app
 
-    _register()
     return typer.main.get_command(app).commands[name]
 
 
@@ -362,7 +361,7 @@ def test_a_run_folder_brings_its_own_config(tmp_path, tiny_toml):
 def test_help_and_argument_errors_stay_fast():
     """`invmag --help` imports neither torch nor scipy (measured: 3.9 s with torch on this
     machine, under 1 s without)."""
-    code = ("import sys; from invmag.cli.app import _register; _register(); "
+    code = ("import sys; from invmag.cli.app import app; "
             "print('torch' in sys.modules, 'scipy' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]

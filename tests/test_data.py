@@ -231,7 +231,7 @@ def test_different_config_is_refused_and_force_replaces(tmp_path):
     run = tmp_path / "run"
     generate(tiny_config(data={"labelled": 3, "unlabelled": 3}), run)
     other = tiny_config(grid={"nx": 12}, data={"labelled": 3, "unlabelled": 3})
-    with pytest.raises(ValueError, match=r"different config \(grid.nx: 16 → 12\).*--force"):
+    with pytest.raises(ValueError, match=r"different config \(grid.nx: 16 → 12\).*force"):
         generate(other, run)
     assert read_labels(run / "labels.h5").phi.shape == (3, 16, 16)  # untouched
     with pytest.raises(ValueError, match=r"holds structures.h5, labels.h5 of other samples "
@@ -266,7 +266,7 @@ def test_an_invalid_config_toml_keeps_the_data_unless_replace_data(tmp_path):
     cfg = tiny_config(data={"labelled": 3, "unlabelled": 3})
     generate(cfg, run)
     (run / "config.toml").write_text("seed = 'x'\n")
-    with pytest.raises(ValueError, match="config.toml is not a valid config.*--force"):
+    with pytest.raises(ValueError, match="config.toml is not a valid config.*force"):
         generate(cfg, run)
     with pytest.raises(ValueError, match="holds structures.h5, labels.h5 of other samples"):
         generate(cfg, run, force=True)
@@ -289,9 +289,9 @@ def test_unconverged_curves_are_retried_and_never_good(tmp_path, monkeypatch):
     runs = []
     real_run = CurveSolver.run
 
-    def spy(solver, phis, progress=None):  # the real solver, counting its calls
+    def spy(solver, phis, progress=None, states=False):  # the real solver, counting its calls
         runs.append((len(phis), solver.settings.tau_max, solver.settings.lbfgs_rotation))
-        return real_run(solver, phis, progress)
+        return real_run(solver, phis, progress, states)
 
     monkeypatch.setattr(CurveSolver, "run", spy)
     cfg = tiny_config(solver={"max_iterations": 2}, data={"labelled": 3, "unlabelled": 1})

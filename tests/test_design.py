@@ -194,13 +194,13 @@ def test_polish_starts_from_the_candidates_that_simulate_closest(voronoi):
     """Screening: of K candidates, the `keep` whose first simulation scores best are polished
     (ties in the given order); with a budget of one simulation each, they are returned as such."""
     from invmag.design.polish import PolishSettings, polish
-    from invmag.design.verify import simulate
+    from invmag.physics.simulation import simulate_curves
 
     cfg = tiny_config(**DESIGN)
     phi = np.stack([voronoi(16, 3, theta, 2) for theta in (0.1, 0.6, 1.0, 1.5)])
-    _, sim, _, _ = simulate(cfg, phi)
+    sim = simulate_curves(phi, cfg).anchors
     goal = parse_goal({"hc": float(sim[2, 5])}, {}, {})
-    p = polish(lambda x: simulate(cfg, x), phi, goal, 0.02, PolishSettings(simulations=1),
+    p = polish(lambda x: simulate_curves(x, cfg), phi, goal, 0.02, PolishSettings(simulations=1),
                keep=2)
     assert p.chosen[0] == 2 and len(p.chosen) == 2
     assert p.phi[0] == pytest.approx(phi[2]) and p.simulated[0] == pytest.approx(sim[2])
@@ -407,15 +407,15 @@ def test_surrogate_assisted_polish_needs_fewer_simulations_for_the_same_hits(vor
     0.02) picks which children are simulated: the seeded polish then meets the goal with fewer
     simulations than the plain one, from the same starts."""
     from invmag.design.polish import PolishSettings, met, polish
-    from invmag.design.verify import simulate
+    from invmag.physics.simulation import simulate_curves
 
     cfg = tiny_config(**DESIGN)
     phi = np.stack([voronoi(16, 3, theta, seed) for theta, seed in ((0.9, 1), (1.3, 2))])
-    run = lambda x: simulate(cfg, x)  # noqa: E731
+    run = lambda x: simulate_curves(x, cfg)  # noqa: E731
     noise = np.random.default_rng(7)
 
     def model(x):
-        return run(x)[1] + noise.normal(0, 0.02, (len(x), 6))
+        return run(x).anchors + noise.normal(0, 0.02, (len(x), 6))
 
     goal = parse_goal({"hc": 0.3}, {}, {})
     settings = PolishSettings(simulations=48, offspring=4, proposals=16)

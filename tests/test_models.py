@@ -242,5 +242,5 @@ def test_morph_walks_the_latent_line():
     np.testing.assert_allclose(result.z[2], (z_a + z_b) / 2, rtol=1e-5, atol=1e-6)
     assert result.phi.shape == (5, 16, 16) and result.anchors.shape == (5, 6)
     assert result.csv().splitlines()[0] == "alpha,m1,mr,hk90,hk80,hk70,hc"
-    with pytest.raises(ValueError, match="--steps must be ≥ 2"):
+    with pytest.raises(ValueError, match="steps must be ≥ 2"):
         morph(surrogate, a, b, steps=1)

@@ -19,7 +19,7 @@ from invmag.data.structures import canonical, draw_batch
 from invmag.design.recipe.goal import recipe_goal
 from invmag.design.recipe.realizations import SEARCH_STREAM, VERIFY_STREAM
 from invmag.design.recipe.recipe_folder import newest
-from invmag.design.verify import simulate
+from invmag.physics.simulation import simulate_curves
 from invmag.runtime import one_thread
 from conftest import assert_user_error, invoke, tiny_config
 
@@ -98,8 +98,8 @@ def test_a_recipe_verifies_closer_to_its_target_than_the_generators_ranges(train
     v = invmag.verify(run, recipe_id=r.id, realizations=64)
     assert v.good.mean() > 0.9
     phi, _ = draw_batch(np.arange(10_000, 10_064), cfg.grid, cfg.structures)
-    _, generator, converged, flagged = simulate(cfg, phi)
-    generator = generator[converged & ~flagged]
+    c = simulate_curves(phi, cfg)
+    generator = c.anchors[c.converged & ~c.flagged]
     recipe_miss = abs(v.simulated_stats.mean[HC] - target)
     generator_miss = abs(generator[:, HC].mean() - target)
     assert recipe_miss < generator_miss - 0.03, (recipe_miss, generator_miss)
@@ -108,17 +108,17 @@ def test_a_recipe_verifies_closer_to_its_target_than_the_generators_ranges(train
 def test_verify_simulates_fresh_realizations(run, monkeypatch):
     """`invmag verify` (no id: the newest, a recipe) simulates other structures than the search
     predicted, exactly those it writes predictions for."""
-    import invmag.design.verify as verify_module
+    import invmag.design.recipe.make as make_module
     from invmag.design.recipe.realizations import Recipe, realizations
 
     seen = []
 
-    def recording(cfg, phi, progress=None):
+    def recording(phi, cfg, progress=None):
         seen.append(phi)
-        return simulate(cfg, phi, progress)
+        return simulate_curves(phi, cfg, progress=progress)
 
     r = invmag.recipe(run, minimum={"hc": 0.3}, yield_=0.5, seed=2, **FAST)
-    monkeypatch.setattr(verify_module, "simulate", recording)
+    monkeypatch.setattr(make_module, "simulate_curves", recording)
     result = invoke("verify", "--run", run, "--realizations", 64)
     assert result.exit_code == 0, result.output
     assert "fresh realizations" in result.output
@@ -258,5 +258,5 @@ def test_a_run_without_a_model(trained, tmp_path):
     assert_user_error(invoke("recipe", "--run", tmp_path, "--target-hc", 0.3),
                       "has no trained model")
     assert_user_error(invoke("verify", "--run", tmp_path), "no designs or recipes")
-    with pytest.raises(ValueError, match="--yield"):
+    with pytest.raises(ValueError, match="yield must lie"):
         recipe_goal({}, {"hc": 0.2}, {}, yield_=-1)

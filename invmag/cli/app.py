@@ -1,19 +1,20 @@
-"""The `invmag` command: one typer app, one module per pipeline stage."""
+"""The `invmag` command: one typer app, one module per command, each a thin layer over
+invmag.api. The modules know nothing of the app: it registers their commands here."""
 
 import typer
 
+from . import export, generate, info, morph, optimize, predict, recipe, simulate, train, verify
+
+COMMANDS = (generate, simulate, train, info, predict, morph, optimize, recipe, verify, export)
+
 app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="Inverse design of nanocrystalline permanent magnets: generate → train "
-                       "→ "
-                       "optimize → verify. Units: M in Ms, fields in H_A. Docs: README.md and "
-                       "docs/ of the repository.")
-
-
-def _register():
-    from . import (export, generate, info, morph, optimize, predict, recipe,  # noqa: F401
-                   simulate, train, verify)  # (modules add their commands to `app`)
+                  help="Inverse design of nanocrystalline permanent magnets: generate → "
+                       "train → optimize → verify. Units: M in Ms, fields in H_A. Docs: "
+                       "README.md and docs/ of the repository.")
+for module in COMMANDS:
+    name = module.__name__.rsplit(".", 1)[1]
+    app.command(name, epilog=module.EPILOG)(getattr(module, name))
 
 
 def main():
-    _register()
     app()

@@ -1,24 +1,21 @@
-"""What every command shares: the console, the error convention, and one rule for --config,
---run and --device.
+"""What every command shares: the console, the help texts, the error convention (library
+errors name parameters, shown here as flags).
 
-- --config: an embedded name (quick, paper) or a TOML path. Without it, a command takes the
-  config.toml of its run folder (--run, or runs/quick) when there is one, else the embedded quick
-  config: a command on an existing run always uses the config the run was made with.
-- --run: the run folder, default runs/<config name>.
-- --device: a torch device; default the config's solver.device ('auto': CUDA when torch sees
-  it, else the CPU).
+--config, --run and --device follow invmag.api.resolve_run: --config is an embedded name
+(quick, paper) or a TOML path; without it a command takes the config.toml of its run folder
+(--run, or runs/quick) when there is one, else the embedded quick config; --run defaults to
+runs/<config name>; --device to the config's solver.device ('auto': CUDA when torch sees it).
 
 torch is imported only when a command runs, so `invmag --help` stays fast.
 """
 
 from contextlib import contextmanager
-from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
-from .. import RunFailed
+from .. import BadParameter, RunFailed
 
 console = Console()
 CONFIG_HELP = ("Config: embedded name (quick, paper) or TOML path (default: the run's "
@@ -33,62 +30,31 @@ DEMAG_HELP = "Demagnetizing factor N of the magnet for HcB and (BH)max (0: close
 errors = Console(stderr=True)
 
 
+FLAGS = {"demag": "--demag-factor", "weights": "--weight", "count": "--realizations"}
+
+
+def flag(name: str) -> str:
+    """The command-line flag of a library parameter: min_hc → --min-hc, yield_ → --yield."""
+    return FLAGS.get(name, "--" + name.rstrip("_").replace("_", "-"))
+
+
 class UserError(Exception):
     """Bad input from the user: reported as one line on stderr, exit code 2, no traceback."""
 
 
 @contextmanager
 def user_errors():
-    """Turn UserError, ValueError, OSError (files) and RunFailed into one line and exit 2;
-    anything else is a bug and keeps its traceback."""
+    """Turn UserError, ValueError (BadParameter with the parameters as flags), OSError (files)
+    and RunFailed into one line and exit 2; anything else is a bug and keeps its traceback."""
     try:
         yield
     except (UserError, ValueError, OSError, RunFailed) as e:
-        errors.print(f"[bold red]error:[/] {escape(str(e))}", highlight=False, soft_wrap=True)
+        text = e.render(flag) if isinstance(e, BadParameter) else str(e)
+        errors.print(f"[bold red]error:[/] {escape(text)}", highlight=False, soft_wrap=True)
         raise typer.Exit(2)
     except KeyboardInterrupt:
         errors.print("[yellow]interrupted[/]")
         raise typer.Exit(130)
-
-
-def resolve_run(config: str | None, run: Path | None):
-    """(Config, run folder) by the rule of the module docstring."""
-    from ..config import load_config
-    from ..data.run_folder import run_config
-
-    if config:
-        cfg = load_config(config)
-        return cfg, run or Path("runs") / cfg.name
-    run = run or Path("runs") / "quick"
-    return run_config(run) or load_config("quick"), run
-
-
-def open_model(config: str | None, run: Path | None, device: str | None):
-    """(surrogate, run folder): the trained model of the run (resolve_run), checked against
-    --config, on resolve_device."""
-    from ..models.surrogate import load_surrogate
-
-    cfg, run = resolve_run(config, run)
-    return load_surrogate(run, cfg, resolve_device(device, cfg)), run
-
-
-def resolve_device(device: str | None, cfg=None):
-    """The torch device of --device, default cfg's solver.device ('auto': CUDA when present);
-    UserError for an unknown device or CUDA that torch does not see."""
-    import torch
-
-    from ..runtime import solver_device
-
-    device = device or (cfg.solver_device if cfg else "auto")
-    if device == "auto":
-        return solver_device("auto")
-    try:
-        dev = torch.device(device)
-    except RuntimeError as e:
-        raise UserError(f"unknown device {device!r}") from e
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise UserError("device 'cuda' requested but torch sees no CUDA device")
-    return dev
 
 
 def demag_factor(n: float) -> float:
@@ -96,3 +62,8 @@ def demag_factor(n: float) -> float:
     if not 0 <= n <= 1:
         raise UserError(f"--demag-factor must lie in [0, 1], got {n}")
     return n
+
+
+def warn(text: str):
+    """A warning line on the console."""
+    console.print(f"[yellow]warning:[/] {escape(text)}")

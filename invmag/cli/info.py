@@ -6,8 +6,9 @@ import typer
 from rich import box
 from rich.table import Table
 
-from .app import app
-from .common import CONFIG_HELP, RUN_HELP, console, resolve_run, user_errors
+from .common import CONFIG_HELP, RUN_HELP, console, user_errors
+
+EPILOG = "Examples: invmag info · invmag info --config paper"
 
 
 def layer_table(title: str, rows) -> Table:
@@ -50,21 +51,21 @@ def config_table(cfg) -> Table:
     return table
 
 
-@app.command(epilog="Examples: invmag info · invmag info --config paper")
 def info(config: str = typer.Option(None, help=CONFIG_HELP),
          run: Path = typer.Option(None, help=RUN_HELP)):
     """Print a config's summary and its VAE and regressor layer tables (no training)."""
+    from ..api import info as describe
     from ..models.layers import n_params
-    from ..models.surrogate import build_regressor, build_vae
 
     with user_errors():
-        cfg, _ = resolve_run(config, run)
-        console.print(config_table(cfg))
-        for model, name in ((build_vae(cfg), "VAE (paper Table 1)"),
-                            (build_regressor(cfg), "Regressor (paper Table 2)")):
-            for part, rows in model.tables().items():
-                console.print(layer_table(f"{name}: {part}", rows))
-            console.print(f"[bold]{name}: {n_params(model):,} trainable parameters in all[/]"
-                          .replace(",", " "))
-        console.print(f"the trained model holds {cfg.regressor.folds} such regressors, one per "
-                      "cross-validation fold, and predicts their mean (docs/learning.md)")
+        about = describe(config, run)
+    cfg = about.config
+    console.print(config_table(cfg))
+    for model, name in ((about.vae, "VAE (paper Table 1)"),
+                        (about.regressor, "Regressor (paper Table 2)")):
+        for part, rows in model.tables().items():
+            console.print(layer_table(f"{name}: {part}", rows))
+        console.print(f"[bold]{name}: {n_params(model):,} trainable parameters in all[/]"
+                      .replace(",", " "))
+    console.print(f"the trained model holds {cfg.regressor.folds} such regressors, one per "
+                  "cross-validation fold, and predicts their mean (docs/learning.md)")

@@ -4,18 +4,17 @@ import inspect
 from pathlib import Path
 import time
 
-import numpy as np
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from .. import ANCHORS
 from ..design.optimize import CONSISTENCY, DISTINCT, DIVERSITY, HIT_WINDOW, POOL, PRIOR_QUANTILE
 from ..design.polish import PolishSettings
-from .app import app
-from .common import (CONFIG_HELP, DEVICE_HELP, RUN_HELP, UNITS_HELP, console, resolve_device,
-                     resolve_run, user_errors)
+from .common import CONFIG_HELP, DEVICE_HELP, RUN_HELP, UNITS_HELP, console, user_errors, warn
+
+EPILOG = ("Examples: invmag optimize --target-hc 0.3 · invmag optimize --target-hc 0.3 "
+          "--target-mr 0.6 --min-hk90 0.1 · invmag optimize --maximize hc --maximize mr")
 
 BOUNDS = {"target": "Target {a} ({u}; {si} with --units si).",
           "min": "Constraint: {a} ≥ this ({u}).", "max": "Constraint: {a} ≤ this ({u})."}
@@ -40,54 +39,49 @@ def anchor_options(command):
     return command
 
 
-def design_table(design, targeted, hits) -> Table:
+def design_table(design, hits) -> Table:
     """Per design: where it came from (a data file and row, or new), simulations used, hit
-    (hits (K,) or None), simulated anchors (targeted ones marked *), and the largest
-    |simulated − predicted| over the targeted anchors."""
+    (hits (K,) or None), and the largest |simulated − predicted| over the targeted anchors."""
+    from ..design.report import targeted
+
     table = Table(title=f"Design {design.id}: {design.goal.summary()}")
-    table.add_column("#", justify="right")
-    table.add_column("from", no_wrap=True)
-    table.add_column("sims", justify="right")
-    table.add_column("hit")
-    for a in ANCHORS:
-        table.add_column(a + ("*" if a in targeted else ""), justify="right")
-    table.add_column("|sim−pred|", justify="right")
-    idx = [ANCHORS.index(a) for a in targeted] or list(range(len(ANCHORS)))
+    for name in ("#", "from", "sims", "hit", "|sim−pred|"):
+        table.add_column(name, justify="left" if name in ("from", "hit") else "right",
+                         no_wrap=True)
+    idx = [ANCHORS.index(a) for a in targeted(design.goal)] or list(range(len(ANCHORS)))
     for i in range(len(design.z)):
         hit = "–" if hits is None else ("[green]yes[/]" if hits[i] else "[red]no[/]")
         miss = abs(design.simulated[i, idx] - design.predicted[i, idx]).max()
         source = (f"{design.source[i]}:{design.row[i]}" if design.row[i] >= 0
                   else f"new ({design.source[i]})")
-        table.add_row(str(i + 1), source, str(design.simulations[i]), hit,
-                      *[f"{x:.3f}" for x in design.simulated[i]], f"{miss:.3f}")
+        table.add_row(str(i + 1), source, str(design.simulations[i]), hit, f"{miss:.3f}")
     return table
 
 
-def merit_columns(design, material, top: int = 3) -> dict:
-    """Figures of merit (N = 0) of the top designs on the curve through their simulated
-    anchors ('#k'), with the surrogate's prediction beside each ('#k pred')."""
-    from ..physics.merit import predicted_figures
+def anchors_table(design) -> Table:
+    """Per design: the simulated anchors (Ms, H_A; targeted ones marked *)."""
+    from ..design.report import targeted
 
-    k = min(top, len(design.phi))
-    sim, pred = (predicted_figures(v[:k], material) for v in (design.simulated,
-                                                                design.predicted))
-    columns = {}
-    for i in range(k):
-        if np.isfinite(design.simulated[i]).all():
-            columns[f"#{i + 1}"] = sim[i]
-        columns[f"#{i + 1} pred"] = pred[i]
-    return columns
+    marked = targeted(design.goal)
+    table = Table(title="Simulated anchors (Ms, H_A; * = in the goal)")
+    table.add_column("#", justify="right")
+    for a in ANCHORS:
+        table.add_column(a + ("*" if a in marked else ""), justify="right", no_wrap=True)
+    for i, values in enumerate(design.simulated):
+        table.add_row(str(i + 1), *[f"{x:.3f}" for x in values])
+    return table
 
 
 def report(design, seconds: float, material):
-    """Tables (simulated anchors; figures of merit, simulated beside predicted, N = 0), hit
-    count or an honest miss, first-shot error, where the files went."""
+    """Tables (designs; simulated anchors; figures of merit, simulated beside predicted,
+    N = 0), hit count or an honest miss, first-shot error, where the files went."""
+    from ..design.report import merit_columns, nearest_miss, targeted
     from .tables import merit_table
 
     goal, tol = design.goal, design.meta["window"]
-    targeted = [a for a in ANCHORS if a in {*goal.targets, *goal.lower, *goal.upper}]
     hits = goal.hits(design.simulated, tol)
-    console.print(design_table(design, targeted, hits))
+    console.print(design_table(design, hits))
+    console.print(anchors_table(design))
     console.print(merit_table(merit_columns(design, material),
                               "Figures of merit, N = 0: #k on the curve through its simulated "
                               "anchors, #k pred through the surrogate's"))
@@ -99,14 +93,11 @@ def report(design, seconds: float, material):
         console.print(f"[green]{int(hits.sum())} of {len(hits)} designs simulate within ±{tol:g} "
                       f"of {goal.summary()}[/]")
     elif hits is not None:
-        gap = (np.max([abs(goal.column(design.simulated, a) - t)
-                       for a, t in goal.targets.items()], 0) if goal.targets else
-               goal.constraints(design.simulated).max(1))
-        best = int(np.nanargmin(gap)) if np.isfinite(gap).any() else 0
+        best, gap = nearest_miss(design)
         console.print(f"[red]not met:[/] no design simulates within ±{tol:g} of "
-                      f"{goal.summary()}; the closest (#{best + 1}) is {gap[best]:.3f} away. "
+                      f"{goal.summary()}; the closest (#{best + 1}) is {gap:.3f} away. "
                       "The target may lie outside what these grain structures reach.")
-    shown = [i for i, a in enumerate(ANCHORS) if a in targeted or not targeted]
+    shown = [i for i, a in enumerate(ANCHORS) if a in targeted(goal) or not targeted(goal)]
     for source, err in design.meta.get("first_shot_by_source", {}).items():
         console.print(f"surrogate's first shot on the {source} starts (before any simulation "
                       "picked or polished a design): mean |simulated − predicted| "
@@ -115,8 +106,6 @@ def report(design, seconds: float, material):
                   f"simulations, {design.meta['learned']} added to verified.h5)")
 
 
-@app.command(epilog="Examples: invmag optimize --target-hc 0.3 · invmag optimize --target-hc 0.3 "
-                     "--target-mr 0.6 --min-hk90 0.1 · invmag optimize --maximize hc --maximize mr")
 @anchor_options
 def optimize(
     config: str = typer.Option(None, help=CONFIG_HELP),
@@ -186,51 +175,28 @@ def optimize(
     Reduced units: m1, mr in Ms; hk90, hk80, hk70, hc in H_A; bhmax in µ0·Ms²/4; squareness
     Hk/HcJ. E.g. --target-hc 0.3 --min-mr 0.7, --maximize bhmax --min-squareness 0.8, or a
     Pareto front with --maximize hc --maximize mr."""
-    from ..design.loop import design
-    from ..design.optimize import Settings
-    from ..design.targets import QUANTITIES, parse_goal
+    from ..api import optimize as design, resolve_run
+    from ..design.targets import QUANTITIES
+    from .progress import stages
 
     with user_errors():
-        cfg, run = resolve_run(config, run)
-        goal = parse_goal(*({a: anchor_values[f"{kind}_{a}"] for a in QUANTITIES}
-                            for kind in BOUNDS),
-                          weight, maximize, minimize, units, cfg.material)
-        if learn < 0:
-            raise ValueError(f"--learn must be ≥ 0, got {learn}")
-        if learn and not simulations:
-            raise ValueError("--learn trains on the simulated designs: give --simulations > 0")
-        settings = Settings.from_config(
-            cfg, goal, simulations, algorithm=algorithm, population=population,
-            generations=generations, seed=seed, prior_quantile=prior_quantile,
-            consistency=consistency, diversity=diversity, project=project,
-            drop_inconsistent=drop_inconsistent, top=top, distinct=distinct, window=window,
-            starts=tuple(s for s, on in (("data", data), ("pool", pool > 0), ("search", True))
-                         if on), pool=pool, assist=assist)
-        settings.check()
-        dev = resolve_device(device, cfg)
+        cfg, run = resolve_run(config, run, device)
+        budget = top * (simulations + PolishSettings.screen - 1)
+        bounds = ({a: v for a in QUANTITIES if (v := anchor_values[f"{kind}_{a}"]) is not None}
+                  for kind in BOUNDS)
         started = time.perf_counter()
-        with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
-                      TextColumn("{task.completed:.0f}/{task.total:.0f}"),
-                      TextColumn("{task.fields[note]}"), TimeElapsedColumn(), console=console,
-                      transient=True) as bar:
-            search = bar.add_task(f"{settings.algorithm} search", total=settings.generations,
-                                  note="generations")
-            budget = top * (simulations + PolishSettings.screen - 1)
-            sims = bar.add_task("simulating designs", total=budget, note="curves",
-                                visible=False)
-            fit = bar.add_task("learning", total=learn, note="epochs", visible=False)
-
-            def searched(generation, best):
-                bar.update(search, completed=generation)
-
-            def simulated(n):
-                bar.update(sims, advance=n, visible=True)
-
-            def trained(epoch, epochs, loss):
-                bar.update(fit, completed=epoch, visible=True, note=f"epochs, loss {loss:.4g}")
-
-            def warn(text):
-                console.print(f"[yellow]warning:[/] {text}")
-
-            result = design(run, goal, settings, dev, learn, searched, simulated, trained, warn)
-        report(result, time.perf_counter() - started, cfg.material)
+        with stages() as bar:
+            result = design(
+                run, *bounds, maximize, minimize, weight, units, learn=learn, config=cfg,
+                progress=lambda generation, best: bar("latent search", generation,
+                                                      generations or cfg.design.generations),
+                simulated=lambda n: bar("simulations", total=budget, advance=n),
+                trained=lambda epoch, epochs, loss: bar("learning", epoch, epochs, loss=loss),
+                warn=warn, simulations=simulations, algorithm=algorithm, population=population,
+                generations=generations, seed=seed, prior_quantile=prior_quantile,
+                consistency=consistency, diversity=diversity, project=project,
+                drop_inconsistent=drop_inconsistent, top=top, distinct=distinct, window=window,
+                starts=tuple(s for s, on in (("data", data), ("pool", pool > 0),
+                                             ("search", True)) if on),
+                pool=pool, assist=assist)
+    report(result, time.perf_counter() - started, cfg.material)

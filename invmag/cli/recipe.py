@@ -5,17 +5,16 @@ import time
 
 import numpy as np
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from .. import ANCHORS
 from ..design.recipe.goal import RecipeSettings
-from ..design.recipe.make import MAP_POINTS
 from ..design.recipe.stats import QUANTIFIED
-from .app import app
-from .common import (CONFIG_HELP, DEVICE_HELP, RUN_HELP, UNITS_HELP, console, resolve_run,
-                     user_errors)
+from .common import CONFIG_HELP, DEVICE_HELP, RUN_HELP, UNITS_HELP, console, user_errors, warn
 from .optimize import BOUNDS, anchor_options
+
+EPILOG = ("Examples: invmag recipe --target-hc 0.4 · invmag recipe --min-hc 0.35 --min-mr 0.85 "
+          "--yield 0.9 · invmag recipe --target-hc 0.4 --theta 0 30")
 
 RANGES = "Recipe box"
 
@@ -40,8 +39,6 @@ def recipes_table(r) -> Table:
     return table
 
 
-@app.command(epilog="Examples: invmag recipe --target-hc 0.4 · invmag recipe --min-hc 0.35 "
-                     "--min-mr 0.85 --yield 0.9 · invmag recipe --target-hc 0.4 --theta 0 30")
 @anchor_options
 def recipe(
     config: str = typer.Option(None, help=CONFIG_HELP),
@@ -85,11 +82,12 @@ def recipe(
     Targets apply to the mean over realizations, bounds must hold in --yield of them. Writes
     recipes/<id>/ (recipe.json, recipes.csv, recipe.png, map.png); `invmag verify` then
     simulates fresh realizations."""
-    from ..api import recipe as make
+    from ..api import recipe as make, resolve_run
     from ..design.targets import QUANTITIES
+    from .progress import stages
 
     with user_errors():
-        cfg, run = resolve_run(config, run)
+        cfg, run = resolve_run(config, run, device)
         spreads = {}
         for item in max_std:
             name, _, value = item.partition("=")
@@ -98,25 +96,21 @@ def recipe(
             except ValueError:
                 raise ValueError(f"--max-std {item!r}: expected ANCHOR=NUMBER, e.g. hc=0.03") \
                     from None
+        bounds = ({a: v for a in QUANTITIES if (v := anchor_values[f"{kind}_{a}"]) is not None}
+                  for kind in BOUNDS)
         started = time.perf_counter()
-        with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
-                      TextColumn("{task.completed:.0f}/{task.total:.0f}"), TimeElapsedColumn(),
-                      console=console, transient=True) as bar:
-            tasks = {"search": bar.add_task("recipe search (generations)", total=generations),
-                     "map": bar.add_task("recipe map (rows)", total=MAP_POINTS)}
-            r = make(run, *({a: anchor_values[f"{kind}_{a}"] for a in QUANTITIES}
-                            for kind in BOUNDS),
-                     maximize, minimize, weight, units, yield_, spreads,
+        stage = {"search": "recipe search", "map": "recipe map"}
+        with stages() as bar:
+            r = make(run, *bounds, maximize, minimize, weight, units, yield_, spreads,
                      density, diameter, None if theta is None else tuple(np.radians(theta)),
-                     device,
-                     lambda stage, done, total: bar.update(tasks[stage], completed=done),
-                     lambda text: console.print(f"[yellow]warning:[/] {text}"),
-                     realizations=realizations, top=top, population=population,
-                     generations=generations, seed=cfg.seed if seed is None else seed)
-        console.print(recipes_table(r))
-        if r.meta["cv"][0] > 0:
-            console.print(f"[red]not met:[/] no recipe in the box meets {r.goal.summary()}; "
-                          f"#1 is the closest (constraint violation {r.meta['cv'][0]:.3f})")
-        console.print(f"recipes → {r.path} ({time.perf_counter() - started:.0f} s, "
-                      f"{r.meta['evaluations']} recipes evaluated; recipe.png, map.png); "
-                      "`invmag verify` simulates fresh realizations")
+                     progress=lambda kind, done, total: bar(stage[kind], done, total),
+                     warn=warn, config=cfg, realizations=realizations, top=top,
+                     population=population, generations=generations,
+                     **({} if seed is None else {"seed": seed}))
+    console.print(recipes_table(r))
+    if r.meta["cv"][0] > 0:
+        console.print(f"[red]not met:[/] no recipe in the box meets {r.goal.summary()}; "
+                      f"#1 is the closest (constraint violation {r.meta['cv'][0]:.3f})")
+    console.print(f"recipes → {r.path} ({time.perf_counter() - started:.0f} s, "
+                  f"{r.meta['evaluations']} recipes evaluated; recipe.png, map.png); "
+                  "`invmag verify` simulates fresh realizations")

@@ -1,6 +1,4 @@
-"""Tables and files the commands share: anchors in reduced and SI units, figures of merit."""
-
-from pathlib import Path
+"""Tables the commands share: anchors in reduced and SI units, figures of merit."""
 
 from rich.table import Table
 
@@ -36,11 +34,3 @@ def merit_table(columns: dict, title="Figures of merit") -> Table:
     for name, unit, i, scale in rows:
         table.add_row(name, unit, *[f"{v[i] * scale:.4g}" for v in columns.values()])
     return table
-
-
-def write_merit_csv(path, columns: dict):
-    """CSV with a row per figure of merit (figure, unit) and a column per {label: values}."""
-    lines = [",".join(["figure", "unit", *columns])]
-    lines += [",".join([name, MERIT_UNITS[name], *[f"{v[i]:.6g}" for v in columns.values()]])
-              for i, name in enumerate(FIGURES)]
-    Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -1,18 +1,16 @@
 """`invmag train`: train a run's VAE and regressor (generating its data first if missing) and
-report the test MAE beside the paper's Table 3."""
+report the test MAE beside the paper's Table 3 (invmag.train)."""
 
-from dataclasses import replace
 from pathlib import Path
 
 import typer
-from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
 from .. import ANCHORS
-from .app import app
-from .common import (CONFIG_HELP, DEVICE_HELP, RUN_HELP, console, resolve_device, resolve_run,
-                     user_errors)
+from .common import CONFIG_HELP, DEVICE_HELP, RUN_HELP, console, user_errors, warn
+
+EPILOG = ("Examples: invmag train · invmag train --config paper --device cuda · "
+          "invmag train --run runs/held --hold-out \"hc=0.24:0.30,mr=0.40:0.55\"")
 
 
 def mae_table(metrics: dict) -> Table:
@@ -28,22 +26,6 @@ def mae_table(metrics: dict) -> Table:
     return table
 
 
-class StageProgress:
-    """progress(stage, completed, total, **fields) callback drawing one rich bar per stage."""
-
-    def __init__(self, bar: Progress):
-        self.bar, self.tasks = bar, {}
-
-    def __call__(self, stage, completed, total, **fields):
-        info = "  ".join(f"{k} {v:.4g}" for k, v in fields.items())
-        if stage not in self.tasks:
-            self.tasks[stage] = self.bar.add_task(stage, total=total, info="")
-        self.bar.update(self.tasks[stage], completed=completed, total=total,
-                        **({"info": info} if info else {}))
-
-
-@app.command(epilog="Examples: invmag train · invmag train --config paper --device cuda · "
-                     "invmag train --run runs/held --hold-out \"hc=0.24:0.30,mr=0.40:0.55\"")
 def train(
     config: str = typer.Option(None, help=CONFIG_HELP),
     run: Path = typer.Option(None, help=RUN_HELP),
@@ -56,37 +38,28 @@ def train(
                  "treat them as absent (held-out evaluation)."),
 ):
     """Train the VAE (resumes from its checkpoint) and the cross-validated regressor."""
-    from ..data.holdout import parse_box
-    from ..models.train import train_run
+    from ..api import resolve_run, train as train_run
+    from .progress import stages
 
     with user_errors():
-        boxes = [parse_box(text) for text in hold_out]
-        cfg, run = resolve_run(config, run)
-        if device:
-            cfg = replace(cfg, solver_device=device)
-        dev = resolve_device(None, cfg)
-        columns = (TextColumn("[bold]{task.description:<12}"), BarColumn(),
-                   TextColumn("{task.completed:>7.1f}/{task.total:.0f}"),
-                   TextColumn("[cyan]{task.fields[info]}"), TimeElapsedColumn(),
-                   TextColumn("ETA"), TimeRemainingColumn())
-        with Progress(*columns, console=console) as bar:
-            metrics = train_run(cfg, run, dev, force=force, progress=StageProgress(bar),
-                                hold_out=boxes)
-        v = metrics["vae"]
-        if v["checkpoint_replaced"]:
-            console.print(f"[yellow]warning:[/] {escape(v['checkpoint_replaced'])}: the VAE was "
-                          "trained from the start and the checkpoint replaced")
-        if v["resumed_from_epoch"]:
-            console.print(f"VAE resumed from its checkpoint at epoch {v['resumed_from_epoch']}")
-        console.print(f"VAE: {v['epochs']} epochs, held-out reconstruction MSE "
-                      f"{v['history'][-1].get('val_mse', float('nan')):.4f} (kx); regressor: "
-                      f"the {metrics['regressor']['folds']} regressors of the cross-validation "
-                      f"(stopped at epochs {', '.join(map(str, metrics['regressor']['epochs']))}),"
-                      f" averaged; on {dev}")
-        console.print(mae_table(metrics))
-        if metrics["hold_out"]:
-            console.print(f"held out: {metrics['labelled']['held_out']} labels inside "
-                          f"{' or '.join(metrics['hold_out'])} (not trained on, not tested on, "
-                          "not used by this run's design searches)")
-        console.print(f"model → {run / 'surrogate.pt'}\nmetrics → {run / 'metrics.json'}\n"
-                      f"plots → {run / 'plots'}")
+        cfg, run = resolve_run(config, run, device)
+        with stages(transient=False) as bar:
+            metrics = train_run(cfg, run, force=force, hold_out=hold_out, progress=bar)
+    v = metrics["vae"]
+    if v["checkpoint_replaced"]:
+        warn(f"{v['checkpoint_replaced']}: the VAE was trained from the start and the "
+             "checkpoint replaced")
+    if v["resumed_from_epoch"]:
+        console.print(f"VAE resumed from its checkpoint at epoch {v['resumed_from_epoch']}")
+    console.print(f"VAE: {v['epochs']} epochs, held-out reconstruction MSE "
+                  f"{v['history'][-1].get('val_mse', float('nan')):.4f} (kx); regressor: "
+                  f"the {metrics['regressor']['folds']} regressors of the cross-validation "
+                  f"(stopped at epochs {', '.join(map(str, metrics['regressor']['epochs']))}),"
+                  f" averaged; on {metrics['device']}")
+    console.print(mae_table(metrics))
+    if metrics["hold_out"]:
+        console.print(f"held out: {metrics['labelled']['held_out']} labels inside "
+                      f"{' or '.join(metrics['hold_out'])} (not trained on, not tested on, "
+                      "not used by this run's design searches)")
+    console.print(f"model → {run / 'surrogate.pt'}\nmetrics → {run / 'metrics.json'}\n"
+                  f"plots → {run / 'plots'}")

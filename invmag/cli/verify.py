@@ -1,18 +1,17 @@
 """`invmag verify`: simulate the top candidates of a design, or fresh realizations of a recipe,
 compare with the prediction."""
 
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from .. import ANCHORS
-from .app import app
-from .common import (CONFIG_HELP, DEVICE_HELP, RUN_HELP, console, resolve_device, resolve_run,
-                     user_errors)
+from .common import CONFIG_HELP, DEVICE_HELP, RUN_HELP, console, user_errors
+
+EPILOG = ("Examples: invmag verify · invmag verify --design 2 --top 3 · "
+          "invmag verify --recipe 1 --realizations 256")
 
 
 def verification_table(v, goal) -> Table:
@@ -54,7 +53,7 @@ def merit_verification_table(v) -> Table:
     return table
 
 
-def report(v, goal, paths):
+def report(v, goal):
     """Tables, hit rate, where the files went."""
     console.print(verification_table(v, goal))
     console.print(merit_verification_table(v))
@@ -66,7 +65,7 @@ def report(v, goal, paths):
     if not v.good.all():
         console.print(f"[yellow]![/] {int((~v.good).sum())} curve(s) did not converge or miss an "
                       "anchor: never a hit")
-    console.print(f"verification → {paths[0]} (+ {paths[1].name}, {len(paths) - 2} PNG)")
+    console.print(f"verification → {v.files[0]} (+ {v.files[1].name}, {len(v.files) - 2} PNG)")
 
 
 def recipe_verification_table(v) -> Table:
@@ -87,7 +86,7 @@ def recipe_verification_table(v) -> Table:
     return table
 
 
-def recipe_report(v, paths):
+def recipe_report(v):
     console.print(recipe_verification_table(v))
     if v.expected.yield_ is not None:
         console.print(f"yield: predicted by the search {100 * v.expected.yield_:.0f}%, "
@@ -99,11 +98,9 @@ def recipe_report(v, paths):
     if not v.good.all():
         console.print(f"[yellow]![/] {int((~v.good).sum())} curve(s) did not converge or miss an "
                       "anchor: left out of the statistics, never meeting a bound")
-    console.print(f"verification → {paths[0]} (+ {paths[1].name})")
+    console.print(f"verification → {v.files[0]} (+ {v.files[1].name})")
 
 
-@app.command(epilog="Examples: invmag verify · invmag verify --design 2 --top 3 · "
-                    "invmag verify --recipe 1 --realizations 256")
 def verify(
     config: str = typer.Option(None, help=CONFIG_HELP),
     run: Path = typer.Option(None, help=RUN_HELP),
@@ -121,42 +118,17 @@ def verify(
     predicted with simulated anchors. Default: the run's newest design or recipe.
 
     The structures run with the run's solver settings, exactly as labels are made."""
-    from ..design.loop import verify_design
-    from ..design.recipe.recipe_folder import newest
-    from ..design.design_folder import find_design, read_design
+    from ..api import resolve_run, verify as simulate_again
+    from .progress import stages
 
     with user_errors():
-        cfg, run = resolve_run(config, run)
-        dev = resolve_device(device, cfg)
-        if design and recipe:
-            raise ValueError("give --design or --recipe, not both")
-        if not design and not recipe:
-            kind, path = newest(run)
-            design, recipe = (path.name, None) if kind == "design" else (None, path.name)
-        if recipe:
-            return verify_recipe(cfg, run, recipe, rank, realizations, dev)
-        d = read_design(find_design(run, design))
-        k = len(d.z) if top is None else min(top, len(d.z))
-        with field_bar(f"simulating {k} design{'s' * (k > 1)} of {d.id}",
-                       k * len(cfg.solver.fields())) as advance:
-            v, paths = verify_design(run, d.id, top, window, dev, advance)
-        report(v, d.goal, paths)
-
-
-@contextmanager
-def field_bar(description: str, total: int):
-    """A progress bar over field steps; yields its advance(n) callable."""
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
-                  TextColumn("{task.completed:.0f}/{task.total:.0f} field steps"),
-                  TimeElapsedColumn(), console=console, transient=True) as bar:
-        task = bar.add_task(description, total=total)
-        yield lambda n: bar.advance(task, n)
-
-
-def verify_recipe(cfg, run, recipe: str, rank: int, count: int, device):
-    from ..design.recipe.make import verify_recipe as simulate_recipe
-
-    with field_bar(f"simulating {count} realizations of recipe {recipe}",
-                   count * len(cfg.solver.fields())) as advance:
-        v, paths = simulate_recipe(run, recipe, rank, count, device, advance)
-    recipe_report(v, paths)
+        cfg, run = resolve_run(config, run, device)
+        with stages() as bar:
+            v = simulate_again(run, design, top, window, None,
+                               lambda n, total: bar("simulating", advance=n, total=total),
+                               recipe, realizations,
+                               rank, cfg)
+    if hasattr(v, "recipe_id"):
+        recipe_report(v)
+    else:
+        report(v, v.goal)

@@ -18,7 +18,7 @@ from ..config import Config, with_data
 from .labels import label_batch
 from .parallel import Pool
 from .run_folder import claim_run
-from .samples import SampleStore, label_layout, run_attrs, structure_layout
+from .samples import SampleStore, label_layout, read_labels, run_attrs, structure_layout
 from .structures import draw_batch, sample_seed
 
 UNLABELLED, LABELLED = 0, 1  # seed streams: the two sets never share a structure
@@ -40,6 +40,8 @@ class Summary:
     label_seconds: float
     deleted: list
     workers_lost: int
+    labels: object = None  # the run's Labels after the call (invmag.data.samples)
+    plot: Path | None = None  # plots/labels.png, where there are good labels
 
 
 def _batches(todo: np.ndarray, size: int):
@@ -134,7 +136,7 @@ def generate(cfg: Config, run_dir, labelled: int | None = None, unlabelled: int 
     different config; replace_data: delete its data files if their samples differ (refused
     otherwise). workers: local processes (1: this one); scheduler: Dask scheduler address.
     progress: callable(stage, completed, total) with stage "structures" or "labels" and
-    completed in samples (fractional inside a batch).
+    completed in samples (fractional inside a batch). Then plots/labels.png.
     """
     n_u = cfg.data.unlabelled if unlabelled is None else unlabelled
     n_l = cfg.data.labelled if labelled is None else labelled
@@ -149,5 +151,21 @@ def generate(cfg: Config, run_dir, labelled: int | None = None, unlabelled: int 
         start = time.perf_counter()
         n_labels, n_failed, errors = make_labels(cfg, run / "labels.h5", n_l, pool, progress)
         seconds = time.perf_counter() - start
+    labels = read_labels(run / "labels.h5")
     return Summary(n_u, n_l, n_structures, n_labels, n_failed, errors, seconds, deleted,
-                   pool.lost)
+                   pool.lost, labels, write_labels_plot(run, labels))
+
+
+def write_labels_plot(run: Path, labels) -> Path | None:
+    """plots/labels.png of a run (data.plots.labels_figure) where it has good labels."""
+    if not labels.good.any():
+        return None
+    from ..plots import plt
+    from .plots import labels_figure
+
+    path = run / "plots" / "labels.png"
+    path.parent.mkdir(exist_ok=True)
+    fig = labels_figure(labels)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

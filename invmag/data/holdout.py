@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from .. import ANCHORS
+from .. import ANCHORS, BadParameter
 
 
 def parse_box(text: str) -> dict[str, tuple[float, float]]:
@@ -22,24 +22,24 @@ def parse_box(text: str) -> dict[str, tuple[float, float]]:
         name, sep, span = part.partition("=")
         name = name.strip()
         if name not in ANCHORS:
-            raise ValueError(f"--hold-out {text!r}: {name!r} is not an anchor (one of "
-                             f"{', '.join(ANCHORS)})")
+            raise BadParameter(f"{{}} {text!r}: {name!r} is not an anchor (one of "
+                               f"{', '.join(ANCHORS)})", 'hold_out')
         low, colon, high = span.partition(":")
         try:
             lo, hi = float(low), float(high)
         except ValueError:
             lo = hi = math.nan
         if not (sep and colon and math.isfinite(lo) and math.isfinite(hi)):
-            raise ValueError(f"--hold-out {text!r}: expected ANCHOR=LOW:HIGH, e.g. "
-                             "hc=0.24:0.30,mr=0.40:0.55")
+            raise BadParameter(f"{{}} {text!r}: expected ANCHOR=LOW:HIGH, e.g. "
+                               "hc=0.24:0.30,mr=0.40:0.55", 'hold_out')
         if not lo < hi:
-            raise ValueError(f"--hold-out {text!r}: the range of {name} is empty or inverted "
-                             f"({lo:g} ≥ {hi:g})")
+            raise BadParameter(f"{{}} {text!r}: the range of {name} is empty or inverted "
+                               f"({lo:g} ≥ {hi:g})", 'hold_out')
         if name in box:
-            raise ValueError(f"--hold-out {text!r}: {name} is given twice")
+            raise BadParameter(f"{{}} {text!r}: {name} is given twice", 'hold_out')
         box[name] = (lo, hi)
     if not box:
-        raise ValueError("--hold-out: an empty box; expected e.g. hc=0.24:0.30")
+        raise BadParameter("{}: an empty box; expected e.g. hc=0.24:0.30", 'hold_out')
     return box
 
 

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from .. import BadParameter
 from ..files import replacing
 from ..config import Config, parse_config
 from .samples import in_use, in_use_message, stored_config
@@ -54,22 +55,22 @@ def claim_run(cfg: Config, run_dir, force: bool = False, replace_data: bool = Fa
         old = run_config(run)
     except ValueError as e:
         if not force:
-            raise ValueError(f"{run}/config.toml is not a valid config ({e}); use --force to "
-                             "replace it") from None
+            raise BadParameter(f"{run}/config.toml is not a valid config ({e}); use {{}} to "
+                               "replace it", 'force') from None
         old = None
     changed = config_changes(old, cfg) if old is not None else []
     if changed and not force:
         shown = "; ".join(changed[:3]) + ("; …" if len(changed) > 3 else "")
-        raise ValueError(f"run {run} was made with a different config ({shown}); use another "
-                         "--run, or --force to replace it")
+        raise BadParameter(f"run {run} was made with a different config ({shown}); use another "
+                           "{}, or {} to replace it", 'run', 'force')
     samples = [c for c in changed if c.startswith(SAMPLE_KEYS)]
     if force and old is None and (run / "config.toml").exists():
         samples = ["its config.toml is not a valid config"]
     data = [name for name in DATA_FILES if (run / name).exists()]
     if samples and data and not replace_data:
-        raise ValueError(f"run {run} holds {', '.join(data)} of other samples "
-                         f"({'; '.join(samples[:3])}); `invmag generate --force` replaces them, "
-                         "or use another --run")
+        raise BadParameter(f"run {run} holds {', '.join(data)} of other samples "
+                           f"({'; '.join(samples[:3])}); `invmag generate --force` replaces "
+                           "them, or use another {}", "run")
     deleted = data if samples else []
     busy = [name for name in deleted if in_use(run / name)]
     if busy:

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import BadParameter
+
 HALF_PI = np.pi / 2
 
 
@@ -146,8 +148,8 @@ def load_structure(path, shape: tuple[int, int] | None = None,
 
         phi, size = read_ovf(path)
         if cell_size is not None and not np.isclose(size * 1e9, cell_size, rtol=1e-6):
-            raise ValueError(f"{path}: cells of {size * 1e9:g} nm, but {cell_size:g} nm are "
-                             "simulated (set --cell-size or the config's grid.cell_size)")
+            raise BadParameter(f"{path}: cells of {size * 1e9:g} nm, but {cell_size:g} nm are "
+                               "simulated (set {} or the config's grid.cell_size)", 'cell_size')
         phi = canonical(phi)
     else:
         try:

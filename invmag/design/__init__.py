@@ -2,7 +2,7 @@
 using the regressor as forward model, sharpen the decoded codes into grain structures, polish
 them by simulation, and check the designs by simulation.
 
-loop     — the design loop of a run as one API: design(), verify_design()
+loop     — the design loop of a run: design(), verify_design() (invmag.optimize, invmag.verify)
 targets  — what the user asks for: targets, objectives, constraints; units; validation
 latent_search — the pymoo problem over a latent box, single- and multi-objective runs, ranking
 optimize — one design: latent search → distinct grain structures → polish
@@ -16,14 +16,3 @@ learn    — learning: simulated designs join the labels, the regressor is train
 plots    — candidates, convergence, Pareto front, predicted vs simulated curves
 recipe/  — recipes: grain density and misorientation for a goal on their realizations' statistics
 """
-
-API = {"design": "loop", "verify_design": "loop", "Settings": "optimize",
-       "PolishSettings": "polish", "parse_goal": "targets"}
-
-
-def __getattr__(name):  # imported on first use: the CLI's --help needs none of it
-    if name in API:
-        from importlib import import_module
-
-        return getattr(import_module(f".{API[name]}", __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

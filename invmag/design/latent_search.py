@@ -20,6 +20,7 @@ from pymoo.core.problem import Problem
 from pymoo.optimize import minimize
 from scipy.stats import chi2
 
+from .. import BadParameter
 from ..config import ALGORITHMS
 from .targets import Goal
 
@@ -28,7 +29,7 @@ from .targets import Goal
 def prior_radius2(latent: int, quantile: float) -> float:
     """r² with P(|z|² ≤ r²) = quantile for z ~ N(0, I_latent)."""
     if not 0 < quantile < 1:
-        raise ValueError(f"--prior-quantile must lie in (0, 1), got {quantile}")
+        raise BadParameter(f"{{}} must lie in (0, 1), got {quantile}", 'prior_quantile')
     return float(chi2.ppf(quantile, latent))
 
 
@@ -145,8 +146,8 @@ def search(predict, goal: Goal, scale, latent: int, bound: float, radius2: float
     distance between two prior draws) to a better one ranked after the distinct ones.
     limit: at most this many candidates. progress: callable(generation, best F)."""
     if goal.multi and algorithm != "nsga2":
-        raise ValueError(f"{len(goal.objective_names)} objectives need NSGA-II "
-                         f"(--algorithm nsga2), not {algorithm!r}")
+        raise BadParameter(f"{len(goal.objective_names)} objectives need NSGA-II "
+                           f"({{}} nsga2), not {algorithm!r}", 'algorithm')
     rng = np.random.default_rng(seed)
     start = np.clip(rng.standard_normal((population, latent)), -bound, bound)
     problem = LatentProblem(predict, goal, np.asarray(scale, float), latent, bound, radius2,

@@ -1,9 +1,10 @@
-"""The design loop of a run, as one API (the CLI's `optimize` and `verify` call these):
+"""The design loop of a run (invmag.optimize and invmag.verify call these):
 
     from invmag.design import Settings, design, parse_goal, verify_design
+    cfg, run = invmag.api.resolve_run(run="runs/quick")
     goal = parse_goal({"hc": 0.3}, {}, {})
-    d = design("runs/quick", goal, Settings("ga", 64, 40, seed=0, bound=3.0))
-    v = verify_design("runs/quick", d.id)
+    d = design(cfg, run, goal, Settings("ga", 64, 40, seed=0, bound=3.0))
+    v = verify_design(cfg, run, d.id)
 
 `design` looks into the run's data first (labels.h5 and verified.h5, without the labels its
 model holds out), draws and ranks a pool of generator structures, searches the latent space,
@@ -14,50 +15,35 @@ that has seen these designs. `verify_design` simulates the designs of a folder a
 files.
 """
 
-from dataclasses import replace
 from pathlib import Path
 
-from ..data.run_folder import run_config
-from .optimize import Settings, optimize
-from .learn import add_verified, retrain
-from .sources import known_structures
+from ..physics.simulation import simulate_curves
 from .design_folder import find_design, new_design_dir, read_design, write_design
+from .learn import add_verified, retrain
+from .optimize import Settings, optimize
+from .sources import known_structures
 from .targets import Goal, extrapolation
-from .verify import Verification, simulate, verify, write_verification
+from .verify import Verification, verify, write_verification
 
 
-def open_run(run, device=None):
-    """(config, surrogate) of a trained run; device: torch device of model and solver (default:
-    the config's solver.device)."""
-    from ..runtime import solver_device
-    from ..models.surrogate import load_surrogate
-
-    cfg = run_settings(run, device)
-    return cfg, load_surrogate(run, cfg, solver_device(cfg.solver_device))
-
-
-def run_settings(run, device=None):
-    """The config of a run folder, its solver on device (default: the config's)."""
-    cfg = run_config(run)
-    if cfg is None:
-        raise ValueError(f"{run} is not a run folder (no config.toml; run `invmag generate`)")
-    return replace(cfg, solver_device=str(device or cfg.solver_device))
-
-
-def design(run, goal: Goal, settings: Settings, device=None, learn: int = 0, progress=None,
+def design(cfg, run, goal: Goal, settings: Settings, learn: int = 0, progress=None,
            simulated=None, trained=None, warn=None):
-    """Design for goal in a trained run: returns the Design, written to the run's next design
-    folder with its figures. progress: callable(generation, best F) of the latent search;
-    simulated: callable(n) per batch of simulations. Every simulated structure joins
-    verified.h5; learn > 0: then train the regressor that many epochs further on the labels and
+    """Design for goal in the trained run folder `run` of config cfg (model and solver on
+    cfg.solver_device): returns the Design, written to the run's next design folder with its
+    figures. progress: callable(generation, best F) of the latent search; simulated:
+    callable(n) per batch of simulations. Every simulated structure joins verified.h5;
+    learn > 0: then train the regressor that many epochs further on the labels and
     verified.h5 (trained: callable(epoch, epochs, loss)) and save it as the run's model.
     warn: callable(text) for each target the model must extrapolate to."""
-    cfg, surrogate = open_run(run, device)
+    from ..models.surrogate import load_surrogate
+    from ..runtime import solver_device
+
+    surrogate = load_surrogate(run, cfg, solver_device(cfg.solver_device))
     for text in extrapolation(goal, surrogate.label_min, surrogate.label_max):
         (warn or print)(text)
     known = known_structures(run, surrogate.grid, surrogate.hold_out)
-    d = optimize(surrogate, goal, settings, lambda phi: simulate(cfg, phi), progress, simulated,
-                 known, cfg)
+    d = optimize(surrogate, goal, settings, lambda phi: simulate_curves(phi, cfg), progress,
+                 simulated, known, cfg)
     d.meta["learned"] = add_verified(run, cfg, d.evaluated) if d.evaluated else 0
     write_design(new_design_dir(run), d)
     write_figures(d)
@@ -82,14 +68,13 @@ def write_figures(d):
         plt.close(fig)
 
 
-def verify_design(run, design_id: str | None = None, top: int | None = None,
-                  window: float | None = None, device=None,
-                  progress=None) -> tuple[Verification, list[Path]]:
+def verify_design(cfg, run, design_id: str | None = None, top: int | None = None,
+                  window: float | None = None, progress=None) -> Verification:
     """Simulate the top designs of a design folder of the run (default: the latest, all of its
-    designs, the design's own hit window) under the run's config; writes verify.csv, verify.h5
-    and one PNG per design. Returns (Verification, paths written)."""
-    cfg = run_settings(run, device)
+    designs, the design's own hit window) under cfg; writes verify.csv, verify.h5 and one PNG
+    per design (Verification.files)."""
     d = read_design(find_design(run, design_id))
     window = d.meta.get("window", 0.02) if window is None else window
     v = verify(cfg, d, len(d.z) if top is None else top, window, progress)
-    return v, write_verification(d.path, v)
+    v.files = write_verification(d.path, v)
+    return v

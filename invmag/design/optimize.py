@@ -38,6 +38,7 @@ import time
 
 import numpy as np
 
+from .. import BadParameter
 from ..data.holdout import describe
 from .polish import PolishSettings, met, polish, ranked, score
 from .grains import sharpen
@@ -94,7 +95,7 @@ class Settings:
         if unknown:
             raise ValueError(f"unknown design setting(s): {', '.join(sorted(unknown))}")
         if simulations < 0:
-            raise ValueError(f"--simulations must be ≥ 0, got {simulations}")
+            raise BadParameter(f"{{}} must be ≥ 0, got {simulations}", 'simulations')
         d = cfg.design
         defaults = {"algorithm": "nsga2" if goal.multi else d.algorithm,
                     "population": d.population, "generations": d.generations, "seed": cfg.seed,
@@ -106,19 +107,19 @@ class Settings:
         from ..config import ALGORITHMS  # torch: not at import, which `invmag --help` pays
 
         if self.algorithm not in ALGORITHMS:
-            raise ValueError(f"--algorithm must be one of {', '.join(ALGORITHMS)}, got "
-                             f"{self.algorithm!r}")
+            raise BadParameter(f"{{}} must be one of {', '.join(ALGORITHMS)}, got "
+                               f"{self.algorithm!r}", 'algorithm')
         for name, lowest in (("population", 2), ("generations", 1), ("top", 1)):
             if getattr(self, name) < lowest:
-                raise ValueError(f"--{name} must be ≥ {lowest}, got {getattr(self, name)}")
+                raise BadParameter(f"{{}} must be ≥ {lowest}, got {getattr(self, name)}", name)
         if not self.bound > 0:
             raise ValueError(f"the latent bound must be positive, got {self.bound}")
         for name in ("diversity", "distinct"):
             if not getattr(self, name) >= 0:
-                raise ValueError(f"--{name} must be ≥ 0, got {getattr(self, name)}")
+                raise BadParameter(f"{{}} must be ≥ 0, got {getattr(self, name)}", name)
         for name in ("consistency", "window"):
             if not getattr(self, name) > 0:
-                raise ValueError(f"--{name} must be positive, got {getattr(self, name)}")
+                raise BadParameter(f"{{}} must be positive, got {getattr(self, name)}", name)
         if self.polish:
             self.polish.check()
         unknown = set(self.starts) - set(SOURCES)
@@ -126,7 +127,7 @@ class Settings:
             raise ValueError(f"design starts must be some of {', '.join(SOURCES)}, got "
                              f"{', '.join(self.starts) or 'none'}")
         if self.pool < 0:
-            raise ValueError(f"--pool must be ≥ 0, got {self.pool}")
+            raise BadParameter(f"{{}} must be ≥ 0, got {self.pool}", 'pool')
 
 
 def capped(surrogate, z: np.ndarray) -> np.ndarray:
@@ -281,8 +282,8 @@ def optimize(surrogate, goal: Goal, settings: Settings, simulate=None, progress=
                 found = latent_search(surrogate, goal, settings, progress)
             history = found["history"]
             if not len(found["z"]):
-                raise ValueError("no candidate passed the consistency check: relax "
-                                 "--consistency or leave out --drop-inconsistent")
+                raise BadParameter("no candidate passed the consistency check: relax "
+                                   "{} or leave out {}", 'consistency', 'drop_inconsistent')
             grains = np.stack([sharpen(p) for p in surrogate.decode(found["z"])])
             pick = distinct_first(grains, settings.distinct)[:need]  # one per design: held
             # out, its starts were 2–4 times further off than the pool's (docs/design.md)

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .. import BadParameter
 from ..data.structures import canonical
 from .grains import grains
 from .targets import Goal
@@ -53,9 +54,9 @@ class PolishSettings:
 
     def check(self):
         if self.simulations < 1:
-            raise ValueError(f"--simulations must be ≥ 1, got {self.simulations}")
+            raise BadParameter(f"{{}} must be ≥ 1, got {self.simulations}", 'simulations')
         if self.screen < 1:
-            raise ValueError(f"--screen must be ≥ 1, got {self.screen}")
+            raise BadParameter(f"{{}} must be ≥ 1, got {self.screen}", 'screen')
         if not 1 <= self.offspring <= self.proposals:
             raise ValueError(f"polish needs 1 ≤ offspring ≤ proposals, got {self.offspring}, "
                              f"{self.proposals}")
@@ -122,7 +123,7 @@ def polish(simulate, phi: np.ndarray, goal: Goal, window: float,
            keep: int | None = None, known: np.ndarray | None = None,
            predict=None) -> Polished:
     """Refine starts phi (K, ny, nx) rad, best first, for goal by simulation. simulate: callable
-    phi (N, ny, nx) -> (M (N, n), anchors (N, 6), converged (N,), flagged (N,)). known (K, 6):
+    phi (N, ny, nx) -> invmag.physics.simulation.Curve. known (K, 6):
     simulated anchors of starts from the data (NaN rows: unknown, screened by simulation).
     The `keep` best-scoring starts (all by default; ties in their given order) are polished.
     predict: callable phi (N, ny, nx) -> predicted anchors (N, 6), to rank the children (see
@@ -144,7 +145,8 @@ def polish(simulate, phi: np.ndarray, goal: Goal, window: float,
 
     def run(owners, candidates):
         structures = np.stack([build(k, a) for k, a in zip(owners, candidates)])
-        M, sim, converged, flagged = simulate(structures)
+        c = simulate(structures)
+        M, sim, converged, flagged = c.M, c.anchors, c.converged, c.flagged
         for name, value in zip(evaluated, (structures, M, sim, converged, flagged)):
             evaluated[name].append(value)
         if progress:

@@ -21,7 +21,7 @@ import math
 
 import numpy as np
 
-from .. import ANCHORS
+from .. import ANCHORS, BadParameter
 from ..physics.anchors import UNITS as ANCHOR_UNITS, si_factor
 from ..physics.material import Material
 from ..physics.merit import reduced_merit
@@ -118,28 +118,29 @@ class Goal:
         return cls(**{**d, "maximize": tuple(d["maximize"]), "minimize": tuple(d["minimize"])})
 
 
-def _check_range(kind: str, name: str, value: float, given: str):
+def _check_range(parameter: str, name: str, value: float, given: str):
     """Reject values no magnet can have: magnetizations outside [0, 1] Ms, fields outside
-    [0, 1] H_A (a field anchor above the anisotropy field cannot occur)."""
+    [0, 1] H_A (a field anchor above the anisotropy field cannot occur). parameter: the one
+    that gave the value (target_hc, min_mr, …)."""
     if not math.isfinite(value):
-        raise ValueError(f"{kind} {name} = {given} is not a number")
+        raise BadParameter(f"{{}} = {given} is not a number", parameter)
     if 0 <= value <= 1:
         return
     if UNITS[name] != "H_A":
         limit = {"bhmax": "its limit µ0·Ms²/4", "squareness": "1"}.get(name, "Ms")
         why = f"cannot exceed {limit}" if value > 1 else "cannot be negative"
-        raise ValueError(f"{kind} {name} = {given} is impossible: {MEANING[name]} {why} "
-                         f"(it must lie in [0, 1] {UNITS[name]})")
+        raise BadParameter(f"{{}} = {given} is impossible: {MEANING[name]} {why} "
+                           f"(it must lie in [0, 1] {UNITS[name]})", parameter)
     why = ("cannot exceed the anisotropy field H_A" if value > 1 else
            "is a field magnitude and cannot be negative")
-    raise ValueError(f"{kind} {name} = {given} is impossible: {MEANING[name]} {why} "
-                     f"(it must lie in [0, 1] H_A)")
+    raise BadParameter(f"{{}} = {given} is impossible: {MEANING[name]} {why} "
+                       f"(it must lie in [0, 1] H_A)", parameter)
 
 
 def _anchor(name: str, option: str) -> str:
     if name not in QUANTITIES:
-        raise ValueError(f"{option} {name!r}: not an anchor or figure of merit (one of "
-                         f"{', '.join(QUANTITIES)})")
+        raise BadParameter(f"{{}} {name!r}: not an anchor or figure of merit (one of "
+                           f"{', '.join(QUANTITIES)})", option)
     return name
 
 
@@ -147,15 +148,17 @@ def _weights(items, targets) -> dict:
     out = {}
     for item in items:
         name, sep, value = item.partition("=")
-        name = _anchor(name.strip(), "--weight")
+        name = _anchor(name.strip(), "weight")
         try:
             w = float(value) if sep else math.nan
         except ValueError:
             w = math.nan
         if not (math.isfinite(w) and w > 0):
-            raise ValueError(f"--weight {item!r}: expected ANCHOR=POSITIVE_NUMBER, e.g. hc=2")
+            raise BadParameter(f"{{}} {item!r}: expected ANCHOR=POSITIVE_NUMBER, e.g. hc=2",
+                               "weight")
         if name not in targets:
-            raise ValueError(f"--weight {name}: {name} is not a target (give --target-{name})")
+            raise BadParameter(f"{{}} {name}: {name} is not a target (give {{}})", "weight",
+                               f"target_{name}")
         out[name] = w
     return out
 
@@ -168,7 +171,7 @@ def parse_goal(targets: dict, lower: dict, upper: dict, weights=(), maximize=(),
     as 'quantity=w'; bounds_only: a goal of bounds alone is accepted (recipes: their yield).
     Raises ValueError (one line) for impossible or contradictory requests."""
     if units not in ("reduced", "si"):
-        raise ValueError(f"--units must be 'reduced' or 'si', got {units!r}")
+        raise BadParameter(f"{{}} must be 'reduced' or 'si', got {units!r}", 'units')
     material = material or Material()
 
     def si(name):
@@ -186,37 +189,41 @@ def parse_goal(targets: dict, lower: dict, upper: dict, weights=(), maximize=(),
             reduced = v / si(name) if units == "si" else float(v)
             shown = (f"{v:g} {SI_UNITS[name]} ({reduced:.4g} {UNITS[name]})" if units == "si"
                      else f"{v:g}")
-            _check_range(kind, name, reduced, shown)
+            _check_range(f"{kind}_{name}", name, reduced, shown)
             out[name] = reduced
         return out
 
     t = convert("target", targets)
-    lo, hi = convert("--min", lower), convert("--max", upper)
+    lo, hi = convert("min", lower), convert("max", upper)
     for name in set(lo) & set(hi):
         if lo[name] > hi[name]:
-            raise ValueError(f"--min-{name} {lo[name]:.4g} is above --max-{name} {hi[name]:.4g}")
+            raise BadParameter(f"{{}} {lo[name]:.4g} is above {{}} {hi[name]:.4g}",
+                               f"min_{name}", f"max_{name}")
     for name, v in t.items():
         if v < lo.get(name, -math.inf) or v > hi.get(name, math.inf):
-            raise ValueError(f"target {name} = {v:.4g} lies outside its own bounds "
-                             f"--min-{name}/--max-{name}")
-    floor = {**{a: (v, f"--min-{a} {v:.4g}") for a, v in lo.items()},
-             **{a: (v, f"target {a} = {v:.4g}") for a, v in t.items()}}
-    ceiling = {**{a: (v, f"--max-{a} {v:.4g}") for a, v in hi.items()},
-               **{a: (v, f"target {a} = {v:.4g}") for a, v in t.items()}}
+            raise BadParameter(f"target {name} = {v:.4g} lies outside its own bounds "
+                               f"{{}}/{{}}", f"min_{name}", f"max_{name}")
+    # (value, how the message names it, the parameter it names or None)
+    floor = {**{a: (v, f"{{}} {v:.4g}", f"min_{a}") for a, v in lo.items()},
+             **{a: (v, f"target {a} = {v:.4g}", None) for a, v in t.items()}}
+    ceiling = {**{a: (v, f"{{}} {v:.4g}", f"max_{a}") for a, v in hi.items()},
+               **{a: (v, f"target {a} = {v:.4g}", None) for a, v in t.items()}}
     for a, b in ((a, b) for chain in ORDER for a, b in itertools.combinations(chain, 2)):
         if a in floor and b in ceiling and floor[a][0] > ceiling[b][0]:
-            raise ValueError(f"{floor[a][1]} and {ceiling[b][1]} are impossible together: "
-                             f"along a demagnetization curve {a} ≤ {b}")
-    maximize = tuple(_anchor(a, "--maximize") for a in maximize)
-    minimize = tuple(_anchor(a, "--minimize") for a in minimize)
+            names = [p for p in (floor[a][2], ceiling[b][2]) if p]
+            raise BadParameter(f"{floor[a][1]} and {ceiling[b][1]} are impossible together: "
+                               f"along a demagnetization curve {a} ≤ {b}", *names)
+    maximize = tuple(_anchor(a, "maximize") for a in maximize)
+    minimize = tuple(_anchor(a, "minimize") for a in minimize)
     for name in maximize + minimize:
         if name in t:
             raise ValueError(f"{name} is both a target and an anchor to maximize or minimize")
         if (maximize + minimize).count(name) > 1:
-            raise ValueError(f"{name} is given more than once to --maximize/--minimize")
+            raise BadParameter(f"{name} is given more than once to {{}}/{{}}", "maximize",
+                               "minimize")
     if not t and not maximize and not minimize and not (bounds_only and (lo or hi)):
-        raise ValueError("nothing to design for: give a target (e.g. --target-hc 0.3) or "
-                         "--maximize/--minimize an anchor")
+        raise BadParameter("nothing to design for: give a target (e.g. {} 0.3) or "
+                           "{}/{} an anchor", 'target_hc', 'maximize', 'minimize')
     return Goal(t, _weights(weights, t), maximize, minimize, lo, hi, material.hA)
 
 
@@ -224,14 +231,15 @@ def extrapolation(goal: Goal, label_min: np.ndarray, label_max: np.ndarray) -> l
     """Warnings for targets and bounds beyond the range of the training labels (the surrogate
     then extrapolates)."""
     out = []
-    for kind, values in (("target", goal.targets), ("--min", goal.lower), ("--max", goal.upper)):
+    for kind, values in (("target", goal.targets), ("minimum", goal.lower),
+                         ("maximum", goal.upper)):
         for name, v in values.items():
             if name not in ANCHORS:  # the labels' range is kept for anchors only
                 continue
             i = ANCHORS.index(name)
             lo, hi = label_min[i], label_max[i]
             outside = (v < lo or v > hi) if kind == "target" else (
-                v > hi if kind == "--min" else v < lo)
+                v > hi if kind == "minimum" else v < lo)
             if outside:
                 out.append(f"{kind} {name} = {v:.4g} {UNITS[name]} is outside the training labels "
                            f"[{lo:.4g}, {hi:.4g}]: the model extrapolates, expect larger errors")

@@ -1,16 +1,15 @@
-"""Verification: simulate the top designs exactly as labels are made (invmag.data.labels.
-label_batch under the run's config) and compare with the prediction and the goal."""
+"""Verification: simulate the top designs exactly as labels are made (invmag.physics.simulation
+under the run's config) and compare with the prediction and the goal."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import h5py
 import numpy as np
 
-from .. import ANCHORS
+from .. import ANCHORS, BadParameter
 from ..files import replacing
-from ..data.labels import label_batch
-from ..physics.anchors import anchors
+from ..physics.simulation import simulate_curves
 from ..physics.material import Material
 from ..physics.merit import FIGURES, figures, predicted_figures
 from .design_folder import Design, write_csv
@@ -38,6 +37,8 @@ class Verification:
     merit_simulated: np.ndarray
     merit_predicted: np.ndarray
     material: Material
+    goal: object = None  # the design's Goal
+    files: list = field(default_factory=list)  # written by write_verification
 
     @property
     def good(self) -> np.ndarray:
@@ -48,36 +49,28 @@ class Verification:
         return None if self.hit is None else float(self.hit.mean())
 
 
-def simulate(cfg, phi: np.ndarray, progress=None):
-    """Structures phi (N, ny, nx) rad simulated under cfg (grid, material, solver settings, on
-    cfg.solver_device) exactly as labels are made: (M (N, n) in Ms on cfg.solver.fields(),
-    anchors (N, 6), converged (N,), flagged (N,) an anchor is missing). progress: callable
-    (n_fields) as CurveSolver.run's."""
-    M, converged = label_batch(phi, cfg.to_dict(), progress)
-    simulated, flagged = anchors(cfg.solver.fields(), M)
-    return M, simulated, converged, flagged
-
-
 def verify(cfg, design: Design, top: int, window: float, progress=None) -> Verification:
     """Simulate the top `top` designs under cfg's grid, material and solver settings on
-    cfg.solver_device. progress: callable(n_fields) as CurveSolver.run's."""
+    cfg.solver_device. progress: callable(n_fields, total_fields) as field steps complete."""
     if top < 1:
-        raise ValueError(f"--top must be ≥ 1, got {top}")
+        raise BadParameter(f"{{}} must be ≥ 1, got {top}", 'top')
     if not window > 0:
-        raise ValueError(f"--window must be positive, got {window}")
+        raise BadParameter(f"{{}} must be positive, got {window}", 'window')
     k = min(top, len(design.z))
     phi = design.phi[:k].astype(np.float32)
     if phi.shape[1:] != (cfg.grid.ny, cfg.grid.nx):
         raise ValueError(f"design {design.id} holds {phi.shape[2]}×{phi.shape[1]} structures, "
                          f"the config's grid is {cfg.grid.nx}×{cfg.grid.ny}")
-    M, simulated, converged, flagged = simulate(cfg, phi, progress)
-    hit = design.goal.hits(simulated, window)
+    total = k * len(cfg.solver.fields())
+    c = simulate_curves(phi, cfg, progress=progress and (lambda n: progress(n, total)))
+    hit = design.goal.hits(c.anchors, window)
     if hit is not None:
-        hit &= converged & ~flagged
-    return Verification(np.arange(1, k + 1), phi, cfg.solver.fields(), M, simulated,
-                        design.predicted[:k], converged, flagged, hit, window,
-                        figures(cfg.solver.fields(), M, cfg.material),
-                        predicted_figures(design.predicted[:k], cfg.material), cfg.material)
+        hit &= c.converged & ~c.flagged
+    return Verification(np.arange(1, k + 1), phi, c.H, c.M, c.anchors,
+                        design.predicted[:k], c.converged, c.flagged, hit, window,
+                        figures(c.H, c.M, cfg.material),
+                        predicted_figures(design.predicted[:k], cfg.material), cfg.material,
+                        design.goal)
 
 
 def write_verification(folder, v: Verification) -> list[Path]:

@@ -8,7 +8,7 @@ import pickle
 import numpy as np
 import torch
 
-from .. import ANCHORS
+from .. import ANCHORS, BadParameter
 from ..files import replacing
 from ..config import Config, parse_config
 from ..data.holdout import describe, parse_box
@@ -218,6 +218,6 @@ def load_surrogate(run_dir, config: Config | None = None, device="cpu") -> Surro
     changes = model_changes(surrogate.config, config) if config is not None else []
     if changes:
         shown = "; ".join(changes[:3]) + ("; …" if len(changes) > 3 else "")
-        raise ValueError(f"the model of run {run} was trained with a different config "
-                         f"({shown}); pass --config {run / 'config.toml'}")
+        raise BadParameter(f"the model of run {run} was trained with a different config "
+                           f"({shown}); pass {{}} {run / 'config.toml'}", 'config')
     return surrogate

@@ -10,7 +10,7 @@ import time
 import numpy as np
 import torch
 
-from .. import ANCHORS
+from .. import ANCHORS, BadParameter
 from ..config import Config
 from ..data.generate import generate
 from ..runtime import one_thread
@@ -18,7 +18,6 @@ from ..data.parallel import default_workers
 from ..physics.anchors import UNITS
 from ..physics.merit import bhmax_error
 from ..data.holdout import describe, inside
-from ..data.samples import read_labels
 from ..files import replacing
 from ..plots import plt
 from .plots import loss_figure, parity_figure, reconstruction_figure
@@ -89,10 +88,10 @@ def held_out_split(cfg: Config, labels, hold_out) -> tuple[np.ndarray, np.ndarra
     kept_train, kept_test = labels.split(cfg.data.test, hold_out)
     if hold_out and (len(kept_train) < max(len(train) / 2, 2 * cfg.regressor.folds)
                      or not len(kept_test)):
-        raise ValueError(f"--hold-out {' '.join(map(describe, hold_out))} leaves "
-                         f"{len(kept_train)} of {len(train)} training and {len(kept_test)} of "
-                         f"{len(test)} test labels: too few to train (at least half of the "
-                         "training labels and one test label must stay)")
+        raise BadParameter(f"{{}} {' '.join(map(describe, hold_out))} leaves "
+                           f"{len(kept_train)} of {len(train)} training and {len(kept_test)} of "
+                           f"{len(test)} test labels: too few to train (at least half of the "
+                           "training labels and one test label must stay)", 'hold_out')
     return kept_train, kept_test, int(inside(labels.anchors[labels.good], hold_out).sum())
 
 
@@ -106,17 +105,16 @@ def _train_run(cfg: Config, run_dir, device: torch.device, force: bool, progress
                hold_out: tuple) -> dict:
     run = Path(run_dir)
     if (run / "surrogate.pt").exists() and not force:
-        raise ValueError(f"run {run} already has a trained model (surrogate.pt); use --force "
-                         "to retrain it")
+        raise BadParameter(f"run {run} already has a trained model (surrogate.pt); use {{}} "
+                           "to retrain it", 'force')
     build_vae(cfg), build_regressor(cfg)  # an unusable grid or layout fails before any work
     if cfg.data.test < 1:
         raise ValueError("config: data.test must be ≥ 1 to train (the test split measures the "
                          "model)")
     times = {}
     t0 = time.perf_counter()
-    generate(cfg, run, force=force, workers=default_workers(cfg.solver_device),
-             progress=progress)
-    labels = read_labels(run / "labels.h5")
+    labels = generate(cfg, run, force=force, workers=default_workers(cfg.solver_device),
+                      progress=progress).labels
     train, test, held = held_out_split(cfg, labels, hold_out)
     times["data"] = time.perf_counter() - t0
 

@@ -6,6 +6,6 @@ realizations  — a recipe, its box, its realizations (common random numbers)
 stats         — statistics of the anchors over realizations: mean, spread, quantiles, yield
 recipe_search — the pymoo search over the recipe box, the best distinct recipes ranked
 make          — make_recipes(), verify_recipe(): a run's recipes, searched and verified
-recipe_folder — recipe folders runs/<name>/recipes/<id>/ (recipe.json, CSV), the run's newest result
+recipe_folder — recipe folders runs/<name>/recipes/<id>/ (recipe.json, CSV), the newest
 plots  — predicted distributions, the recipe map, predicted vs simulated distributions
 """

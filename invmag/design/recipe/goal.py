@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from ... import ANCHORS
+from ... import ANCHORS, BadParameter
 from ..targets import Goal, parse_goal
 
 
@@ -69,24 +69,26 @@ def recipe_goal(targets: dict, lower: dict, upper: dict, weights=(), maximize=()
     there are bounds; max_std {anchor: value}). ValueError (one line) for impossible requests."""
     bounds = any(v is not None for v in (*lower.values(), *upper.values()))
     if yield_ is not None and not 0 < yield_ <= 1:
-        raise ValueError(f"--yield must lie in (0, 1], got {yield_:g}")
+        raise BadParameter(f"{{}} must lie in (0, 1], got {yield_:g}", 'yield')
     if yield_ is not None and not bounds:
-        raise ValueError(f"--yield {yield_:g} needs a bound for the realizations to meet "
-                         "(--min-X or --max-X)")
+        raise BadParameter(f"{{}} {yield_:g} needs a bound for the realizations to meet "
+                           "({}-X or {}-X)", 'yield', 'min', 'max')
     max_std = dict(max_std or {})
     for a, v in max_std.items():
         if a not in ANCHORS:
-            raise ValueError(f"--max-std {a!r}: not an anchor (one of {', '.join(ANCHORS)})")
+            raise BadParameter(f"{{}} {a!r}: not an anchor (one of {', '.join(ANCHORS)})",
+                               "max_std")
         if not v > 0:
-            raise ValueError(f"--max-std {a}={v:g} is impossible: realizations of a recipe are "
-                             "different structures, their spread is never 0")
+            raise BadParameter(f"{{}} {a}={v:g} is impossible: realizations of a recipe are "
+                               "different structures, their spread is never 0", 'max_std')
     # a recipe of bounds only has an objective of its own: the yield margin
     goal = parse_goal(targets, lower, upper, weights, maximize, minimize, units, material,
                       bounds_only=True)
     for a in set(goal.lower) & set(goal.upper):
         if goal.lower[a] == goal.upper[a]:
-            raise ValueError(f"--min-{a} = --max-{a} = {goal.lower[a]:.4g} is impossible with a "
-                             f"yield: realizations of a recipe spread, none lands on one value")
+            raise BadParameter(f"{{}} = {{}} = {goal.lower[a]:.4g} is impossible with a "
+                               "yield: realizations of a recipe spread, none lands on one value",
+                               f"min_{a}", f"max_{a}")
     return RecipeGoal(goal, 0.9 if yield_ is None else yield_, max_std)
 
 
@@ -105,4 +107,4 @@ class RecipeSettings:
         for name, least in (("realizations", 64), ("population", 4), ("generations", 1),
                             ("top", 1)):
             if getattr(self, name) < least:
-                raise ValueError(f"--{name} must be ≥ {least}, got {getattr(self, name)}")
+                raise BadParameter(f"{{}} must be ≥ {least}, got {getattr(self, name)}", name)

@@ -1,10 +1,9 @@
-"""Recipes of a trained run as one API (the CLI's `recipe` and `verify --recipe` call these):
+"""Recipes of a trained run, searched and verified (invmag.recipe and invmag.verify call these):
 
-    from invmag.design.recipe.goal import RecipeSettings, recipe_goal
-    from invmag.design.recipe.make import make_recipes, verify_recipe
+    cfg, run = invmag.api.resolve_run(run="runs/quick")
     goal = recipe_goal({"hc": 0.4}, {"mr": 0.7}, {}, yield_=0.9)
-    r = make_recipes("runs/quick", goal, RecipeSettings())
-    v = verify_recipe("runs/quick", r.id)
+    r = make_recipes(cfg, run, goal, RecipeSettings())
+    v = verify_recipe(cfg, run, r.id)
 
 make_recipes searches the recipe box on the surrogate's predictions for K realizations per
 recipe (common random numbers, invmag.design.recipe.realizations) and writes
@@ -13,16 +12,20 @@ draws R other realizations of a recipe (another seed stream than the search's), 
 exactly as labels are made and compares the simulated statistics with the predicted ones.
 """
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 import time
 
 import numpy as np
 
-from ...runtime import one_thread
+from ... import BadParameter
+from ...models.surrogate import load_surrogate
+from ...physics.simulation import simulate_curves
+from ...runtime import one_thread, solver_device
 from ..design_folder import new_numbered_dir
 from ..targets import extrapolation
-from .recipe_folder import RecipeSearch, find_recipe, read_recipes, write_recipes, write_verification_csv
+from .recipe_folder import (RecipeSearch, find_recipe, read_recipes, write_recipes,
+                            write_verification_csv)
 from .recipe_search import search_recipes
 from .goal import RecipeGoal, RecipeSettings
 from .realizations import SEARCH_STREAM, VERIFY_STREAM, Ranges, realizations, recipe_ranges
@@ -31,16 +34,14 @@ from .stats import Stats
 MAP_POINTS = 20  # recipes per axis of the recipe map
 
 
-def make_recipes(run, goal: RecipeGoal, settings: RecipeSettings, ranges: Ranges | None = None,
-                 device=None, progress=None, warn=None) -> RecipeSearch:
-    """The best recipes for goal in a trained run (ranges: default the generator's), written
-    to its next recipes/<id>/ folder with the recipe and map figures. progress: callable(stage,
-    done, total) with stage "search" (generations) or "map" (rows); warn: callable(text) for
-    goals beyond the labels' range."""
-    from ..loop import open_run
-
+def make_recipes(cfg, run, goal: RecipeGoal, settings: RecipeSettings,
+                 ranges: Ranges | None = None, progress=None, warn=None) -> RecipeSearch:
+    """The best recipes for goal in the trained run folder `run` of config cfg (ranges: default
+    the generator's), written to its next recipes/<id>/ folder with the recipe and map figures.
+    progress: callable(stage, done, total) with stage "search" (generations) or "map" (rows);
+    warn: callable(text) for goals beyond the labels' range."""
     settings.check()
-    cfg, surrogate = open_run(run, device)
+    surrogate = load_surrogate(run, cfg, solver_device(cfg.solver_device))
     ranges = ranges or recipe_ranges(cfg)
     for text in extrapolation(goal.goal, surrogate.label_min, surrogate.label_max):
         (warn or print)(text)
@@ -129,26 +130,27 @@ class RecipeVerification:
     simulated_stats: Stats
     predicted_stats: Stats
     expected: Stats
+    files: list = field(default_factory=list)  # written by write_recipe_verification
 
 
-def verify_recipe(run, recipe_id: str | None = None, rank: int = 1, count: int = 128,
-                  device=None, progress=None) -> tuple[RecipeVerification, list[Path]]:
+def verify_recipe(cfg, run, recipe_id: str | None = None, rank: int = 1, count: int = 128,
+                  progress=None) -> RecipeVerification:
     """Simulate `count` fresh realizations (seed stream VERIFY_STREAM, never the search's) of
-    recipe `rank` of a recipe folder (default: the latest) exactly as labels are made; writes
-    verify.csv and verify.png into it. progress: callable(n_fields) as CurveSolver.run's."""
-    from ..loop import open_run
-    from ..verify import simulate
-
+    recipe `rank` of a recipe folder of the run (default: the latest) under cfg, exactly as
+    labels are made; writes verify.csv and verify.png into it (RecipeVerification.files).
+    progress: callable(n_fields, total_fields) as field steps complete."""
     r = read_recipes(find_recipe(run, recipe_id))
     if not 1 <= rank <= len(r.recipes):
-        raise ValueError(f"recipe {r.id} holds recipes 1–{len(r.recipes)}, not {rank}")
+        raise BadParameter(f"recipe {r.id} holds recipes 1–{len(r.recipes)}, not {{}} {rank}",
+                           "rank")
     if count < 2:
-        raise ValueError(f"--realizations must be ≥ 2, got {count}")
-    cfg, surrogate = open_run(run, device)
+        raise BadParameter(f"{{}} must be ≥ 2, got {count}", 'realizations')
+    surrogate = load_surrogate(run, cfg, solver_device(cfg.solver_device))
     recipe = r.recipes[rank - 1]
     phi, n = realizations(cfg, count, r.meta["seed"], VERIFY_STREAM).structures(recipe)
-    _, simulated, converged, flagged = simulate(cfg, phi, progress)
-    good = converged & ~flagged
+    total = count * len(cfg.solver.fields())
+    c = simulate_curves(phi, cfg, progress=progress and (lambda n: progress(n, total)))
+    simulated, good = c.anchors, c.converged & ~c.flagged
     simulated[~good] = np.nan
     with one_thread():
         predicted = surrogate.predict_structures(phi)
@@ -156,7 +158,8 @@ def verify_recipe(run, recipe_id: str | None = None, rank: int = 1, count: int =
     v = RecipeVerification(r.id, rank, np.c_[n, np.full(count, recipe.theta)], simulated,
                            predicted, good, met, Stats.of(simulated, r.goal),
                            Stats.of(predicted, r.goal), r.stats[rank - 1])
-    return v, write_recipe_verification(r, v)
+    v.files = write_recipe_verification(r, v)
+    return v
 
 
 def write_recipe_verification(r: RecipeSearch, v: RecipeVerification) -> list[Path]:

@@ -16,6 +16,7 @@ import math
 
 import numpy as np
 
+from ... import BadParameter
 from ...data.structures import canonical, nearest_grain
 
 SEARCH_STREAM, VERIFY_STREAM = 2, 3  # SeedSequence spawn keys (0, 1: the data's streams)
@@ -106,24 +107,25 @@ def recipe_ranges(cfg, density=None, diameter=None, theta=None) -> Ranges:
     gen_d = tuple(float(v) for v in cfg.structures.grain_density)
     gen_t = (0.0, float(cfg.structures.max_misorientation))
     if density is not None and diameter is not None:
-        raise ValueError("give the grain size as --density or as --diameter, not both")
+        raise BadParameter("give the grain size as {} or as {}, not both", 'density', 'diameter')
     if diameter is not None:
-        _check("--diameter", diameter, tuple(diameter_nm(gen_d[::-1])), "nm")
+        _check("diameter", diameter, tuple(diameter_nm(gen_d[::-1])), "nm")
         density = tuple(density_of(diameter[::-1]))
     d = gen_d if density is None else tuple(map(float, density))
     t = gen_t if theta is None else tuple(map(float, theta))
     if diameter is None:
-        _check("--density", d, gen_d, "grains/µm²")
-    _check("--theta", np.degrees(t), np.degrees(gen_t), "°")
+        _check("density", d, gen_d, "grains/µm²")
+    _check("theta", np.degrees(t), np.degrees(gen_t), "°")
     return Ranges(d, t)
 
 
-def _check(option, given, allowed, unit):
+def _check(parameter, given, allowed, unit):
     lo, hi = given
     tol = 1e-6 * max(abs(allowed[1]), 1)
     if not lo <= hi:
-        raise ValueError(f"{option} {lo:g} {hi:g}: the lower end is above the upper end")
+        raise BadParameter(f"{{}} {lo:g} {hi:g}: the lower end is above the upper end",
+                           parameter)
     if lo < allowed[0] - tol or hi > allowed[1] + tol:
-        raise ValueError(f"{option} {lo:g} {hi:g} {unit} lies outside the generator's range "
-                         f"[{allowed[0]:.4g}, {allowed[1]:.4g}] {unit} (the run's structures "
-                         "section): the surrogate never saw such structures")
+        raise BadParameter(f"{{}} {lo:g} {hi:g} {unit} lies outside the generator's range "
+                           f"[{allowed[0]:.4g}, {allowed[1]:.4g}] {unit} (the run's structures "
+                           "section): the surrogate never saw such structures", parameter)

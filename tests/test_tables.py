@@ -1,0 +1,44 @@
+"""Result tables read at 80 columns (a narrow terminal, or output sent to a file): every value
+of a design and of its verification is printed whole, never cut to '0.…'."""
+
+import numpy as np
+import pytest
+from rich.console import Console
+
+from invmag import ANCHORS
+from invmag.design.design_folder import read_design
+from test_design import optimize, run, tiny_model  # noqa: F401  (fixtures)
+
+
+@pytest.fixture
+def narrow(monkeypatch):
+    """The commands' console at 80 columns, recording what it prints."""
+    import invmag.cli.common as common
+
+    console = Console(width=80, record=True, force_terminal=False)
+    for module in ("common", "optimize", "verify", "tables"):
+        monkeypatch.setattr(f"invmag.cli.{module}.console", console, raising=False)
+    monkeypatch.setattr(common, "console", console)
+    return console
+
+
+def test_design_and_verification_tables_fit_80_columns(run, narrow):  # noqa: F811
+    optimize(run, "--target-hc", 0.3, "--min-mr", 0.6, "--generations", 3, "--simulations", 2,
+             "--top", 2)
+    text = narrow.export_text()
+    d = read_design(run / "designs" / "001")
+    assert "…" not in text, text
+    assert max(map(len, text.splitlines())) <= 80
+    for i in range(len(d.phi)):  # each design's simulated anchors, whole
+        for x in d.simulated[i]:
+            assert f"{x:.3f}" in text, (x, text)
+    for a in ANCHORS:
+        assert a in text
+    from conftest import invoke
+
+    result = invoke("verify", "--run", run)
+    assert result.exit_code == 0, result.output
+    text = narrow.export_text()
+    assert "…" not in text, text
+    assert max(map(len, text.splitlines())) <= 80
+    assert np.isfinite(d.simulated).all()
