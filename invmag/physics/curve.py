@@ -31,7 +31,10 @@ barrier.
 
 Scheduling: every slot of the batch holds one structure at its own field step. A converged slot
 records M and moves to its next field at once, a finished structure leaves the batch and the
-next queued one takes its place, so no structure waits for the slowest one.
+next queued one takes its place, so no structure waits for the slowest one. Every decision and
+every operation is per slot, so a structure's curve is bit-for-bit the same whatever else is in
+its batch and wherever (given batch-invariant FFTs and reductions, as torch's on a CPU;
+tests/test_batch_independence.py).
 """
 
 from dataclasses import dataclass
@@ -134,7 +137,10 @@ class _Slots:
     h: torch.Tensor
     tau: torch.Tensor
     odd: torch.Tensor              # the next step length is the short BB formula s·y / y·y
-    S: torch.Tensor                # L-BFGS steps (B, memory, ny, nx), a ring shared by all slots
+    S: torch.Tensor                # L-BFGS steps (B, memory, ny, nx), a ring shared by all slots:
+                                   # a slot's pairs are its newest consecutive ones, the
+                                   # rest have rho = 0 (exact no-ops), so sharing changes
+                                   # no slot's arithmetic (docs/engine.md)
     Y: torch.Tensor                # L-BFGS gradient changes, same layout
     rho: torch.Tensor              # 1 / s·y per pair (B, memory); 0 marks no pair
     saved: torch.Tensor            # state at the last accepted field k_saved
@@ -286,7 +292,7 @@ class CurveSolver:
         states: keep the magnetization at each computed field (Curves.states).
         """
         st = self.settings
-        phis = torch.as_tensor(np.asarray(phis), dtype=self.dtype)
+        phis = torch.as_tensor(np.ascontiguousarray(phis), dtype=self.dtype)
         if phis.ndim != 3 or phis.shape[1:] != (self.model.ny, self.model.nx):
             raise ValueError(f"structures must have shape (N, {self.model.ny}, {self.model.nx}),"
                              f" got {tuple(phis.shape)}")
@@ -372,10 +378,19 @@ class CurveSolver:
             ratio = torch.as_tensor(ratio, device=dev, dtype=self.dtype)[:, None, None]
             s.theta[p] += (s.saved[p] - s.previous[p]) * ratio
         h_new = torch.as_tensor(self.hA * H, device=dev, dtype=self.dtype)
-        if (revert | predict).any():
-            s.g[sel] = self.model.torque(s.theta[sel], s.a[sel], s.b[sel], h_new)
-        else:  # only the Zeeman term depends on the field: dg/dh = sin θ
-            s.g[sel] = s.g[sel] + (h_new - s.h[sel])[:, None, None] * torch.sin(s.theta[sel])
+        # Chosen per slot, never for the batch: a slot whose state moved gets its whole torque,
+        # the others only the Zeeman change. Deciding it for all slots at once gave a slot
+        # another rounding of g whenever another slot finished in the same iteration, and at a
+        # bifurcation that picked the branch (docs/engine.md, tests/test_batch_independence.py).
+        moved = revert | predict
+        if moved.any():
+            mask = torch.as_tensor(moved, device=dev)
+            r = sel[mask]
+            s.g[r] = self.model.torque(s.theta[r], s.a[r], s.b[r], h_new[mask])
+        if not moved.all():  # only the Zeeman term depends on the field: dg/dh = sin θ
+            still = torch.as_tensor(~moved, device=dev)
+            r = sel[still]
+            s.g[r] = s.g[r] + (h_new[still] - s.h[r])[:, None, None] * torch.sin(s.theta[r])
         s.h[sel] = h_new
 
 
