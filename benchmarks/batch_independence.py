@@ -23,7 +23,8 @@ from rich.table import Table
 
 from invmag.data.structures import sample_structure
 from invmag.physics.anchors import anchors
-from invmag.physics.curve import CurveSolver, SolverSettings
+from invmag.physics.curve import CurveSolver
+from invmag.physics.solver_settings import SolverSettings
 from invmag.physics.material import Material
 
 QUICK = dict(tolerance=1e-4, tau_max=1.0, tau_min=1e-6, max_iterations=20000, field_step=0.01,

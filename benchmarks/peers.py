@@ -13,7 +13,7 @@ import os
 import numpy as np
 import torch
 
-from invmag.physics.curve import DTYPES, SolverSettings
+from invmag.physics.solver_settings import DTYPES, SolverSettings
 from invmag.physics.material import Material
 
 # magnum.np's step bound in its units, m/A (τ multiplies m × H with H in A/m); 1.28 in units of

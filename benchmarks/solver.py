@@ -56,7 +56,8 @@ def measure(mode: str, n: int, kind: str, batch: int, device: str, threads: int)
     magnum.np, the batch's mean for invmag) and the anchors of every structure."""
     import torch
     from invmag.physics.anchors import anchors
-    from invmag.physics.curve import CurveSolver, SolverSettings
+    from invmag.physics.curve import CurveSolver
+    from invmag.physics.solver_settings import SolverSettings
     from invmag.physics.material import Material
     from benchmarks.peers import magnumnp_curve
 
@@ -176,7 +177,7 @@ def main(argv=None):
     if args.worker:
         print(json.dumps(measure(**json.loads(args.worker))))
         return
-    from invmag.physics.curve import SolverSettings
+    from invmag.physics.solver_settings import SolverSettings
 
     sizes = [32] if args.quick else [int(s) for s in args.sizes.split(",")]
     modes = INVMAG_MODES + (() if args.skip_magnumnp else ("magnum.np",))

@@ -18,14 +18,18 @@ from rich.table import Table
 
 from invmag.data.structures import sample_structure
 from invmag.physics.anchors import anchors
-from invmag.physics.curve import SolverSettings, demag_curves
+from invmag.physics.curve import CurveSolver
+from invmag.physics.material import Material
+from invmag.physics.solver_settings import SolverSettings
 
 
 def anchor_shift(phi, lbfgs_rotation):
     """Largest anchor change (reduced units) per structure when both step bounds are halved."""
     st = SolverSettings(fast=True, lbfgs_rotation=lbfgs_rotation)
     half = SolverSettings(fast=True, tau_max=st.tau_max / 2, lbfgs_rotation=lbfgs_rotation / 2)
-    a, a_half = (anchors(c.H, c.M)[0] for c in (demag_curves(phi, settings=s) for s in (st, half)))
+    n = phi.shape[-1]
+    a, a_half = (anchors(c.H, c.M)[0] for c in (CurveSolver(Material(), n, n, settings=s).run(phi)
+                                                 for s in (st, half)))
     return np.abs(a_half - a).max(axis=1)
 
 

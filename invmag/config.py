@@ -16,7 +16,7 @@ import tomllib
 
 import torch
 
-from .physics.curve import DTYPES, SolverSettings, divides_unity
+from .physics.solver_settings import DTYPES, SolverSettings, divides_unity
 from .physics.material import Material
 
 EMBEDDED = Path(__file__).resolve().parent / "configs"

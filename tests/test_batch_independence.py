@@ -16,7 +16,8 @@ import pytest
 import torch
 
 from invmag.physics.anchors import anchors
-from invmag.physics.curve import CurveSolver, SolverSettings
+from invmag.physics.curve import CurveSolver
+from invmag.physics.solver_settings import SolverSettings
 from invmag.physics.material import Material
 
 PHIS = np.load(Path(__file__).parent / "data" / "bifurcation.npy")

@@ -8,8 +8,8 @@ import pytest
 
 from benchmarks.peers import magnumnp_curve
 from invmag.physics.anchors import anchors
-from invmag.physics.curve import SolverSettings, demag_curves
-from conftest import reference
+from invmag.physics.solver_settings import SolverSettings
+from conftest import curves, reference
 
 
 def _anchor_diff(H, M, H_ref, M_ref):
@@ -25,7 +25,7 @@ def test_magnumnp_gives_the_same_anchors(voronoi, n_grains, theta_deg, seed):
     """16 × 16 cells (32 nm): magnum.np in float64 as the reference, invmag at its defaults."""
     phi = voronoi(16, n_grains, np.radians(theta_deg), seed)
     H_ref, M_ref = magnumnp_curve(phi, settings=SolverSettings(dtype="float64"))
-    c = demag_curves(phi)
+    c = curves(phi)
     assert c.converged[0]
     assert _anchor_diff(c.H, c.M[0], H_ref, M_ref) < 2e-5  # measured 2.7e-6, 2.5e-6
 
@@ -36,7 +36,7 @@ def test_magnumnp_gives_the_same_anchors(voronoi, n_grains, theta_deg, seed):
 ])
 def test_fidimag_reference_curves(name, anchor_bound, m_bound):
     phi, H_ref, M_ref = reference(name)
-    c = demag_curves(phi)
+    c = curves(phi)
     assert c.converged[0]
     np.testing.assert_allclose(c.H, H_ref, atol=1e-12)
     assert _anchor_diff(c.H, c.M[0], H_ref, M_ref) < anchor_bound
@@ -53,7 +53,7 @@ def test_fidimag_isotropic_reference_up_to_its_knife_edge_and_one_of_two_states_
     5e-5 down to −0.19 H_A (measured 1.2e-5), and after it one of the two states to 1e-4."""
     phi, H_ref, M_ref = reference("isotropic")
     for settings in (SolverSettings(), SolverSettings(dtype="float64")):
-        c = demag_curves(phi, settings=settings)
+        c = curves(phi, settings=settings)
         assert c.converged[0]
         before = H_ref > -0.19
         assert np.abs(c.M[0] - M_ref)[before].max() < 5e-5

@@ -42,72 +42,10 @@ import numpy as np
 import torch
 
 from .anchors import LEVELS
-from .material import Material
+from .material import Cells, Material
 from .memory import reuse_freed_memory
-from .terms import Micromagnet
-
-DTYPES = {"float32": torch.float32, "float64": torch.float64}
-# On a CPU a batch of more than about 2^16 cells falls out of the cache: 160 × 160 structures
-# cost 0.98 ms per structure and iteration in batches of 2 and 1.46 ms in batches of 64.
-CPU_BATCH_CELLS = 2 ** 16
-
-
-def divides_unity(step) -> bool:
-    """A field step (H_A) in (0, 1] that divides H_A into whole steps, so that the field axis
-    holds +1, 0 and −1 exactly."""
-    return 0 < step <= 1 and abs(1 / step - round(1 / step)) < 1e-9
-
-
-@dataclass(frozen=True)
-class SolverSettings:
-    """Minimizer and protocol settings. Fields in units of H_A, torques in units of Ms."""
-
-    tolerance: float = 1e-4       # converged when max |m × h_eff| / Ms is below this
-    tau_max: float = 1.0          # bound of the BB step (reduced units, 1/Ms); docs/engine.md
-    tau_min: float = 1e-6
-    max_iterations: int = 20000   # per field step; beyond it the structure is flagged
-    field_step: float = 0.01      # H_A
-    fast: bool = False            # coarse steps while reversible, stop past Hc
-    coarse: int = 5               # fast mode: fine steps per coarse step on the positive branch
-    jump_angle: float = 0.3       # fast mode: a cell rotating more than this (rad) in one coarse
-                                  # step marks an irreversible jump: redo it in fine steps
-    predict_angle: float = 0.1    # fast mode: extrapolate the next start when no cell rotated
-                                  # more than this (rad) in the last accepted step
-    lbfgs_torque: float = 1e-3    # L-BFGS once max |m × h_eff| / Ms is below this (0: BB only)
-    lbfgs_memory: int = 5         # L-BFGS pairs kept
-    lbfgs_rotation: float = 1e-3  # largest rotation of a cell in one L-BFGS step (rad): tied to
-                                  # the BB bound, tau_max × lbfgs_torque (the largest BB step at
-                                  # the L-BFGS threshold), and halved with it (label_batch)
-    batch_size: int = 64          # structures relaxed at once (on a CPU see batch())
-    dtype: str = "float32"
-
-    def __post_init__(self):
-        checks = {
-            "tolerance": self.tolerance > 0, "tau_max": self.tau_max > 0,
-            "tau_min": 0 < self.tau_min <= self.tau_max, "max_iterations": self.max_iterations >= 1,
-            "coarse": self.coarse >= 1, "batch_size": self.batch_size >= 1,
-            "jump_angle": self.jump_angle > 0, "predict_angle": self.predict_angle >= 0,
-            "lbfgs_torque": self.lbfgs_torque >= 0, "lbfgs_memory": self.lbfgs_memory >= 1,
-            "lbfgs_rotation": self.lbfgs_rotation > 0,
-            "dtype": self.dtype in DTYPES,
-            "field_step": divides_unity(self.field_step),
-        }
-        bad = [k for k, ok in checks.items() if not ok]
-        if bad:
-            raise ValueError(f"invalid solver setting: {bad[0]}={getattr(self, bad[0])!r}")
-
-    def batch(self, nx: int, ny: int, device) -> int:
-        """Structures of nx × ny cells relaxed at once on a device: batch_size, and on a CPU
-        at most CPU_BATCH_CELLS cells (one structure at least)."""
-        if torch.device(device or "cpu").type != "cpu":
-            return self.batch_size
-        return max(1, min(self.batch_size, CPU_BATCH_CELLS // (nx * ny)))
-
-    def fields(self) -> np.ndarray:
-        """The field axis +1 → −1 in units of H_A (exact zero included)."""
-        n = round(1 / self.field_step)
-        return np.arange(n, -n - 1, -1) / n
-
+from .solver_settings import DTYPES, SolverSettings
+from .terms import CellTensors, Micromagnet
 
 @dataclass
 class Curves:
@@ -125,15 +63,19 @@ class Curves:
 
 @dataclass
 class _Slots:
-    """Per-slot solver state: device tensors (theta, g, the anisotropy coefficients a and b of
-    the structure (terms.Torque), the applied field h in Ms, tau, which BB formula is next, the
-    L-BFGS pairs, the states at the last two accepted fields) and host bookkeeping (structure
-    index, field indices, counters, the largest torque)."""
+    """Per-slot solver state: device tensors (theta, g, the structure's material: anisotropy
+    coefficients a and b, s = Ms/Ms0, the bonds' excess over the fused exchange (terms.Torque),
+    hA = H_A/Ms0; the applied field h in Ms0, tau, which BB formula is next, the L-BFGS pairs,
+    the states at the last two accepted fields) and host bookkeeping (structure index, whether
+    it is of several materials, field indices, counters, the largest torque)."""
 
     theta: torch.Tensor
     g: torch.Tensor
     a: torch.Tensor
     b: torch.Tensor
+    s: torch.Tensor
+    excess: torch.Tensor
+    hA: torch.Tensor
     h: torch.Tensor
     tau: torch.Tensor
     odd: torch.Tensor              # the next step length is the short BB formula s·y / y·y
@@ -146,6 +88,7 @@ class _Slots:
     saved: torch.Tensor            # state at the last accepted field k_saved
     previous: torch.Tensor         # state at the accepted field before it, k_previous
     idx: np.ndarray
+    several: np.ndarray            # the structure has more than one material (s, excess used)
     k: np.ndarray                  # field index being relaxed
     k_saved: np.ndarray
     k_previous: np.ndarray
@@ -154,8 +97,10 @@ class _Slots:
     torque: np.ndarray             # max |g| after the last iteration (inf at a new field)
     pairs: np.ndarray              # L-BFGS pairs stored since the slot's torque fell
 
-    TENSORS = ("theta", "g", "a", "b", "h", "tau", "odd", "S", "Y", "rho", "saved", "previous")
-    ARRAYS = ("idx", "k", "k_saved", "k_previous", "it", "fine_until", "torque", "pairs")
+    TENSORS = ("theta", "g", "a", "b", "s", "excess", "hA", "h", "tau", "odd", "S", "Y", "rho",
+               "saved", "previous")
+    ARRAYS = ("idx", "several", "k", "k_saved", "k_previous", "it", "fine_until", "torque",
+              "pairs")
 
     def keep(self, mask: np.ndarray):
         sel = torch.as_tensor(np.flatnonzero(mask), device=self.theta.device)
@@ -178,7 +123,8 @@ class CurveSolver:
     """Relaxes batches of structures of one grid along the demagnetization protocol
     (docs/conventions.md).
 
-    material: Material; nx, ny: cells; cell_size, thickness: metres; device, settings.
+    material: the reference Material (structures of one material are of it, unless run()
+    gets per-cell material); nx, ny: cells; cell_size, thickness: metres; device, settings.
     """
 
     def __init__(self, material: Material, nx: int, ny: int, cell_size: float = 2e-9,
@@ -191,7 +137,6 @@ class CurveSolver:
                                  device=device, dtype=self.dtype)
         self.H = settings.fields()
         self.k_zero = int(np.flatnonzero(self.H == 0)[0])
-        self.hA = material.hA
         self.batch_size = settings.batch(nx, ny, self.model.device)
         self._ring = 0  # newest slot of the L-BFGS pair ring
 
@@ -210,7 +155,7 @@ class CurveSolver:
             d = torch.where(mask[:, None, None], self._lbfgs_direction(s, s.pairs.max()), d)
         step = -2 * torch.atan(0.5 * d)
         theta = s.theta + step
-        g = self.model.torque(theta, s.a, s.b, s.h)
+        g = self.model.torque(theta, s.a, s.b, s.h, *self._material(s, slice(None)))
         y = g - s.g
         sy = (step * y).sum(dim=(-2, -1))
         if lbfgs.any():
@@ -226,6 +171,14 @@ class CurveSolver:
         s.it += 1
         s.torque = g.abs().amax(dim=(-2, -1)).cpu().numpy()
         return s.torque
+
+    @staticmethod
+    def _material(s: _Slots, rows):
+        """(s, excess) of slots `rows` for the torque, (None, None) when the batch is of one
+        material: multiplying by s = 1 and adding zero excess would change no bit, only time."""
+        if not s.several.any():
+            return None, None
+        return s.s[rows], s.excess[rows]
 
     def _lbfgs_direction(self, s: _Slots, pairs: int) -> torch.Tensor:
         """H·g by the L-BFGS two-loop recursion over the newest `pairs` pairs of the ring
@@ -269,27 +222,33 @@ class CurveSolver:
         levels = np.array(list(LEVELS.values())) * M[self.k_zero]
         return bool(((levels < M[k_from]) & (levels >= m_to)).any())
 
-    def _new_slots(self, phis: torch.Tensor, idx: np.ndarray) -> _Slots:
+    def _new_slots(self, phis: torch.Tensor, idx: np.ndarray, cells: CellTensors) -> _Slots:
         n = len(idx)
-        a, b = self.model.torque.coefficients(*self.model.axes(phis))
+        a, b = self.model.torque.coefficients(*self.model.axes(phis), cells.anisotropy)
+        excess, several = self.model.torque.bond_excess(cells)
         theta = torch.zeros_like(a)  # m along +y
         k = np.zeros(n, dtype=np.int64)
-        h = torch.full((n,), self.hA * self.H[0], device=a.device, dtype=self.dtype)
+        h = (cells.hA * self.H[0]).to(self.dtype)
         tau = torch.full((n,), self.settings.tau_min, device=a.device, dtype=self.dtype)
         pairs = a.new_zeros((n, self.settings.lbfgs_memory, *a.shape[1:]))
-        return _Slots(theta=theta, g=self.model.torque(theta, a, b, h), a=a, b=b, h=h, tau=tau,
-                      odd=torch.zeros(n, dtype=torch.bool, device=a.device), S=pairs,
+        g = self.model.torque(theta, a, b, h, *((cells.s, excess) if several.any() else ()))
+        return _Slots(theta=theta, g=g, a=a, b=b, s=cells.s, excess=excess, hA=cells.hA, h=h,
+                      tau=tau, odd=torch.zeros(n, dtype=torch.bool, device=a.device), S=pairs,
                       Y=pairs.clone(), rho=a.new_zeros((n, self.settings.lbfgs_memory)),
-                      saved=theta.clone(), previous=theta.clone(), idx=np.asarray(idx), k=k,
+                      saved=theta.clone(), previous=theta.clone(), idx=np.asarray(idx),
+                      several=several, k=k,
                       k_saved=k.copy(), k_previous=k.copy(), it=np.zeros(n, dtype=np.int64),
                       fine_until=np.full(n, -1), torque=np.full(n, np.inf),
                       pairs=np.zeros(n, dtype=np.int64))
 
-    def run(self, phis, progress=None, states: bool = False) -> Curves:
+    def run(self, phis, progress=None, states: bool = False, cells: Cells | None = None
+            ) -> Curves:
         """Demagnetization curves of structures phi (N, ny, nx) (rad, docs/conventions.md).
 
         progress: optional callable(n_done_fields: int) called as field steps complete.
         states: keep the magnetization at each computed field (Curves.states).
+        cells: per-cell material of the N structures (default: all of the reference material);
+        M is then in units of each structure's main-phase Ms, the field axis in its H_A.
         """
         st = self.settings
         phis = torch.as_tensor(np.ascontiguousarray(phis), dtype=self.dtype)
@@ -307,7 +266,8 @@ class CurveSolver:
             free = self.batch_size - (len(slots) if slots is not None else 0)
             if free > 0 and queue < N:
                 take = np.arange(queue, min(N, queue + free))
-                new = self._new_slots(phis[take], take)
+                new = self._new_slots(phis[take], take, self.model.cells(
+                    None if cells is None else cells.take(take), len(take)))
                 slots = new if slots is None else (slots.append(new) or slots)
                 queue = take[-1] + 1
             gmax = self._iterate(slots)
@@ -325,14 +285,17 @@ class CurveSolver:
     def _advance(self, s: _Slots, rows: np.ndarray, capped: np.ndarray, M, converged,
                  iterations, progress, states=None):
         """Record M (and the angles into `states`, if given) for the finished slots `rows` and
-        move them to their next field (or finish them). A coarse step that jumped, crossed an anchor level or hit the iteration cap
+        move them to their next field (or finish them). M is ⟨(Ms/Ms0) m_y⟩, the Ms-weighted
+        mean. A coarse step that jumped, crossed an anchor level or hit the iteration cap
         (`capped`) is undone and redone finely; an accepted capped step flags its curve."""
         st = self.settings
         n = len(self.H)
         dev = s.theta.device
         sel = torch.as_tensor(rows, device=dev)
         theta = s.theta.index_select(0, sel)
-        m = torch.cos(theta).mean(dim=(-2, -1)).double().cpu().numpy()
+        weight = self._material(s, sel)[0]
+        my = torch.cos(theta) if weight is None else weight * torch.cos(theta)
+        m = my.mean(dim=(-2, -1)).double().cpu().numpy()
         rotated = (theta - s.saved.index_select(0, sel)).abs().amax(dim=(-2, -1)).cpu().numpy()
         new_k = np.empty(len(rows), dtype=np.int64)
         revert = np.zeros(len(rows), dtype=bool)
@@ -377,7 +340,7 @@ class CurveSolver:
             p = sel[torch.as_tensor(predict, device=dev)]
             ratio = torch.as_tensor(ratio, device=dev, dtype=self.dtype)[:, None, None]
             s.theta[p] += (s.saved[p] - s.previous[p]) * ratio
-        h_new = torch.as_tensor(self.hA * H, device=dev, dtype=self.dtype)
+        h_new = (s.hA[sel] * torch.as_tensor(H, device=dev)).to(self.dtype)
         # Chosen per slot, never for the batch: a slot whose state moved gets its whole torque,
         # the others only the Zeeman change. Deciding it for all slots at once gave a slot
         # another rounding of g whenever another slot finished in the same iteration, and at a
@@ -386,29 +349,12 @@ class CurveSolver:
         if moved.any():
             mask = torch.as_tensor(moved, device=dev)
             r = sel[mask]
-            s.g[r] = self.model.torque(s.theta[r], s.a[r], s.b[r], h_new[mask])
+            s.g[r] = self.model.torque(s.theta[r], s.a[r], s.b[r], h_new[mask],
+                                       *self._material(s, r))
         if not moved.all():  # only the Zeeman term depends on the field: dg/dh = sin θ
             still = torch.as_tensor(~moved, device=dev)
             r = sel[still]
-            s.g[r] = s.g[r] + (h_new[still] - s.h[r])[:, None, None] * torch.sin(s.theta[r])
+            dg = (h_new[still] - s.h[r])[:, None, None] * torch.sin(s.theta[r])
+            weight = self._material(s, r)[0]
+            s.g[r] = s.g[r] + (dg if weight is None else dg * (weight > 0))
         s.h[sel] = h_new
-
-
-def demag_curves(phis, material: Material = Material(), cell_size: float = 2e-9,
-                 thickness: float = 36e-6, settings: SolverSettings = SolverSettings(),
-                 device=None, progress=None) -> Curves:
-    """Demagnetization curves of structures phi (N, ny, nx) or one structure (ny, nx)
-    (docs/conventions.md).
-
-    cell_size, thickness in metres. Returns Curves with M in units of Ms on H in units of H_A.
-    """
-    phis = np.asarray(phis, dtype=np.float64)
-    if phis.ndim == 2:
-        phis = phis[None]
-    if phis.ndim != 3:
-        raise ValueError(f"a structure must be a 2D array, got {phis.ndim - 1}D")
-    if not np.isfinite(phis).all():
-        raise ValueError("structure contains NaN or infinite angles")
-    solver = CurveSolver(material, phis.shape[2], phis.shape[1], cell_size, thickness,
-                         settings, device)
-    return solver.run(phis, progress=progress)

@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 import math
 
+import numpy as np
+
 MU0 = 4e-7 * math.pi  # vacuum permeability, T·m/A (the value fidimag and magnum.np use)
 
 
@@ -42,6 +44,45 @@ class Material:
         """Anisotropy field in units of Ms (≈ 4.07 for Nd2Fe14B)."""
         return self.HA / self.Ms
 
-    def exchange_length(self) -> float:
-        """sqrt(2A / µ0Ms²), m."""
-        return math.sqrt(2 * self.A / self.Kd)
+
+@dataclass(frozen=True)
+class Cells:
+    """Per-cell material of N structures of ny × nx cells, SI: Js (N, ny, nx) µ0·Ms in T,
+    A (N, ny, nx) exchange stiffness in J/m, K1 (N, ny, nx) anisotropy in J/m³. A cell with
+    Js = 0 carries no moment. The main phase of a structure is its cells of the largest Js: its
+    magnetization is given in that phase's Ms and fields in its H_A (main())."""
+
+    Js: np.ndarray
+    A: np.ndarray
+    K1: np.ndarray
+
+    def __post_init__(self):
+        shapes = {np.shape(v) for v in (self.Js, self.A, self.K1)}
+        if len(shapes) != 1 or len(next(iter(shapes))) != 3:
+            raise ValueError(f"per-cell Js, A and K1 must share one shape (N, ny, nx), got "
+                             f"{sorted(shapes)}")
+        for name in ("Js", "A", "K1"):
+            v = np.asarray(getattr(self, name))
+            if not (np.isfinite(v).all() and (v >= 0).all()):
+                raise ValueError(f"per-cell {name} must be finite and ≥ 0")
+        if not (np.asarray(self.Js).reshape(len(self.Js), -1).max(1) > 0).all():
+            raise ValueError("a structure has no magnetic cell (Js = 0 everywhere)")
+
+    def take(self, rows) -> "Cells":
+        """The structures `rows` (indices) of these."""
+        return Cells(self.Js[rows], self.A[rows], self.K1[rows])
+
+    @classmethod
+    def uniform(cls, material: Material, n: int, ny: int, nx: int) -> "Cells":
+        """n structures of one material."""
+        full = lambda v: np.full((n, ny, nx), float(v))  # noqa: E731
+        return cls(full(material.Js), full(material.A), full(material.K1))
+
+    def main(self) -> list[Material]:
+        """Per structure, the material of its main phase (the cells of the largest Js; A and
+        K1 of the first such cell)."""
+        out = []
+        for js, a, k in zip(self.Js, self.A, self.K1):
+            i = np.unravel_index(np.argmax(js), js.shape)
+            out.append(Material(A=float(a[i]), Js=float(js[i]), K1=float(k[i])))
+        return out

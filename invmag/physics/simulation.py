@@ -11,7 +11,9 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from .anchors import anchors
-from .curve import CurveSolver, SolverSettings
+from .curve import CurveSolver
+from .material import Cells
+from .solver_settings import SolverSettings
 
 
 @dataclass
@@ -19,7 +21,9 @@ class Curve:
     """Demagnetization curves of N structures: H (n,) in H_A (+1 → −1), M (N, n) in Ms (NaN
     where not computed), anchors (N, 6), converged (N,), flagged (N,) an anchor is missing,
     iterations (N,); states (N, n, ny, nx) the magnetization angles (rad) at each computed field
-    when asked for, else None; files: what was written of them ({kind: path})."""
+    when asked for, else None; materials: per structure the Material of its main phase, whose
+    Ms and H_A the reduced units are (SI: M·Ms, H·H_A); files: what was written of them
+    ({kind: path})."""
 
     H: np.ndarray
     M: np.ndarray
@@ -28,6 +32,7 @@ class Curve:
     flagged: np.ndarray
     iterations: np.ndarray
     states: np.ndarray | None = None
+    materials: list = field(default_factory=list)
     files: dict = field(default_factory=dict)
 
 
@@ -51,11 +56,13 @@ def build_solver(cfg, ny: int, nx: int, settings: SolverSettings | None = None,
 
 
 def simulate_curves(phis, cfg, fast: bool | None = None, cell_size: float | None = None,
-                    device=None, progress=None, states: bool = False) -> Curve:
+                    device=None, progress=None, states: bool = False,
+                    cells: Cells | None = None) -> Curve:
     """Curves of structures phis (N, ny, nx) rad under cfg (material, grid, solver settings;
     `fast` overrides solver.fast, `cell_size` nm the grid's), retried as the module says.
     progress: callable(n_fields) per accepted field step of the first pass; states: keep the
-    magnetization."""
+    magnetization; cells: per-cell material (default: cfg.material everywhere), M then in
+    each structure's main-phase Ms and H in its H_A."""
     from ..runtime import one_thread
 
     if cell_size is not None and not cell_size > 0:
@@ -64,15 +71,17 @@ def simulate_curves(phis, cfg, fast: bool | None = None, cell_size: float | None
     settings = cfg.solver if fast is None else replace(cfg.solver, fast=fast)
     ny, nx = phis.shape[1:]
     with one_thread():  # small FFTs: several threads run slower, much slower on a busy CPU
-        c = build_solver(cfg, ny, nx, settings, cell_size, device).run(phis, progress, states)
+        c = build_solver(cfg, ny, nx, settings, cell_size, device).run(phis, progress, states,
+                                                                       cells)
         values, flagged = anchors(c.H, c.M)
         redo = ~c.converged | flagged
         if redo.any():
             again = build_solver(cfg, ny, nx, halved(settings), cell_size, device).run(
-                phis[redo], states=states)
+                phis[redo], states=states, cells=None if cells is None else cells.take(redo))
             c.M[redo], c.converged[redo] = again.M, again.converged
             c.iterations[redo] += again.iterations
             if states:
                 c.states[redo] = again.states
             values[redo], flagged[redo] = anchors(again.H, again.M)
-    return Curve(c.H, c.M, values, c.converged, flagged, c.iterations, c.states)
+    materials = cells.main() if cells is not None else [cfg.material] * len(phis)
+    return Curve(c.H, c.M, values, c.converged, flagged, c.iterations, c.states, materials)

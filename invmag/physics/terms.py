@@ -1,21 +1,87 @@
-"""Field terms of the 2D in-plane model, in reduced units (fields in Ms, energies in µ0·Ms²).
+"""Field terms of the 2D in-plane model over a state that holds per-cell material tensors (as in
+magnum.np), in reduced units of each structure's main phase: fields in its Ms, energies in
+µ0·Ms².
 
 The magnetization and the easy axes stay in the xy plane, so the state is one angle per cell,
 theta[b, iy, ix], measured from +y towards +x: m = (sin θ, cos θ, 0). Easy axes likewise:
 k = (sin φ, cos φ, 0). Fields are stacked as (B, 2, ny, nx) with components (x, y). Every term
-adds its field h = H/Ms into a shared buffer and gives its energy density averaged over the
-cells, in units of µ0·Ms² (paper eqs. 2–5).
+adds its field h = H/Ms0 into a shared buffer and gives its energy density averaged over the
+cells, in units of µ0·Ms0² (paper eqs. 2–5, with per-cell Ms, A and K1).
+
+Per-cell material (Cells, SI) enters as CellTensors: s = Ms/Ms0 (the demagnetizing field is that
+of Ms·m, a cell with Ms = 0 carries no moment), the exchange coupling of each cell to its four
+neighbours with the harmonic mean of A between unlike cells (magnum.np's and mumax3's
+convention), and the anisotropy coefficient 2K1/(µ0·Ms·Ms0). The interface exchange:
+h_i = Σ_j 2·A_ij / (µ0·Ms_i·Ms0·d²) · (m_j − m_i), A_ij = 2·A_i·A_j / (A_i + A_j).
 """
 
 from dataclasses import dataclass
-
 import math
 
+import numpy as np
 import torch
-import torch.nn.functional as F
 
 from .demag import DemagKernel, convolve
-from .material import Material
+from .material import MU0, Cells, Material
+
+# neighbour offsets (dy, dx) of the four exchange bonds, in the order of CellTensors.exchange
+BONDS = ((0, 1), (0, -1), (1, 0), (-1, 0))
+
+
+def _shifted(x: torch.Tensor, dy: int, dx: int) -> torch.Tensor:
+    """x at the neighbour (iy + dy, ix + dx) of each cell, wrapping around the grid (callers
+    give the wrapped bonds zero weight)."""
+    return torch.roll(x, shifts=(-dy, -dx), dims=(-2, -1))
+
+
+@dataclass
+class CellTensors:
+    """Per-cell material of a batch in reduced units of each structure's main phase:
+    s (B, ny, nx) = Ms/Ms0; exchange (B, 4, ny, nx) the bond coefficients 2A_ij/(µ0·Ms_i·Ms0·d²)
+    to the neighbours of BONDS (0 across the grid edge and on cells without moment);
+    anisotropy (B, ny, nx) = 2K1/(µ0·Ms·Ms0) (0 without moment); hA (B,) = H_A/Ms0 of the main
+    phase, float64 (the applied field is hA·H rounded once)."""
+
+    s: torch.Tensor
+    exchange: torch.Tensor
+    anisotropy: torch.Tensor
+    hA: torch.Tensor
+
+    @classmethod
+    def of(cls, cells: Cells, dx: float, dy: float, device=None, dtype=torch.float32):
+        """The tensors of per-cell material (SI), bonds of cells dx × dy (m)."""
+        js, A, K = (np.asarray(v, np.float64) for v in (cells.Js, cells.A, cells.K1))
+        main = cells.main()
+        js0 = np.array([m.Js for m in main])[:, None, None]
+        magnetic = js > 0
+        per_ms = np.where(magnetic, MU0 / np.where(magnetic, js * js0, 1), 0)  # 1/(µ0·Ms·Ms0)
+        bonds = []
+        for dy_, dx_ in BONDS:
+            d = dx if dx_ else dy
+            a_j = np.roll(A, (-dy_, -dx_), axis=(-2, -1))
+            total = A + a_j
+            harmonic = np.where(total > 0, 2 * A * a_j / np.where(total > 0, total, 1), 0)
+            inside = np.ones(A.shape[-2:], bool)
+            if dx_:
+                inside[:, -1 if dx_ > 0 else 0] = False
+            else:
+                inside[-1 if dy_ > 0 else 0, :] = False
+            bonds.append(np.where(inside, 2 * harmonic * per_ms / d ** 2, 0))
+        as_tensor = lambda v: torch.as_tensor(v, device=device, dtype=dtype)  # noqa: E731
+        return cls(as_tensor(js / js0), as_tensor(np.stack(bonds, 1)),
+                   as_tensor(2 * K * per_ms),
+                   torch.tensor([m.hA for m in main], device=device, dtype=torch.float64))
+
+    @classmethod
+    def uniform_of(cls, material: Material, n: int, ny: int, nx: int, dx: float, dy: float,
+                   device=None, dtype=torch.float32):
+        """n structures of one material."""
+        return cls.of(Cells.uniform(material, n, ny, nx), dx, dy, device, dtype)
+
+    def index(self, rows) -> "CellTensors":
+        """The tensors of structures `rows` (an index tensor)."""
+        return CellTensors(self.s[rows], self.exchange[rows], self.anisotropy[rows],
+                           self.hA[rows])
 
 
 @dataclass
@@ -23,13 +89,14 @@ class State:
     """One batch of structures at one point of their curves.
 
     theta: magnetization angles (B, ny, nx), rad.  kx, ky: easy-axis components (B, ny, nx).
-    h: applied field along +y per structure (B,), units of Ms.
+    h: applied field along +y per structure (B,), units of Ms0.  cells: per-cell material.
     """
 
     theta: torch.Tensor
     kx: torch.Tensor
     ky: torch.Tensor
     h: torch.Tensor
+    cells: CellTensors
 
     @property
     def m(self) -> torch.Tensor:
@@ -38,58 +105,41 @@ class State:
 
 
 class LinearTerm:
-    """A term whose field is linear in m: its energy density is −½ m·h."""
+    """A term whose field is linear in m: its energy density is −½ ⟨(Ms/Ms0) m·h⟩."""
 
     def energy(self, state: State) -> torch.Tensor:
         m = state.m
         h = torch.zeros_like(m)
         self.add_field(h, state, m)
-        return -0.5 * (m * h).sum(dim=-3).mean(dim=(-2, -1))
+        return -0.5 * (state.cells.s * (m * h).sum(dim=-3)).mean(dim=(-2, -1))
 
 
 class Exchange(LinearTerm):
-    """h = (2A / µ0Ms²) Σ_neighbours (m_j − m_i) / d², free (Neumann) boundary as fidimag."""
-
-    def __init__(self, material: Material, dx: float, dy: float):
-        self.cx = 2 * material.A / (material.Kd * dx * dx)
-        self.cy = 2 * material.A / (material.Kd * dy * dy)
+    """h_i = Σ_j c_ij (m_j − m_i) over the four neighbours (CellTensors.exchange); a missing
+    neighbour at the edge adds nothing (free boundary, as fidimag)."""
 
     def add_field(self, h, state, m):
-        p = F.pad(m, (1, 1, 1, 1), mode="replicate")  # ghost cells copy the edge: zero normal derivative
-        h += self.cx * (p[..., 1:-1, 2:] + p[..., 1:-1, :-2] - 2 * m)
-        h += self.cy * (p[..., 2:, 1:-1] + p[..., :-2, 1:-1] - 2 * m)
-
-    def neighbour_spectrum(self, py: int, px: int, device=None, dtype=torch.float32):
-        """Real spectrum (px/2 + 1, py) of the neighbour sum c Σ_j m_j on a zero-padded py × px
-        grid, in the layout of demag.convolve: the exchange field but for its self-term, which
-        is parallel to m (and so is the free-boundary correction: a missing neighbour counts as
-        m_i itself)."""
-        fx = torch.fft.rfftfreq(px, device=device, dtype=torch.float64)[:, None]
-        fy = torch.fft.fftfreq(py, device=device, dtype=torch.float64)[None, :]
-        s = 2 * self.cx * torch.cos(2 * math.pi * fx) + 2 * self.cy * torch.cos(2 * math.pi * fy)
-        return s.to(dtype)
+        for c, (dy, dx) in zip(state.cells.exchange.unbind(-3), BONDS):
+            h += c[:, None] * (_shifted(m, dy, dx) - m)
 
 
 class Anisotropy(LinearTerm):
-    """Uniaxial, per-cell axis k: h = (2K1 / µ0Ms²)(k·m) k."""
-
-    def __init__(self, material: Material):
-        self.c = 2 * material.K1 / material.Kd
+    """Uniaxial, per-cell axis k and coefficient c = 2K1/(µ0·Ms·Ms0): h = c (k·m) k."""
 
     def add_field(self, h, state, m):
-        km = self.c * (state.kx * m[..., 0, :, :] + state.ky * m[..., 1, :, :])
+        km = state.cells.anisotropy * (state.kx * m[..., 0, :, :] + state.ky * m[..., 1, :, :])
         h[..., 0, :, :] += km * state.kx
         h[..., 1, :, :] += km * state.ky
 
 
 class Demag(LinearTerm):
-    """Magnetostatic field h = −N ∗ m of one layer of long cells, open boundaries."""
+    """Magnetostatic field h = −N ∗ (Ms/Ms0 · m) of one layer of long cells, open boundaries."""
 
     def __init__(self, kernel: DemagKernel):
         self.kernel = kernel
 
     def add_field(self, h, state, m):
-        h += self.kernel.field(m)
+        h += self.kernel.field(state.cells.s[:, None] * m)
 
 
 class Zeeman:
@@ -99,55 +149,103 @@ class Zeeman:
         h[..., 1, :, :] += state.h[:, None, None]
 
     def energy(self, state: State) -> torch.Tensor:
-        return -state.h * torch.cos(state.theta).mean(dim=(-2, -1))
+        return -state.h * (state.cells.s * torch.cos(state.theta)).mean(dim=(-2, -1))
 
 
 class Torque:
-    """dE/dθ = (m × h_eff)_z of the whole model in one convolution (units of Ms).
+    """(m × h_eff)_z of the whole model in one convolution (units of Ms0), zero on cells without
+    moment: the fused form of the four terms, tested against them.
 
-    Exchange and demag are one kernel: the exchange self-term, free boundary included, is
-    parallel to m and exerts no torque, so the neighbour sum rides in the demag spectrum.
-    Anisotropy and Zeeman torques are local: with a = c·kx·ky and b = c·(ky² − kx²),
-    c(k·m)(m × k)_z = a(mx² − my²) + b·mx·my, and h ŷ gives h·mx.
+    Exchange rides in the demag spectrum as a uniform neighbour sum c (Σ_j s_j m_j) of the
+    reference material (the exchange self-term, free boundary included, is parallel to m and
+    exerts no torque); where a structure's bonds differ from c·s_j (a second phase, an
+    interface) the difference is added as a four-bond stencil. Anisotropy and Zeeman torques are
+    local: with a = c_K·kx·ky and b = c_K·(ky² − kx²), c_K(k·m)(m × k)_z = a(mx² − my²) +
+    b·mx·my, and h ŷ gives h·mx.
     """
 
-    def __init__(self, exchange: Exchange, anisotropy: Anisotropy, kernel: DemagKernel):
-        self.c = anisotropy.c
+    def __init__(self, reference: Material, kernel: DemagKernel, dx: float, dy: float):
+        self.c = (2 * reference.A / (reference.Kd * dx * dx),
+                  2 * reference.A / (reference.Kd * dy * dy))
+        self.cK = 2 * reference.K1 / reference.Kd
         k = kernel.spectrum.clone()
         py, px = k.shape[-1], 2 * (k.shape[-2] - 1)
-        neighbours = exchange.neighbour_spectrum(py, px, k.device, k.real.dtype)
+        fx = torch.fft.rfftfreq(px, device=k.device, dtype=torch.float64)[:, None]
+        fy = torch.fft.fftfreq(py, device=k.device, dtype=torch.float64)[None, :]
+        neighbours = (2 * self.c[0] * torch.cos(2 * math.pi * fx)
+                      + 2 * self.c[1] * torch.cos(2 * math.pi * fy)).to(k.real.dtype)
         k[0] += neighbours
         k[2] += neighbours
         self.spectrum = k
 
-    def coefficients(self, kx: torch.Tensor, ky: torch.Tensor):
-        """The anisotropy coefficients (a, b) of easy axes (kx, ky): fixed per structure, so a
-        solver computes them once."""
-        return self.c * kx * ky, self.c * (ky * ky - kx * kx)
+    def coefficients(self, kx: torch.Tensor, ky: torch.Tensor, anisotropy=None):
+        """The anisotropy coefficients (a, b) of easy axes (kx, ky) and per-cell coefficients
+        2K1/(µ0·Ms·Ms0) (default: the reference material's): fixed per structure, so a solver
+        computes them once."""
+        c = self.cK if anisotropy is None else anisotropy
+        return c * kx * ky, c * (ky * ky - kx * kx)
 
-    def __call__(self, theta, a, b, h) -> torch.Tensor:
+    def bond_excess(self, cells: CellTensors) -> tuple[torch.Tensor, np.ndarray]:
+        """(excess (B, 4, ny, nx), several (B,)): what each bond adds to the spectrum's c·s_j,
+        and which structures need it or s at all. A structure of the reference material at any
+        temperature (A ∝ Ms², so its bonds equal c up to roundoff: below 1e-9·c) gets exactly
+        zero (bonds within 1e-6·c: a working precision's rounding of the same value), so its
+        torque is bit for bit the one-material torque."""
+        c = torch.tensor([self.c[0], self.c[0], self.c[1], self.c[1]], device=cells.s.device,
+                         dtype=torch.float64)[None, :, None, None]
+        s_j = torch.stack([_shifted(cells.s, dy, dx) for dy, dx in BONDS], 1).double()
+        excess = cells.exchange.double() - c * s_j * _inner(cells.s)
+        negligible = excess.abs().amax(dim=(1, 2, 3)) <= 1e-6 * max(self.c)
+        excess[negligible] = 0
+        several = ~negligible | (cells.s != 1).flatten(1).any(1)
+        return excess.to(cells.s.dtype), several.cpu().numpy()
+
+    def __call__(self, theta, a, b, h, s=None, excess=None) -> torch.Tensor:
         """Torque (B, ny, nx) at angles theta (B, ny, nx), coefficients a, b, applied field h
-        (B,) in Ms: mx·(hy + h + a·mx + b·my) − my·(hx + a·my), accumulated in place."""
+        (B,) in Ms0: mx·(hy + h + a·mx + b·my) − my·(hx + a·my), accumulated in place. s (B, ny,
+        nx) and excess (bond_excess) for a structure of several materials, None for one."""
         mx, my = torch.sin(theta), torch.cos(theta)
-        hx, hy = convolve(torch.stack((mx, my), dim=-3), self.spectrum).unbind(-3)
+        m = torch.stack((mx, my), dim=-3)
+        hx, hy = convolve(m if s is None else s[:, None] * m, self.spectrum).unbind(-3)
+        if excess is not None:
+            for e, (dy, dx) in zip(excess.unbind(-3), BONDS):
+                hx.addcmul_(e, _shifted(mx, dy, dx))
+                hy.addcmul_(e, _shifted(my, dy, dx))
         t = hy.add_(h[:, None, None]).addcmul_(a, mx).addcmul_(b, my).mul_(mx)
-        return t.addcmul_(hx.addcmul_(a, my), my, value=-1)
+        t = t.addcmul_(hx.addcmul_(a, my), my, value=-1)
+        return t if s is None else t.mul_(s > 0)
+
+
+def _inner(s: torch.Tensor) -> torch.Tensor:
+    """(1, 4, ny, nx): 1 for bonds inside the grid, 0 across its edge (where the zero-padded
+    convolution has no neighbour either)."""
+    ny, nx = s.shape[-2:]
+    inner = torch.ones((1, 4, ny, nx), device=s.device, dtype=s.dtype)
+    inner[:, 0, :, -1] = inner[:, 1, :, 0] = inner[:, 2, -1, :] = inner[:, 3, 0, :] = 0
+    return inner
 
 
 class Micromagnet:
-    """The energy of a grid of nx × ny cells (dx × dy × dz, metres) of one material."""
+    """The energy of a grid of nx × ny cells (dx × dy × dz, metres); `reference`: the material
+    whose exchange rides in the fused torque's spectrum (any per-cell material is exact)."""
 
-    def __init__(self, material: Material, nx: int, ny: int, dx: float, dy: float, dz: float,
+    def __init__(self, reference: Material, nx: int, ny: int, dx: float, dy: float, dz: float,
                  device=None, dtype=torch.float32):
-        self.material, self.nx, self.ny = material, nx, ny
+        self.reference, self.nx, self.ny, self.dx, self.dy = reference, nx, ny, dx, dy
         self.device, self.dtype = torch.device(device or "cpu"), dtype
         kernel = DemagKernel(nx, ny, dx, dy, dz, device=self.device, dtype=dtype)
-        exchange, anisotropy = Exchange(material, dx, dy), Anisotropy(material)
-        self.terms = [Demag(kernel), exchange, anisotropy, Zeeman()]
-        self.torque = Torque(exchange, anisotropy, kernel)
+        self.terms = [Demag(kernel), Exchange(), Anisotropy(), Zeeman()]
+        self.torque = Torque(reference, kernel, dx, dy)
+
+    def cells(self, cells: Cells | None, n: int) -> CellTensors:
+        """CellTensors of per-cell material, or of n structures of the reference material."""
+        if cells is None:
+            return CellTensors.uniform_of(self.reference, n, self.ny, self.nx, self.dx, self.dy,
+                                          self.device, self.dtype)
+        return CellTensors.of(cells, self.dx, self.dy, self.device, self.dtype)
 
     def field(self, state: State, m: torch.Tensor | None = None) -> torch.Tensor:
-        """Effective field (B, 2, ny, nx), units of Ms."""
+        """Effective field (B, 2, ny, nx), units of Ms0."""
         m = state.m if m is None else m
         h = torch.zeros_like(m)
         for term in self.terms:
@@ -155,11 +253,14 @@ class Micromagnet:
         return h
 
     def gradient(self, state: State) -> torch.Tensor:
-        """dE/dθ per cell in units of µ0Ms²·V; equals the torque (m × h)_z, so |.| = |m × h_eff|/Ms."""
-        return self.torque(state.theta, *self.torque.coefficients(state.kx, state.ky), state.h)
+        """dE/dθ per cell in units of µ0Ms0²·V: (Ms/Ms0)·(m × h_eff)_z, by the fused torque."""
+        c = state.cells
+        t = self.torque(state.theta, *self.torque.coefficients(state.kx, state.ky, c.anisotropy),
+                        state.h, c.s, self.torque.bond_excess(c)[0])
+        return t * c.s
 
     def energy(self, state: State) -> torch.Tensor:
-        """Total energy density per structure (B,), units of µ0·Ms²."""
+        """Total energy density per structure (B,), units of µ0·Ms0²."""
         return sum(term.energy(state) for term in self.terms)
 
     def axes(self, phi: torch.Tensor):
