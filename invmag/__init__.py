@@ -1,8 +1,8 @@
 """invmag: inverse design of nanocrystalline permanent magnets.
 
 The Python API (invmag.api; imported on first use, so `import invmag` stays light): one call
-per command — generate, train, simulate, predict, morph, optimize, recipe, verify, export,
-info — and resolve_run, open_run. See README.md and docs/.
+per command — generate, train, simulate (and kronmuller over temperatures), predict, morph,
+optimize, recipe, verify, export, info — and resolve_run, open_run. See README.md and docs/.
 """
 
 __version__ = "0.1.0"
@@ -11,8 +11,8 @@ __version__ = "0.1.0"
 #: (docs/conventions.md).
 ANCHORS = ("m1", "mr", "hk90", "hk80", "hk70", "hc")
 
-API = ("generate", "train", "simulate", "predict", "morph", "optimize", "recipe", "verify",
-       "export", "info", "resolve_run", "open_run")
+API = ("generate", "train", "simulate", "kronmuller", "predict", "morph", "optimize", "recipe",
+       "verify", "export", "info", "resolve_run", "open_run")
 
 
 class BadParameter(ValueError):

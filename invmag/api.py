@@ -124,30 +124,91 @@ def train(config=None, run=None, device=None, force: bool = False, hold_out=(),
                      progress or (lambda *a, **k: None), boxes)
 
 
+def microstructure(source, cfg, cell_size=None, cells=None):
+    """(phi (N, ny, nx) rad, Cells at 300 K or None) of an array (ny, nx) or (N, ny, nx) or a
+    file (.npy, OVF, or .npz with per-cell Js, A, K1: invmag.data.microstructure); `cells`:
+    per-cell material given with an array."""
+    from .data.microstructure import load_microstructure
+
+    if isinstance(source, (str, Path)):
+        phi, cells = load_microstructure(source, cfg.material, None,
+                                         cell_size or cfg.grid.cell_size)
+        return phi[None], cells
+    phi = np.asarray(source)
+    return np.stack([structure(p, cfg) for p in (phi if phi.ndim == 3 else phi[None])]), cells
+
+
+def material_cells(phi, cfg, cells, temperatures):
+    """Per-cell material of structures phi (N, ny, nx) at temperatures (N,) K: `cells` (at 300
+    K; default the config's material) under the temperature law; None where that is the
+    config's material at 300 K (the engine's one-material path, exactly)."""
+    from .physics.material import Cells
+    from .physics.temperature import T_ROOM, cells_at
+
+    temperatures = np.broadcast_to(np.asarray(temperatures, float), len(phi))
+    if cells is None and (temperatures == T_ROOM).all():
+        return None
+    base = cells or Cells.uniform(cfg.material, 1, *phi.shape[1:])
+    if len(base.Js) == 1:
+        base = base.take(np.zeros(len(phi), int))
+    at = [cells_at(base.take([i]), t) for i, t in enumerate(temperatures)]
+    return Cells(*(np.concatenate([getattr(c, k) for c in at]) for k in ("Js", "A", "K1")))
+
+
 def simulate(phi_or_file, config=None, fast: bool | None = None, cell_size: float | None = None,
              device=None, progress=None, states: bool = False, out=None, plot=None,
-             states_file=None, every_step: bool = False, merit=None,
-             demag: float = 0.0):
-    """Curves of a structure (ny, nx) or a batch (N, ny, nx) (rad, or a file) under a config's
-    material, cell size (nm; `cell_size` overrides it), thickness and solver settings,
-    including its protocol (`fast` overrides solver.fast). progress: callable(n_fields) per
-    accepted field step; states: keep the magnetization. Returns the Curve
-    (invmag.physics.simulation). The files asked for are written for the first structure
-    (invmag.data.curve_files: out CSV, plot PNG, states_file HDF5, merit CSV at demagnetizing
-    factor demag); Curve.files lists them."""
+             states_file=None, every_step: bool = False, merit=None, demag: float = 0.0,
+             temperature: float | None = None, cells=None):
+    """Curves of a structure (ny, nx) or a batch (N, ny, nx) (rad, or a file: .npy, OVF, .npz
+    with per-cell material) under a config's material, cell size (nm; `cell_size` overrides
+    it), thickness and solver settings, including its protocol (`fast` overrides
+    solver.fast), at `temperature` K (default 300; the material follows
+    invmag.physics.temperature). cells: per-cell material at 300 K (Cells) for an array.
+    progress: callable(n_fields) per accepted field step; states: keep the magnetization.
+    Returns the Curve (invmag.physics.simulation): M in the main phase's Ms(T), H in its
+    H_A(T) (Curve.materials). The files asked for are written for the first structure
+    (invmag.data.curve_files: out CSV with SI columns, plot PNG, states_file HDF5, merit CSV
+    at demagnetizing factor demag); Curve.files lists them."""
     from .data.curve_files import write_curve_files
     from .physics.simulation import simulate_curves
+    from .physics.temperature import NDFEB, T_ROOM
 
     cfg, _ = resolve_run(config, None, device)
-    phi = np.asarray(structure(phi_or_file, cfg, cell_size=cell_size)
-                     if isinstance(phi_or_file, (str, Path)) else phi_or_file)
-    batch = np.stack([structure(p, cfg) for p in (phi if phi.ndim == 3 else phi[None])])
-    curve = simulate_curves(batch, cfg, fast, cell_size, progress=progress,
-                            states=states or states_file is not None)
+    T = float(NDFEB.check(T_ROOM if temperature is None else temperature))
+    phi, cells = microstructure(phi_or_file, cfg, cell_size, cells)
+    curve = simulate_curves(phi, cfg, fast, cell_size, progress=progress,
+                            states=states or states_file is not None,
+                            cells=material_cells(phi, cfg, cells, T))
     title = Path(phi_or_file).name if isinstance(phi_or_file, (str, Path)) else ""
-    curve.files = write_curve_files(curve, batch[0], cfg.material, out, plot, states_file,
+    curve.files = write_curve_files(curve, phi[0], curve.materials[0], out, plot, states_file,
                                     every_step, merit, demag, title)
     return curve
+
+
+def kronmuller(phi_or_file, temperatures, config=None, fast: bool | None = None,
+               cell_size: float | None = None, device=None, progress=None, out=None,
+               plot=None, cells=None):
+    """One structure (array or file, as simulate's) simulated at each of `temperatures` (K) in
+    one batch, and the Kronmüller fit µ0Hc(T) = α·µ0H_A(T) − N_eff·Js(T)
+    (invmag.physics.kronmuller). out: CSV per temperature (anchors, µ0Hc, µ0H_A, Js); plot:
+    PNG of Hc(T) and the Kronmüller plot. Returns (Curve, KronmullerFit); Curve.files."""
+    from .data.curve_files import write_sweep_files
+    from .physics.kronmuller import kronmuller_fit
+    from .physics.material import MU0
+    from .physics.simulation import simulate_curves
+    from .physics.temperature import NDFEB
+
+    cfg, _ = resolve_run(config, None, device)
+    T = NDFEB.check(temperatures, name="temperatures")
+    phi, cells = microstructure(phi_or_file, cfg, cell_size, cells)
+    phi = np.repeat(phi[:1], len(T), 0)
+    curve = simulate_curves(phi, cfg, fast, cell_size, progress=progress,
+                            cells=material_cells(phi, cfg, cells, T))
+    ha = np.array([MU0 * m.HA for m in curve.materials])
+    js = np.array([m.Js for m in curve.materials])
+    fit = kronmuller_fit(T, curve.anchors[:, 5] * ha, ha, js)
+    curve.files = write_sweep_files(curve, fit, out, plot)
+    return curve, fit
 
 
 def predict(phi_or_file, config=None, run=None, device=None, plot=None, merit=None,

@@ -93,3 +93,27 @@ def states_figure(states, H, M, names, title=""):
     fig.suptitle(f"{title} m_y (field axis)", fontsize=9)
     fig.tight_layout()
     return fig
+
+
+def kronmuller_figure(fit, title=""):
+    """µ0Hc(T) simulated beside the Kronmüller fit (left), and the Kronmüller plot µ0Hc/Js
+    against µ0H_A/Js, a line of slope α and intercept −N_eff (right)."""
+    fig, (a, b) = plt.subplots(1, 2, figsize=(8.4, 3.4))
+    a.plot(fit.T, fit.hc, "s", color="tab:blue", label="simulated")
+    a.plot(fit.T, fit.predict(fit.ha, fit.js), "-", color="0.4", label="α·µ0H_A − N_eff·Js")
+    a.plot(fit.T, fit.ha, ":", color="0.6", label="µ0H_A")
+    a.set_xlabel("T (K)")
+    a.set_ylabel("µ0H (T)")
+    a.legend(fontsize=7)
+    x, y = fit.ha / fit.js, fit.hc / fit.js
+    b.plot(x, y, "s", color="tab:blue")
+    line = np.linspace(0, x.max() * 1.05, 2)
+    b.plot(line, fit.alpha * line - fit.n_eff, "-", color="0.4")
+    b.set_xlabel("µ0H_A / Js")
+    b.set_ylabel("µ0Hc / Js")
+    b.set_title(f"α = {fit.alpha:.3f}, N_eff = {fit.n_eff:.3f}, rms {fit.residual:.2g} T",
+                fontsize=9)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig

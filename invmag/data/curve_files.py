@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import ANCHORS
+from ..physics.material import MU0
 from ..physics.merit import FIGURES, UNITS as MERIT_UNITS
 
 
@@ -21,7 +22,8 @@ def write_curve_files(curve, phi, material, out=None, plot=None, states=None,
                       every_step: bool = False, merit=None, demag: float = 0.0,
                       title: str = "") -> dict:
     """The files asked for, of the first curve of a Curve (invmag.physics.simulation) of
-    structure phi (ny, nx) rad: out (CSV H/H_A, M/Ms), plot (PNG: structure, curve, second
+    structure phi (ny, nx) rad, its main phase `material` (at the curve's temperature): out
+    (CSV H/H_A, M/Ms, and in SI µ0H and J = µ0⟨M⟩ in tesla), plot (PNG: structure, curve, second
     quadrant of J and B), states (HDF5 at the anchors, every field step with every_step, and a
     PNG strip beside it), merit (CSV of the figures of merit at demagnetizing factor demag);
     title: of the figures. Returns {kind: path} of what was written."""
@@ -33,8 +35,8 @@ def write_curve_files(curve, phi, material, out=None, plot=None, states=None,
     ok = np.isfinite(M)
     files = {}
     if out:
-        np.savetxt(out, np.c_[H[ok], M[ok]], delimiter=",", header="H_over_HA,M_over_Ms",
-                   comments="")
+        np.savetxt(out, np.c_[H[ok], M[ok], H[ok] * MU0 * material.HA, M[ok] * material.Js],
+                   delimiter=",", header="H_over_HA,M_over_Ms,mu0H_T,J_T", comments="")
         files["curve"] = Path(out)
     if merit:
         write_merit_csv(merit, {"value": figures(H, curve.M[:1], material, demag)[0]})
@@ -70,6 +72,26 @@ def write_prediction_files(phi, values, merit_values, plot=None, merit=None,
         from ..plots import plt
 
         fig = prediction_figure(phi, values, title=title)
+        fig.savefig(plot, dpi=120)
+        plt.close(fig)
+        files["plot"] = Path(plot)
+    return files
+
+
+def write_sweep_files(curve, fit, out=None, plot=None) -> dict:
+    """The files asked for of one structure over temperatures: out (CSV per temperature: T K,
+    the six anchors in reduced units of the main phase at T, µ0Hc, µ0H_A, Js in tesla), plot
+    (PNG: µ0Hc(T) beside the Kronmüller plot). {kind: path}."""
+    files = {}
+    if out:
+        header = ["T_K", *ANCHORS, "mu0Hc_T", "mu0HA_T", "Js_T"]
+        rows = np.c_[fit.T, curve.anchors, fit.hc, fit.ha, fit.js]
+        np.savetxt(out, rows, delimiter=",", header=",".join(header), comments="", fmt="%.6g")
+        files["table"] = Path(out)
+    if plot:
+        from ..plots import kronmuller_figure, plt
+
+        fig = kronmuller_figure(fit)
         fig.savefig(plot, dpi=120)
         plt.close(fig)
         files["plot"] = Path(plot)

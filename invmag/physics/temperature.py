@@ -36,7 +36,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from invmag.physics.material import Material
+from .material import Cells, Material
 
 T_ROOM = 300.0  # K, the temperature of Material()'s constants
 TC_ND2FE14B = 585.0  # K, Sagawa et al. 1984; Herbst 1991
@@ -104,6 +104,14 @@ def material_at(T, base: Material = Material(), law: KuzminLaw = NDFEB) -> Mater
         raise ValueError(f"temperature must be one number in kelvin, got {T!r}")
     j, k, a = scale_at(T, law)
     return replace(base, Js=base.Js * j, K1=base.K1 * k, A=base.A * a)
+
+
+def cells_at(cells: Cells, T, law: KuzminLaw = NDFEB) -> Cells:
+    """Per-cell material at T (K), given at law.T_ref (300 K): every phase follows the same
+    reduced magnetization, Js ∝ r, K1 ∝ r^n, A ∝ r^kappa (a boundary phase's own Curie point
+    is not modelled)."""
+    j, k, a = scale_at(T, law)
+    return Cells(cells.Js * j, cells.A * a, cells.K1 * k)
 
 
 def parse_temperatures(text: str, law: KuzminLaw = NDFEB) -> np.ndarray:
