@@ -2,7 +2,8 @@
 
 `load_config("quick")` / `load_config("paper")` read the configs embedded in invmag/configs/,
 `load_config("path/to/x.toml")` a file. Every key is required but those added after runs were
-made (ADDED: absent, they take the value that reproduces the code that wrote the file); an unknown
+made (ADDED: absent, they take the value that reproduces the code that wrote the file) and the
+OPTIONAL sections [boundary] and [temperature] (absent: no boundary phase, 300 K); an unknown
 key, a wrong type or an out-of-range value raises ValueError naming the key, e.g.
 "config: grid.nx must be an integer ≥ 4, got 'abc'". Lengths are in nm, angles in rad.
 """
@@ -18,6 +19,7 @@ import torch
 
 from .physics.solver_settings import DTYPES, SolverSettings, divides_unity
 from .physics.material import Material
+from .physics.temperature import NDFEB
 
 EMBEDDED = Path(__file__).resolve().parent / "configs"
 ALGORITHMS = ("ga", "de", "pso", "nsga2")  # pymoo algorithms of the latent search (design.latent_search)
@@ -43,6 +45,23 @@ class Structures:
 
     grain_density: tuple[float, float]
     max_misorientation: float
+
+
+@dataclass(frozen=True)
+class Boundary:
+    """The grain-boundary phase (data.boundary): thickness (lo, hi) nm, multiples of the cell;
+    Js (lo, hi) T; K1 J/m³; its A follows from its Js: A_b = A·(Js_b/Js)² (exchange ∝ Ms²)."""
+
+    thickness: tuple[float, float]
+    Js: tuple[float, float]
+    K1: float = 0.0
+
+
+@dataclass(frozen=True)
+class Temperature:
+    """Operating temperatures: each sample's T uniform in range (lo, hi) K (data.boundary)."""
+
+    range: tuple[float, float]
 
 
 @dataclass(frozen=True)
@@ -103,12 +122,14 @@ class Config:
     vae: VAESettings
     regressor: RegressorSettings
     design: LatentSearch
+    boundary: Boundary | None = None        # absent: no boundary phase
+    temperature: Temperature | None = None  # absent: every sample at 300 K
 
     def to_dict(self) -> dict:
         """Plain nested dict in the TOML layout (lists, not tuples)."""
         out = {"name": self.name, "seed": self.seed}
         for section in SCHEMA:
-            if section:
+            if section and getattr(self, section) is not None:
                 values = asdict(getattr(self, section))
                 if section == "solver":
                     values["device"] = self.solver_device
@@ -120,7 +141,7 @@ class Config:
         """TOML text that load_config reads back to an equal Config."""
         d = self.to_dict()
         lines = [f"{k} = {_toml_value(d[k])}" for k in SCHEMA[""]]
-        for section in list(SCHEMA)[1:]:
+        for section in (s for s in list(SCHEMA)[1:] if s in d):
             lines += ["", f"[{section}]"] + [f"{k} = {_toml_value(v)}" for k, v in d[section].items()]
         return "\n".join(lines) + "\n"
 
@@ -189,6 +210,19 @@ def density_range() -> Field:
     return Field(check, "a list [lo, hi] of grains per µm² with 0 < lo ≤ hi")
 
 
+def interval(lo: float, hi: float = math.inf, open_lo: bool = False, open_hi: bool = False,
+             unit: str = "") -> Field:
+    """A list [a, b] of numbers with lo ≤ a ≤ b ≤ hi (< where open)."""
+    def check(v):
+        if not (isinstance(v, list) and len(v) == 2 and all(_is_num(x) for x in v)):
+            return None
+        a, b = v
+        ok = (a > lo if open_lo else a >= lo) and a <= b and (b < hi if open_hi else b <= hi)
+        return (float(a), float(b)) if ok else None
+    bound = "" if hi == math.inf else f" {'<' if open_hi else '≤'} {hi:g}"
+    return Field(check, f"a list [lo, hi]{unit} with {lo:g} {'<' if open_lo else '≤'} lo ≤ hi{bound}")
+
+
 def field_step() -> Field:
     def check(v):
         return float(v) if _is_num(v) and divides_unity(v) else None
@@ -213,6 +247,9 @@ SCHEMA: dict[str, dict[str, Field]] = {
     "grid": {"nx": integer(4), "ny": integer(4), "cell_size": number(), "thickness": number()},
     "structures": {"grain_density": density_range(),
                    "max_misorientation": number(0, math.pi, strict=False)},
+    "boundary": {"thickness": interval(0, unit=" of nm"), "Js": interval(0, unit=" of T"),
+                 "K1": number(strict=False)},
+    "temperature": {"range": interval(0, NDFEB.Tc, open_lo=True, open_hi=True, unit=" of K")},
     "solver": {"tolerance": number(), "tau_max": number(), "tau_min": number(),
                "max_iterations": integer(1), "field_step": field_step(), "fast": boolean(),
                "coarse": integer(1), "jump_angle": number(),
@@ -232,15 +269,25 @@ SCHEMA: dict[str, dict[str, Field]] = {
 
 # keys added after runs were made, with the value an older config.toml meant by leaving them out
 ADDED = {("solver", "lbfgs_torque"): 0.0, ("solver", "lbfgs_memory"): 5,
-         ("solver", "lbfgs_rotation"): 0.1}
+         ("solver", "lbfgs_rotation"): 0.1, ("boundary", "K1"): 0.0}
+OPTIONAL = ("boundary", "temperature")  # sections that may be left out (Config field None)
 
 SECTIONS = {"material": Material, "grid": Grid, "structures": Structures, "data": Data,
-            "vae": VAESettings, "regressor": RegressorSettings, "design": LatentSearch}
+            "vae": VAESettings, "regressor": RegressorSettings, "design": LatentSearch,
+            "boundary": Boundary, "temperature": Temperature}
+
+
+def _multiples(values, step: float) -> bool:
+    return all(abs(v / step - round(v / step)) < 1e-9 for v in values)
 
 CROSS_CHECKS = [  # (key, predicate on the validated sections, what it expects)
     ("solver.tau_min", lambda s: s["solver"]["tau_min"] <= s["solver"]["tau_max"],
      "≤ solver.tau_max"),
     ("data.test", lambda s: s["data"]["test"] < s["data"]["labelled"], "< data.labelled"),
+    ("boundary.thickness", lambda s: "boundary" not in s or _multiples(
+        s["boundary"]["thickness"], s["grid"]["cell_size"]), "multiples of grid.cell_size"),
+    ("boundary.Js", lambda s: "boundary" not in s or
+     s["boundary"]["Js"][1] <= s["material"]["Js"], "≤ material.Js"),
 ]
 
 
@@ -261,6 +308,8 @@ def _validate(raw: dict) -> dict:
     out = {}
     for section, schema in SCHEMA.items():
         table = raw if not section else raw.get(section)
+        if table is None and section in OPTIONAL:
+            continue
         if table is None:
             raise _error(f"[{section}]", "is missing")
         prefix = f"{section}." if section else ""
@@ -279,7 +328,9 @@ def _validate(raw: dict) -> dict:
     for key, ok, expects in CROSS_CHECKS:
         if not ok(out):
             section, name = key.split(".")
-            raise _error(key, f"must be {expects}, got {out[section][name]!r}")
+            got = out[section][name]
+            got = list(got) if isinstance(got, tuple) else got
+            raise _error(key, f"must be {expects}, got {got!r}")
     return out
 
 
@@ -290,7 +341,7 @@ def config_from_dict(raw: dict) -> Config:
     device_name = solver.pop("device")
     return Config(name=v[""]["name"], seed=v[""]["seed"], solver=SolverSettings(**solver),
                   solver_device=device_name,
-                  **{s: cls(**v[s]) for s, cls in SECTIONS.items()})
+                  **{s: cls(**v[s]) for s, cls in SECTIONS.items() if s in v})
 
 
 def with_data(cfg: Config, **counts) -> Config:

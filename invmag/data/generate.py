@@ -6,7 +6,6 @@ ends with the same file as an uninterrupted one), and a larger count extends the
 """
 
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 import time
 
@@ -15,10 +14,12 @@ import numpy as np
 from .. import RunFailed
 from ..physics.anchors import anchors
 from ..config import Config, with_data
+from .boundary import draw_phase_batch, has_phases
 from .labels import label_batch
 from .parallel import Pool
 from .run_folder import claim_run
-from .samples import SampleStore, label_layout, read_labels, run_attrs, structure_layout
+from .samples import (SampleStore, label_layout, phase_columns, read_labels, run_attrs,
+                      structure_layout)
 from .structures import draw_batch, sample_seed
 
 UNLABELLED, LABELLED = 0, 1  # seed streams: the two sets never share a structure
@@ -60,20 +61,38 @@ def _no_progress(stage, completed, total):
     pass
 
 
+def _draw(cfg: Config, seeds) -> tuple:
+    """The samples of seeds as draw_batch or, for a config with phases, draw_phase_batch."""
+    return draw_phase_batch(seeds, cfg) if has_phases(cfg) else draw_batch(
+        seeds, cfg.grid, cfg.structures)
+
+
+def _columns(drawn: tuple) -> dict:
+    """The HDF5 columns of drawn samples: phi, params and, with phases, phase and boundary."""
+    phis, params, *phases = drawn
+    out = {"phi": phis, "params": params}
+    if phases:
+        masks, phase = phases
+        out["phase"] = phase
+        if masks is not None:
+            out["boundary"] = masks
+    return out
+
+
 def make_structures(cfg: Config, path, n: int, pool: Pool, progress=_no_progress) -> int:
     """Fill structures.h5 up to n samples; returns how many were computed."""
     g = cfg.grid
-    with SampleStore(path, structure_layout(g.ny, g.nx), n, run_attrs(cfg, UNLABELLED)) as store:
+    layout = structure_layout(g.ny, g.nx, **phase_columns(cfg))
+    with SampleStore(path, layout, n, run_attrs(cfg, UNLABELLED)) as store:
         todo = np.flatnonzero(~store.done[:n])
         completed = n - todo.size
         progress("structures", completed, n)
-        tasks = ((rows, (_seeds(cfg, UNLABELLED, rows), cfg.grid, cfg.structures))
+        tasks = ((rows, (cfg, _seeds(cfg, UNLABELLED, rows)))
                  for rows in _batches(todo, STRUCTURE_BATCH))
-        for rows, drawn, error in pool.unordered(draw_batch, tasks):
+        for rows, drawn, error in pool.unordered(_draw, tasks):
             if error:
                 raise RunFailed(f"structures {rows[0]}–{rows[-1]} failed twice: {error}")
-            phis, params = drawn
-            store.write(rows, phi=phis, params=params)
+            store.write(rows, **_columns(drawn))
             completed += len(rows)
             progress("structures", completed, n)
     return todo.size
@@ -84,8 +103,8 @@ def make_labels(cfg: Config, path, n: int, pool: Pool, progress=_no_progress):
     twice is recorded as done but not converged, with NaN curves and anchors. Returns (curves
     computed, samples of failed batches, distinct error lines)."""
     g, H = cfg.grid, cfg.solver.fields()
-    store = SampleStore(path, label_layout(g.ny, g.nx, len(H)), n, run_attrs(cfg, LABELLED),
-                        fixed={"H": H})
+    store = SampleStore(path, label_layout(g.ny, g.nx, len(H), **phase_columns(cfg)), n,
+                        run_attrs(cfg, LABELLED), fixed={"H": H})
     with store:
         todo = np.flatnonzero(~store.done[:n])
         completed, failed, errors = n - todo.size, 0, []
@@ -95,9 +114,11 @@ def make_labels(cfg: Config, path, n: int, pool: Pool, progress=_no_progress):
 
         def tasks():
             for rows in _batches(todo, cfg.solver.batch_size):
-                phis, params = draw_batch(_seeds(cfg, LABELLED, rows), cfg.grid, cfg.structures)
-                drawn[rows[0]] = (phis, params)
-                yield rows, (phis, config)
+                columns = _columns(_draw(cfg, _seeds(cfg, LABELLED, rows)))
+                drawn[rows[0]] = columns
+                phases = (None, columns.get("boundary"), columns["phase"]) \
+                    if "phase" in columns else ()  # label_batch's progress, masks, phase
+                yield rows, (columns["phi"], config, *phases)
 
         fn = label_batch
         if pool.in_process:  # per-field progress inside the batch
@@ -107,17 +128,18 @@ def make_labels(cfg: Config, path, n: int, pool: Pool, progress=_no_progress):
                 fields[0] += k
                 progress("labels", completed + fields[0] / len(H), n)
 
-            fn = partial(label_batch, progress=on_fields)
+            def fn(phis, config, _=None, *phases):
+                return label_batch(phis, config, on_fields, *phases)
         for rows, result, error in pool.unordered(fn, tasks()):
-            phis, params = drawn.pop(rows[0])
+            columns = drawn.pop(rows[0])
             if error:
                 result = np.full((len(rows), len(H)), np.nan), np.zeros(len(rows), bool)
                 failed += len(rows)
                 errors += [error] if error not in errors else []
             M, converged = result
             values, flagged = anchors(H, M)
-            store.write(rows, phi=phis, params=params, M=M, anchors=values,
-                        converged=converged, flagged=flagged)
+            store.write(rows, **columns, M=M, anchors=values, converged=converged,
+                        flagged=flagged)
             completed += len(rows)
             if pool.in_process:
                 fields[0] = 0

@@ -11,7 +11,8 @@ DATA_FILES = ("structures.h5", "labels.h5")
 # keys that change how much is computed or where, not what any sample is
 VOLATILE = ("data.", "solver.device", "solver.batch_size")
 # keys that change the samples themselves: data made under other values must go
-SAMPLE_KEYS = ("seed", "material.", "grid.", "structures.", "solver.")
+SAMPLE_KEYS = ("seed", "material.", "grid.", "structures.", "boundary.", "temperature.",
+               "solver.")
 
 
 def _flat(d: dict, prefix: str = "") -> dict:

@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import ANCHORS, __version__
 from ..files import replacing
+from .boundary import PHASE, has_phases
 from .holdout import inside
 
 PARAMS = ("n_grains", "theta_max", "seed")
@@ -33,17 +34,32 @@ class Column:
     compressed: bool = False
 
 
-def structure_layout(ny: int, nx: int) -> dict[str, Column]:
-    """structures.h5: phi (M, ny, nx) rad, params (M, 3) = (n_grains, theta_max rad, seed)."""
-    return {"phi": Column((ny, nx), "float32", 0.0, compressed=True),
-            "params": Column((len(PARAMS),), "float64", np.nan),
-            "done": Column((), "bool", False)}
+def structure_layout(ny: int, nx: int, phases: bool = False,
+                     boundary: bool = False) -> dict[str, Column]:
+    """structures.h5: phi (M, ny, nx) rad, params (M, 3) = (n_grains, theta_max rad, seed);
+    with phases phase (M, 3) = PHASE (thickness nm, boundary Js T, temperature K), with boundary
+    the boundary phase's cells boundary (M, ny, nx) bool (data.boundary)."""
+    out = {"phi": Column((ny, nx), "float32", 0.0, compressed=True),
+           "params": Column((len(PARAMS),), "float64", np.nan),
+           "done": Column((), "bool", False)}
+    if phases:
+        out["phase"] = Column((len(PHASE),), "float64", np.nan)
+    if boundary:
+        out["boundary"] = Column((ny, nx), "bool", False, compressed=True)
+    return out
 
 
-def label_layout(ny: int, nx: int, n_fields: int) -> dict[str, Column]:
+def phase_columns(cfg) -> dict:
+    """The layout flags of a config: phases where it has a [boundary] or [temperature] section,
+    boundary where it has a [boundary] section."""
+    return {"phases": has_phases(cfg), "boundary": getattr(cfg, "boundary", None) is not None}
+
+
+def label_layout(ny: int, nx: int, n_fields: int, phases: bool = False,
+                 boundary: bool = False) -> dict[str, Column]:
     """labels.h5: the structure columns plus M (N, n) in Ms, anchors (N, 6) (Ms, H_A),
     converged and flagged (N,)."""
-    return {**structure_layout(ny, nx),
+    return {**structure_layout(ny, nx, phases, boundary),
             "M": Column((n_fields,), "float64", np.nan),
             "anchors": Column((len(ANCHORS),), "float64", np.nan),
             "converged": Column((), "bool", False),
@@ -53,13 +69,19 @@ def label_layout(ny: int, nx: int, n_fields: int) -> dict[str, Column]:
 def run_attrs(cfg, stream: int) -> dict:
     """File attributes: the config (TOML), material constants, grid, seeds and version."""
     m = cfg.material
-    return {"config": cfg.to_toml(), "invmag_version": __version__,
-            "A_J_per_m": m.A, "Js_T": m.Js, "K1_J_per_m3": m.K1, "Ms_A_per_m": m.Ms,
-            "HA_A_per_m": m.HA, "cell_size_nm": cfg.grid.cell_size,
-            "thickness_nm": cfg.grid.thickness, "config_seed": cfg.seed, "seed_stream": stream,
-            "seeds": "params[:, 2] is each sample's seed: numpy SeedSequence(config_seed, "
-                     "spawn_key=(seed_stream, index)); invmag.data.structures.draw(seed, grid, "
-                     "structures) regenerates the sample"}
+    out = {"config": cfg.to_toml(), "invmag_version": __version__,
+           "A_J_per_m": m.A, "Js_T": m.Js, "K1_J_per_m3": m.K1, "Ms_A_per_m": m.Ms,
+           "HA_A_per_m": m.HA, "cell_size_nm": cfg.grid.cell_size,
+           "thickness_nm": cfg.grid.thickness, "config_seed": cfg.seed, "seed_stream": stream,
+           "seeds": "params[:, 2] is each sample's seed: numpy SeedSequence(config_seed, "
+                    "spawn_key=(seed_stream, index)); invmag.data.structures.draw(seed, grid, "
+                    "structures) regenerates the sample"}
+    if phase_columns(cfg)["phases"]:
+        out["phases"] = ("phase[i] = (boundary thickness nm, boundary Js T at 300 K, temperature "
+                         "K) of sample i; material constants above are at 300 K; boundary A = "
+                         "A·(Js_b/Js)²; invmag.data.boundary.draw_sample(seed, config) "
+                         "regenerates the sample, label_cells its per-cell material")
+    return out
 
 
 class SampleStore:
@@ -103,6 +125,8 @@ class SampleStore:
             if "anchors" in f:
                 f["anchors"].attrs["names"] = list(ANCHORS)
             f["params"].attrs["columns"] = list(PARAMS)
+            if "phase" in f:
+                f["phase"].attrs["columns"] = list(PHASE)
             f.attrs.update(attrs)
 
     def _check(self):
@@ -162,6 +186,8 @@ class Labels:
     converged: np.ndarray
     flagged: np.ndarray
     done: np.ndarray
+    phase: np.ndarray | None = None     # (N, 3) = PHASE, where the config has phases
+    boundary: np.ndarray | None = None  # (N, ny, nx) bool, where it has a [boundary] section
 
     @property
     def good(self) -> np.ndarray:
@@ -207,4 +233,5 @@ def stored_config(path) -> str:
 def read_labels(path) -> Labels:
     """Read a whole labels.h5 into memory."""
     with h5py.File(path, "r") as f:
-        return Labels(**{name: f[name][:] for name in Labels.__dataclass_fields__})
+        return Labels(**{name: f[name][:] for name in Labels.__dataclass_fields__
+                         if name in f or name not in ("phase", "boundary")})

@@ -23,6 +23,12 @@ def sample_structure(nx: int, ny: int, cell_size_nm: float, n_grains: int, theta
     """Voronoi structure of nx × ny square cells: n_grains seeds uniform in the sample, each cell
     takes the grain of its nearest seed (open boundaries), each grain an axis angle uniform in
     [−theta_max, theta_max] (rad). seed: int or numpy Generator. Returns phi (ny, nx) float32."""
+    return voronoi(nx, ny, cell_size_nm, n_grains, theta_max, seed)[0]
+
+
+def voronoi(nx: int, ny: int, cell_size_nm: float, n_grains: int, theta_max: float, seed):
+    """sample_structure with its Voronoi seeds: (phi (ny, nx) float32, seeds (n_grains, 2) nm,
+    (x, y) from the sample's corner)."""
     from scipy.spatial import cKDTree  # imported when used: `invmag --help` needs no scipy
 
     if n_grains < 1:
@@ -34,7 +40,7 @@ def sample_structure(nx: int, ny: int, cell_size_nm: float, n_grains: int, theta
     iy, ix = np.mgrid[0:ny, 0:nx]
     centres = np.c_[ix.ravel() + 0.5, iy.ravel() + 0.5] * cell_size_nm
     _, grain = cKDTree(seeds).query(centres)
-    return canonical(angles[grain]).reshape(ny, nx).astype(np.float32)
+    return canonical(angles[grain]).reshape(ny, nx).astype(np.float32), seeds
 
 
 def voronoi_batch(rng, nx: int, ny: int, cell_size_nm: float, n_grains, theta_max,
@@ -94,12 +100,17 @@ def sample_seed(config_seed: int, stream: int, index: int) -> int:
 def draw(seed: int, grid, structures):
     """The structure a sample seed stands for, under a config's grid and structures sections.
     Returns (phi (ny, nx) float32, params (n_grains, theta_max, seed))."""
+    return draw_seeds(seed, grid, structures)[:2]
+
+
+def draw_seeds(seed: int, grid, structures):
+    """draw with the structure's Voronoi seeds: (phi, params, seeds (n_grains, 2) nm)."""
     rng = np.random.default_rng(seed)
     area = grid.nx * grid.ny * grid.cell_size ** 2
     n_grains, theta = sample_parameters(rng, area, structures.grain_density,
                                         structures.max_misorientation)
-    phi = sample_structure(grid.nx, grid.ny, grid.cell_size, n_grains, theta, rng)
-    return phi, (n_grains, theta, seed)
+    phi, seeds = voronoi(grid.nx, grid.ny, grid.cell_size, n_grains, theta, rng)
+    return phi, (n_grains, theta, seed), seeds
 
 
 def draw_batch(seeds, grid, structures):

@@ -1,0 +1,226 @@
+"""A real magnet's sample: a grain-boundary phase between the grains and an operating temperature
+(the config's optional [boundary] and [temperature] sections; docs/data.md).
+
+Geometry. The boundary phase of a Voronoi structure is the cells nearest its Voronoi edges: a
+cell belongs to it when the distance of its centre x to the nearest edge is below t/2, t the
+thickness in nm (a multiple of the cell size; t = 0: no boundary). x's nearest seed is s_i (its
+grain, as in structures.sample_structure) and the distance to the edge between grains i and j is
+(|x − s_j|² − |x − s_i|²) / (2|s_j − s_i|), minimized over j. Sample edges are not grain
+boundaries (open boundaries). Over random edge positions a band holds t / cell_size cells per
+cell of edge length; for one edge, which columns it takes depends on where the edge lies.
+
+Material. Both phases follow physics.temperature's law at the sample's T: the main phase is
+material_at(T, cfg.material); the boundary phase has, at 300 K, the sample's Js_b, K1_b =
+boundary.K1 and A_b = A·(Js_b/Js)² (mean field: exchange ∝ Ms², the exponent κ = 2 of A(T)),
+and is scaled to T with the same factors scale_at(T) (it shares the main phase's reduced curve).
+
+Draws. A sample's (t, Js_b, T) come from its own seed, on a stream of their own (PHASE_KEY), so
+the structure draws (structures.draw) are those of a config without these sections.
+"""
+
+import math
+
+import numpy as np
+
+from ..physics.material import Cells
+from ..physics.temperature import NDFEB, T_ROOM, scale_at
+from .structures import draw_seeds
+
+PHASE = ("boundary_thickness_nm", "boundary_Js_T", "temperature_K")  # the `phase` columns
+PHASE_KEY = 2  # spawn key of a sample's phase stream: SeedSequence(seed, spawn_key=(PHASE_KEY,))
+EPS = 1e-9  # nm: a centre at t/2 − EPS or farther from every edge is interior
+NEIGHBOURS = 16  # seeds looked at per cell first (all of them where that cannot be sure)
+
+
+def has_phases(cfg) -> bool:
+    """Whether a config draws per-sample phases (a [boundary] or [temperature] section)."""
+    return any(getattr(cfg, name, None) is not None for name in ("boundary", "temperature"))
+
+
+def boundary_exchange(A: float, Js: float, Js_b):
+    """The boundary phase's exchange stiffness, J/m: A_b = A·(Js_b/Js)² (exchange ∝ Ms²)."""
+    return A * (np.asarray(Js_b, float) / Js) ** 2
+
+
+def check_thickness(thickness: float, cell_size: float) -> int:
+    """The thickness in cells; ValueError unless it is a multiple of the cell size, ≥ 0."""
+    t = float(thickness)
+    if not (math.isfinite(t) and t >= 0):
+        raise ValueError(f"boundary thickness must be a number ≥ 0 nm, got {thickness!r}")
+    n = round(t / cell_size)
+    if abs(t / cell_size - n) > 1e-9:
+        raise ValueError(f"boundary thickness {t:g} nm is not a multiple of the cell size "
+                         f"({cell_size:g} nm)")
+    return n
+
+
+def _centres(nx: int, ny: int, cell_size: float) -> np.ndarray:
+    iy, ix = np.mgrid[0:ny, 0:nx]
+    return np.c_[ix.ravel() + 0.5, iy.ravel() + 0.5] * cell_size
+
+
+def _bisector(x, seeds, i, js):
+    """Distance (P,) of points x (P, 2) in grain i (P,) to the nearest edge between i and the
+    grains js (P, m)."""
+    si, sj = seeds[i], seeds[js]
+    d2i = ((x - si) ** 2).sum(-1)[:, None]
+    d2j = ((x[:, None] - sj) ** 2).sum(-1)
+    sep = np.linalg.norm(sj - si[:, None], axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d = (d2j - d2i) / (2 * sep)
+    d[sep == 0] = np.inf  # i itself (or a seed at the same place: the same grain)
+    return d.min(1) if d.shape[1] else np.full(len(x), np.inf)
+
+
+def edge_distance(seeds, nx: int, ny: int, cell_size: float):
+    """For seeds (G, 2) nm: each cell's grain (its nearest seed) and the distance of its centre
+    to the nearest Voronoi edge, nm (inf with one grain). Returns (grain, dist), (ny·nx,) each,
+    row-major (iy, ix)."""
+    from scipy.spatial import cKDTree
+
+    seeds = np.asarray(seeds, float).reshape(-1, 2)
+    x, G = _centres(nx, ny, cell_size), len(seeds)
+    k = min(G, NEIGHBOURS)
+    d, idx = cKDTree(seeds).query(x, k=k)
+    d, idx = d.reshape(len(x), k), idx.reshape(len(x), k)
+    grain = idx[:, 0]
+    dist = _bisector(x, seeds, grain, idx[:, 1:])
+    if k < G:  # a seed farther than the k-th is at least (d_k − d_i)/2 from x's grain's edges
+        unsure = d[:, -1] - d[:, 0] < 2 * dist
+        if unsure.any():
+            everyone = np.broadcast_to(np.arange(G), (int(unsure.sum()), G))
+            dist[unsure] = _bisector(x[unsure], seeds, grain[unsure], everyone)
+    return grain, dist
+
+
+def _depths(grain, dist) -> dict:
+    """Per grain that holds cells, the distance of its deepest cell centre to an edge (nm)."""
+    order = np.argsort(grain, kind="stable")
+    g, first = np.unique(grain[order], return_index=True)
+    return dict(zip(g.tolist(), np.maximum.reduceat(dist[order], first).tolist()))
+
+
+def max_thickness(grain, dist, cell_size: float) -> float:
+    """The largest multiple of the cell size that leaves every grain holding cells at least one
+    interior cell (inf for one grain)."""
+    depth = min(_depths(grain, dist).values())
+    return math.inf if depth == math.inf else math.floor(2 * (depth + EPS) / cell_size) * cell_size
+
+
+def _mask(dist, thickness: float, ny: int, nx: int) -> np.ndarray:
+    return (dist < thickness / 2 - EPS).reshape(ny, nx)
+
+
+def boundary_mask(seeds, n_grains: int, nx: int, ny: int, cell_size: float,
+                  thickness: float) -> np.ndarray:
+    """The boundary phase (ny, nx) bool of the Voronoi structure of the first n_grains seeds
+    (G, 2) nm: cells whose centre is nearer than thickness/2 nm to a Voronoi edge. ValueError
+    unless thickness is a multiple of cell_size, ≥ 0, and leaves every grain an interior cell."""
+    check_thickness(thickness, cell_size)
+    grain, dist = edge_distance(np.asarray(seeds, float)[:n_grains], nx, ny, cell_size)
+    depths = _depths(grain, dist)
+    k = min(depths, key=depths.get)  # the grain of the shallowest deepest cell
+    if thickness / 2 - EPS > depths[k]:
+        raise ValueError(f"boundary thickness {thickness:g} nm leaves grain {k} without interior "
+                         f"cells (at most {max_thickness(grain, dist, cell_size):g} nm for this "
+                         "structure)")
+    return _mask(dist, thickness, ny, nx)
+
+
+def boundary_masks(seeds, n_grains, nx: int, ny: int, cell_size: float,
+                   thickness) -> np.ndarray:
+    """boundary_mask of N structures: seeds (N, G, 2) nm, n_grains (N,), thickness (N,) nm.
+    Returns (N, ny, nx) bool."""
+    return np.stack([boundary_mask(s, int(n), nx, ny, cell_size, float(t))
+                     for s, n, t in zip(seeds, n_grains, thickness)]).reshape(-1, ny, nx)
+
+
+def draw_phase(seed: int, cfg) -> tuple[float, float, float]:
+    """A sample's (boundary thickness nm, boundary Js T, temperature K) as drawn from its seed:
+    thickness uniform over the multiples of the cell size in boundary.thickness, Js_b uniform in
+    boundary.Js (no section: 0 nm and NaN), T uniform in temperature.range (no section: 300 K).
+    The thickness before draw_sample's cap."""
+    u = np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=(PHASE_KEY,))).uniform(
+        size=3)
+    b, temp = cfg.boundary, cfg.temperature
+    T = T_ROOM if temp is None else temp.range[0] + u[0] * (temp.range[1] - temp.range[0])
+    if b is None:
+        return 0.0, math.nan, float(T)
+    c = cfg.grid.cell_size
+    lo, hi = (round(t / c) for t in b.thickness)
+    cells = lo + min(hi - lo, math.floor(u[1] * (hi - lo + 1)))
+    return cells * c, float(b.Js[0] + u[2] * (b.Js[1] - b.Js[0])), float(T)
+
+
+def draw_sample(seed: int, cfg):
+    """The sample a seed stands for under a config with phases: (phi (ny, nx) float32, params
+    (n_grains, theta_max, seed) as structures.draw gives them, mask (ny, nx) bool or None without
+    a [boundary] section, phase (3,) float64 = PHASE). A drawn thickness that would leave a grain
+    without interior cells is lowered to the largest that does not (the stored one is used)."""
+    g = cfg.grid
+    phi, params, seeds = draw_seeds(seed, g, cfg.structures)
+    thickness, js, T = draw_phase(seed, cfg)
+    mask = None
+    if cfg.boundary is not None:
+        grain, dist = edge_distance(seeds, g.nx, g.ny, g.cell_size)
+        thickness = min(thickness, max_thickness(grain, dist, g.cell_size))
+        mask = _mask(dist, thickness, g.ny, g.nx)
+    return phi, params, mask, np.array([thickness, js, T])
+
+
+def draw_phase_batch(seeds, cfg):
+    """draw_sample of many seeds: (phis (N, ny, nx) float32, params (N, 3) float64, masks
+    (N, ny, nx) bool or None, phase (N, 3) float64)."""
+    g = cfg.grid
+    drawn = [draw_sample(int(s), cfg) for s in seeds]
+    phis = np.stack([d[0] for d in drawn]) if drawn else np.zeros((0, g.ny, g.nx), np.float32)
+    params = np.array([d[1] for d in drawn], dtype=np.float64).reshape(-1, 3)
+    phase = np.array([d[3] for d in drawn], dtype=np.float64).reshape(-1, 3)
+    masks = None
+    if cfg.boundary is not None:
+        masks = np.stack([d[2] for d in drawn]) if drawn else np.zeros((0, g.ny, g.nx), bool)
+    return phis, params, masks, phase
+
+
+def check_phase(cfg, masks, phase) -> tuple[np.ndarray | None, np.ndarray]:
+    """Masks (N, ny, nx) bool or None, phase (N, 3) float64, checked: ValueError (one line) for
+    a temperature outside (0, Tc), a boundary Js outside [0, material.Js] or a thickness not a
+    multiple of the cell in a sample with boundary cells, masks without a [boundary] section or
+    of the wrong shape."""
+    phase = np.asarray(phase, float).reshape(-1, 3)
+    for T in phase[:, 2]:
+        NDFEB.check(float(T), got=f"{T:g}")
+    if masks is None:
+        return None, phase
+    g = cfg.grid
+    masks = np.asarray(masks).astype(bool)
+    if masks.shape != (len(phase), g.ny, g.nx):
+        raise ValueError(f"boundary masks must have the shape {(len(phase), g.ny, g.nx)} "
+                         f"(N, ny, nx), got {masks.shape}")
+    if masks.any() and cfg.boundary is None:
+        raise ValueError("boundary cells given, but the config has no [boundary] section")
+    for (t, js, _), m in zip(phase, masks):
+        if m.any():
+            check_thickness(t, g.cell_size)
+            if not 0 <= js <= cfg.material.Js:
+                raise ValueError(f"boundary Js must lie in [0, {cfg.material.Js:g}] T (the main "
+                                 f"phase's), got {js:g}")
+    return masks, phase
+
+
+def label_cells(cfg, masks, phase) -> Cells:
+    """Per-cell material (SI) of N samples at their temperatures: the main phase
+    material_at(T, cfg.material) everywhere but the boundary cells masks (N, ny, nx) (None: no
+    boundary phase), which hold the boundary phase of Js_b = phase[:, 1] (A_b, K1_b by the laws
+    of the module docstring) at T. phase (N, 3) = PHASE (thickness nm, Js_b T, T K)."""
+    masks, phase = check_phase(cfg, masks, phase)
+    g, m = cfg.grid, cfg.material
+    j, k, a = (np.asarray(f, float).reshape(-1, 1, 1) for f in scale_at(phase[:, 2]))
+    shape = (len(phase), g.ny, g.nx)
+    Js, A, K1 = (np.broadcast_to(v, shape).copy() for v in (m.Js * j, m.A * a, m.K1 * k))
+    if masks is not None and masks.any():
+        js_b = np.nan_to_num(phase[:, 1]).reshape(-1, 1, 1)
+        Js = np.where(masks, js_b * j, Js)
+        A = np.where(masks, boundary_exchange(m.A, m.Js, js_b) * a, A)
+        K1 = np.where(masks, cfg.boundary.K1 * k, K1)
+    return Cells(Js=Js, A=A, K1=K1)
