@@ -289,9 +289,9 @@ def test_unconverged_curves_are_retried_and_never_good(tmp_path, monkeypatch):
     runs = []
     real_run = CurveSolver.run
 
-    def spy(solver, phis, progress=None, states=False):  # the real solver, counting its calls
+    def spy(solver, phis, progress=None, states=False, cells=None):  # the real solver, counting
         runs.append((len(phis), solver.settings.tau_max, solver.settings.lbfgs_rotation))
-        return real_run(solver, phis, progress, states)
+        return real_run(solver, phis, progress, states, cells)
 
     monkeypatch.setattr(CurveSolver, "run", spy)
     cfg = tiny_config(solver={"max_iterations": 2}, data={"labelled": 3, "unlabelled": 1})

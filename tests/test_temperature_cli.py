@@ -112,3 +112,20 @@ def test_bad_npz_is_one_line(tmp_path, config, structure, arrays, fragment):
     np.savez(tmp_path / "bad.npz", phi=structure, **arrays)
     assert_user_error(invoke("simulate", tmp_path / "bad.npz", "--config", config),
                       fragment)
+
+
+def test_info_gives_the_material_at_300_and_423_K():
+    """`invmag info` prints Js, K1, A and µ0H_A at 300 K (the config's constants) and 423 K
+    (the temperature law: µ0H_A falls to 0.720 of its 300 K value), and the boundary phase."""
+    result = invoke("info", "--config", "magnet")
+    assert result.exit_code == 0, result.output
+    hot = material_at(423)
+    rows = {line.split("│")[2].strip(): line for line in result.output.splitlines()
+            if line.startswith("│ main")}
+    assert set(rows) == {"300", "423"}
+    for T, m in (("300", Material()), ("423", hot)):
+        for value in (f"{m.Js:.3f}", f"{m.K1 / 1e6:.3f}", f"{m.A * 1e12:.2f}",
+                      f"{MU0 * m.HA:.3f}"):
+            assert value in rows[T], (value, rows[T])
+    assert "6.556" in rows["300"] and "4.723" in rows["423"]
+    assert "│ boundary" in result.output and "0.00–4.44" in result.output

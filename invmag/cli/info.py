@@ -24,6 +24,31 @@ def layer_table(title: str, rows) -> Table:
     return table
 
 
+def material_table(cfg, temperatures=(300.0, 423.0)) -> Table:
+    """Js, K1, A and µ0H_A of the main phase at each temperature (physics.temperature), and of
+    the boundary phase's Js range where the config has one (A_b = A·(Js_b/Js)², its K1)."""
+    from ..data.boundary import boundary_exchange
+    from ..physics.material import MU0
+    from ..physics.temperature import material_at, scale_at
+
+    table = Table(title=f"Material of {cfg.name!r} (Nd2Fe14B; the Kuz'min temperature law)")
+    for name in ("phase", "T (K)", "Js (T)", "K1 (MJ/m³)", "A (pJ/m)", "µ0H_A (T)"):
+        table.add_column(name, justify="left" if name == "phase" else "right")
+    for T in temperatures:
+        m = material_at(T, cfg.material)
+        table.add_row("main", f"{T:g}", f"{m.Js:.3f}", f"{m.K1 / 1e6:.3f}", f"{m.A * 1e12:.2f}",
+                      f"{MU0 * m.HA:.3f}")
+    if cfg.boundary is not None:
+        b = cfg.boundary
+        for T in temperatures:
+            j, k, a = scale_at(T)
+            js = [v * j for v in b.Js]
+            A = [boundary_exchange(cfg.material.A, cfg.material.Js, v) * a * 1e12 for v in b.Js]
+            table.add_row("boundary", f"{T:g}", f"{js[0]:.3f}–{js[1]:.3f}",
+                          f"{b.K1 * k / 1e6:.3f}", f"{A[0]:.2f}–{A[1]:.2f}", "–")
+    return table
+
+
 def config_table(cfg) -> Table:
     """The settings that shape the data and models of a config."""
     from ..models.vae import conv_levels
@@ -45,6 +70,12 @@ def config_table(cfg) -> Table:
                      f"{r.learning_rate:g}" + ("; codes of the 4 mirror images of each curve"
                                                if r.mirrors else ""),
         "device": cfg.solver_device,
+        "boundary": "none" if cfg.boundary is None else (
+            f"{cfg.boundary.thickness[0]:g}–{cfg.boundary.thickness[1]:g} nm thick, Js "
+            f"{cfg.boundary.Js[0]:g}–{cfg.boundary.Js[1]:g} T, K1 {cfg.boundary.K1:g} J/m³, "
+            "A = A·(Js_b/Js)²; drawn per sample"),
+        "temperature": "300 K" if cfg.temperature is None else (
+            f"{cfg.temperature.range[0]:g}–{cfg.temperature.range[1]:g} K, drawn per sample"),
     }
     for k, val in rows.items():
         table.add_row(k, val)
@@ -61,6 +92,7 @@ def info(config: str = typer.Option(None, help=CONFIG_HELP),
         about = describe(config, run)
     cfg = about.config
     console.print(config_table(cfg))
+    console.print(material_table(cfg))
     for model, name in ((about.vae, "VAE (paper Table 1)"),
                         (about.regressor, "Regressor (paper Table 2)")):
         for part, rows in model.tables().items():

@@ -79,10 +79,10 @@ class Cells:
         return cls(full(material.Js), full(material.A), full(material.K1))
 
     def main(self) -> list[Material]:
-        """Per structure, the material of its main phase (the cells of the largest Js; A and
-        K1 of the first such cell)."""
+        """Per structure, the material of its main phase: the cells of the largest Js (of those,
+        the largest K1; A of the first such cell)."""
         out = []
         for js, a, k in zip(self.Js, self.A, self.K1):
-            i = np.unravel_index(np.argmax(js), js.shape)
+            i = np.unravel_index(np.lexsort((-k.ravel(), -js.ravel()))[0], js.shape)
             out.append(Material(A=float(a[i]), Js=float(js[i]), K1=float(k[i])))
         return out
