@@ -129,3 +129,20 @@ def test_info_gives_the_material_at_300_and_423_K():
             assert value in rows[T], (value, rows[T])
     assert "6.556" in rows["300"] and "4.723" in rows["423"]
     assert "│ boundary" in result.output and "0.00–4.44" in result.output
+
+
+@pytest.mark.parametrize("section, fragment", [
+    ("[boundary]\nthickness = [0.0, 3.0]\nJs = [0.0, 1.0]", "boundary.thickness must be multiples"),
+    ("[boundary]\nthickness = [0.0, 4.0]\nJs = [0.0, 1.7]", "boundary.Js must be ≤ material.Js"),
+    ("[boundary]\nthickness = [0.0, 4.0]\nJs = [-0.1, 1.0]", "boundary.Js must be"),
+    ("[temperature]\nrange = [0.0, 450.0]", "temperature.range must be"),
+    ("[temperature]\nrange = [300.0, 600.0]", "temperature.range must be"),
+    ("[temperature]\nrange = [450.0, 300.0]", "temperature.range must be"),
+    ("[temperature]\nrange = 423.0", "temperature.range must be"),
+])
+def test_a_bad_boundary_or_temperature_section_is_one_line_and_generates_nothing(
+        tmp_path, section, fragment):
+    path = tmp_path / "bad.toml"
+    path.write_text(tiny_config().to_toml() + "\n" + section + "\n")
+    assert_user_error(invoke("generate", "--config", path, "--run", tmp_path / "run"), fragment)
+    assert not (tmp_path / "run").exists()
