@@ -146,3 +146,11 @@ def test_a_bad_boundary_or_temperature_section_is_one_line_and_generates_nothing
     path.write_text(tiny_config().to_toml() + "\n" + section + "\n")
     assert_user_error(invoke("generate", "--config", path, "--run", tmp_path / "run"), fragment)
     assert not (tmp_path / "run").exists()
+
+
+def test_training_a_config_with_phases_is_refused_not_faked(tmp_path):
+    """The surrogate does not see the boundary phase or the temperature yet: `train` on the
+    magnet config says so in one line and writes nothing (no data, no model)."""
+    assert_user_error(invoke("train", "--config", "magnet", "--run", tmp_path / "run"),
+                      "does not learn yet")
+    assert not (tmp_path / "run").exists()

@@ -107,6 +107,11 @@ def _train_run(cfg: Config, run_dir, device: torch.device, force: bool, progress
     if (run / "surrogate.pt").exists() and not force:
         raise BadParameter(f"run {run} already has a trained model (surrogate.pt); use {{}} "
                            "to retrain it", 'force')
+    if cfg.boundary is not None or cfg.temperature is not None:
+        raise ValueError(f"config {cfg.name!r} draws a grain-boundary phase or a temperature per "
+                         "sample, which the surrogate does not learn yet: `invmag generate` "
+                         "makes its data, `invmag simulate` its curves; train on a config "
+                         "without [boundary] and [temperature]")
     build_vae(cfg), build_regressor(cfg)  # an unusable grid or layout fails before any work
     if cfg.data.test < 1:
         raise ValueError("config: data.test must be ≥ 1 to train (the test split measures the "

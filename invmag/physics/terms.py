@@ -20,6 +20,7 @@ import math
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from .demag import DemagKernel, convolve
 from .material import MU0, Cells, Material
@@ -206,11 +207,13 @@ class Torque:
         nx) and excess (bond_excess) for a structure of several materials, None for one."""
         mx, my = torch.sin(theta), torch.cos(theta)
         m = torch.stack((mx, my), dim=-3)
-        hx, hy = convolve(m if s is None else s[:, None] * m, self.spectrum).unbind(-3)
+        field = convolve(m if s is None else s[:, None] * m, self.spectrum)
         if excess is not None:
+            padded = F.pad(m, (1, 1, 1, 1))  # the neighbours as views, no copy per bond
+            ny, nx = m.shape[-2:]
             for e, (dy, dx) in zip(excess.unbind(-3), BONDS):
-                hx.addcmul_(e, _shifted(mx, dy, dx))
-                hy.addcmul_(e, _shifted(my, dy, dx))
+                field.addcmul_(e[:, None], padded[..., 1 + dy:1 + dy + ny, 1 + dx:1 + dx + nx])
+        hx, hy = field.unbind(-3)
         t = hy.add_(h[:, None, None]).addcmul_(a, mx).addcmul_(b, my).mul_(mx)
         t = t.addcmul_(hx.addcmul_(a, my), my, value=-1)
         return t if s is None else t.mul_(s > 0)
