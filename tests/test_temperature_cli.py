@@ -154,3 +154,21 @@ def test_training_a_config_with_phases_is_refused_not_faked(tmp_path):
     assert_user_error(invoke("train", "--config", "magnet", "--run", tmp_path / "run"),
                       "does not learn yet")
     assert not (tmp_path / "run").exists()
+
+
+def test_generate_reports_labels_in_si_at_their_temperature(tmp_path):
+    """Labels drawn at 423 K: their remanence in tesla is mr·Js(423 K), not mr·Js(300 K)."""
+    from invmag.data.samples import read_labels
+
+    path = tmp_path / "hot.toml"
+    path.write_text(tiny_config(data={"labelled": 3, "unlabelled": 1}).to_toml()
+                    + "\n[temperature]\nrange = [423.0, 423.0]\n")
+    result = invoke("generate", "--config", path, "--run", tmp_path / "run")
+    assert result.exit_code == 0, result.output
+    labels = read_labels(tmp_path / "run" / "labels.h5")
+    assert (labels.phase[:, 2] == 423).all()
+    row = next(line for line in result.output.splitlines() if line.startswith("│ Jr"))
+    jr_max = float(row.split("│")[-2])
+    mr = labels.anchors[labels.good, 1]
+    assert jr_max == pytest.approx(mr.max() * material_at(423).Js, rel=1e-3)
+    assert abs(jr_max - mr.max() * Material().Js) > 0.1

@@ -32,10 +32,12 @@ def label_table(labels) -> Table:
 
 
 def merit_table(labels, material) -> Table:
-    """min / mean / max of each figure of merit (N = 0) over the good labels' curves."""
-    from ..physics.merit import FIGURES, UNITS, figures
+    """min / mean / max of each figure of merit (N = 0) over the good labels' curves, each in
+    SI at its own temperature."""
+    from ..physics.merit import FIGURES, UNITS, figures_each
 
-    f = figures(labels.H, labels.M[labels.good], material)
+    good = np.flatnonzero(labels.good)
+    f = figures_each(labels.H, labels.M[good], [labels.materials(material)[i] for i in good])
     table = Table(title="Figures of merit of the good labels (N = 0)")
     for name in ("figure", "unit", "min", "mean", "max"):
         table.add_column(name, justify="left" if name == "figure" else "right")

@@ -203,6 +203,15 @@ class Labels:
         kept = ~inside(self.anchors[good], hold_out)
         return good[:cut][kept[:cut]], good[cut:][kept[cut:]]
 
+    def materials(self, base) -> list:
+        """Per sample, the Material its anchors are in units of: the main phase `base` (the
+        config's material) at the sample's temperature (300 K without phases)."""
+        from ..physics.temperature import material_at
+
+        if self.phase is None:
+            return [base] * len(self.anchors)
+        return [material_at(float(T), base) for T in self.phase[:, 2]]
+
 
 def _locked(error: OSError) -> bool:
     return "unable to lock file" in str(error)

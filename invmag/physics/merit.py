@@ -74,6 +74,13 @@ def figures(H, M, material: Material, N: float = 0.0) -> np.ndarray:
                      for v, m in zip(values, np.atleast_2d(np.asarray(M, np.float64)))])
 
 
+def figures_each(H, M, materials, N: float = 0.0) -> np.ndarray:
+    """figures of curves M (n, k) each in the units of its own Material (n of them: samples
+    at their temperatures)."""
+    return np.concatenate([figures(H, m[None], mat, N) for m, mat in zip(M, materials)]
+                          ) if len(M) else np.zeros((0, len(FIGURES)))
+
+
 def predicted_figures(values, material: Material, N: float = 0.0) -> np.ndarray:
     """Figures of merit (n, 6) of anchors (n, 6) or (6,), read on the curve through them (NaN
     where an anchor is NaN)."""
