@@ -112,60 +112,66 @@ def kronmuller(cfg, count):
                       f"{fit.n_eff:.3f}, rms {fit.residual:.3f}")
 
 
-BASELINE = """
+MEASURE = """
 import json, sys, time
 import numpy as np, torch
 torch.set_num_threads(1)
 try:
     from invmag.config import load_config
-except ImportError:  # before the config moved to the package top
+except ImportError:  # a checkout from before the config moved to the package top
     from invmag.data.config import load_config
 from invmag.physics.curve import CurveSolver
 cfg = load_config("quick"); g = cfg.grid
 phi = np.load(sys.argv[1])
+cells = None
+if len(sys.argv) > 2:
+    from invmag.physics.material import Cells
+    with np.load(sys.argv[2]) as f:
+        cells = Cells(f["Js"], f["A"], f["K1"])
 solver = lambda: CurveSolver(cfg.material, g.nx, g.ny, g.cell_size * 1e-9, g.thickness * 1e-9,
                              cfg.solver)
 solver().run(phi[:1])  # warm-up
-t0 = time.perf_counter(); c = solver().run(phi)
+t0 = time.perf_counter()
+c = solver().run(phi) if cells is None else solver().run(phi, cells=cells)
 print(json.dumps([time.perf_counter() - t0, int(c.iterations.sum())]))
 """
 
 
+def measure(root, phi_file, cells_file=None) -> tuple[float, int]:
+    """(seconds, iterations) of one CurveSolver.run of the structures in phi_file (and per-cell
+    material in cells_file) by the checkout at root, in a fresh process."""
+    env = {**os.environ, "PYTHONPATH": str(Path(root).resolve())}
+    args = [sys.executable, "-c", MEASURE, str(phi_file)] + ([str(cells_file)] if cells_file else [])
+    out = subprocess.run(args, env=env, capture_output=True, text=True, check=True, cwd=root)
+    return tuple(json.loads(out.stdout.splitlines()[-1]))
+
+
 def speed(cfg, count, baseline, repeats: int = 3):
-    """Curves per hour and ms per iteration of the engine (CurveSolver.run, no retry), best of
-    `repeats` interleaved runs after a warm-up; magnum.np once."""
+    """Curves per hour and ms per iteration of the engine (CurveSolver.run, no retry), each
+    measurement in a fresh process after a warm-up, best of `repeats` interleaved runs;
+    magnum.np once."""
     import tempfile
 
-    import torch
-    from invmag.physics.curve import CurveSolver
-
-    torch.set_num_threads(1)
     phi, seeds = samples(cfg, math.pi, count)
     modes = {"no boundary": None, "no boundary, 423 K": cells(cfg, seeds, 0.0, 0.0, 423.0),
              "2 nm, 0.5 T": cells(cfg, seeds, 2.0, 0.5, 300.0),
              "4 nm, 0 T": cells(cfg, seeds, 4.0, 0.0, 300.0)}
-    g = cfg.grid
-
-    def solver():
-        return CurveSolver(cfg.material, g.nx, g.ny, g.cell_size * 1e-9, g.thickness * 1e-9,
-                           cfg.solver)
-
-    solver().run(phi[:1])  # warm-up
+    here = Path(__file__).resolve().parents[1]
     best = {}
     with tempfile.TemporaryDirectory() as tmp:
-        np.save(Path(tmp) / "phi.npy", phi)
+        tmp = Path(tmp)
+        np.save(tmp / "phi.npy", phi)
+        files = {}
+        for i, (name, c) in enumerate(modes.items()):
+            if c is not None:
+                files[name] = tmp / f"cells{i}.npz"
+                np.savez(files[name], Js=c.Js, A=c.A, K1=c.K1)
         for _ in range(repeats):
-            for name, c in modes.items():
-                t0 = time.perf_counter()
-                curve = solver().run(phi, cells=c)
-                run = (time.perf_counter() - t0, int(curve.iterations.sum()))
+            for name in modes:
+                run = measure(here, tmp / "phi.npy", files.get(name))
                 best[name] = min(best.get(name, run), run)
             if baseline:
-                env = {**os.environ, "PYTHONPATH": str(Path(baseline).resolve())}
-                out = subprocess.run([sys.executable, "-c", BASELINE, str(Path(tmp) / "phi.npy")],
-                                     env=env, capture_output=True, text=True, check=True,
-                                     cwd=baseline)
-                run = tuple(json.loads(out.stdout.splitlines()[-1]))
+                run = measure(baseline, tmp / "phi.npy")
                 best["baseline (no boundary)"] = min(best.get("baseline (no boundary)", run), run)
     from benchmarks.peers import magnumnp_curve
 
