@@ -124,37 +124,6 @@ def train(config=None, run=None, device=None, force: bool = False, hold_out=(),
                      progress or (lambda *a, **k: None), boxes)
 
 
-def microstructure(source, cfg, cell_size=None, cells=None):
-    """(phi (N, ny, nx) rad, Cells at 300 K or None) of an array (ny, nx) or (N, ny, nx) or a
-    file (.npy, OVF, or .npz with per-cell Js, A, K1: invmag.data.microstructure); `cells`:
-    per-cell material given with an array."""
-    from .data.microstructure import load_microstructure
-
-    if isinstance(source, (str, Path)):
-        phi, cells = load_microstructure(source, cfg.material, None,
-                                         cell_size or cfg.grid.cell_size)
-        return phi[None], cells
-    phi = np.asarray(source)
-    return np.stack([structure(p, cfg) for p in (phi if phi.ndim == 3 else phi[None])]), cells
-
-
-def material_cells(phi, cfg, cells, temperatures):
-    """Per-cell material of structures phi (N, ny, nx) at temperatures (N,) K: `cells` (at 300
-    K; default the config's material) under the temperature law; None where that is the
-    config's material at 300 K (the engine's one-material path, exactly)."""
-    from .physics.material import Cells
-    from .physics.temperature import T_ROOM, cells_at
-
-    temperatures = np.broadcast_to(np.asarray(temperatures, float), len(phi))
-    if cells is None and (temperatures == T_ROOM).all():
-        return None
-    base = cells or Cells.uniform(cfg.material, 1, *phi.shape[1:])
-    if len(base.Js) == 1:
-        base = base.take(np.zeros(len(phi), int))
-    at = [cells_at(base.take([i]), t) for i, t in enumerate(temperatures)]
-    return Cells(*(np.concatenate([getattr(c, k) for c in at]) for k in ("Js", "A", "K1")))
-
-
 def simulate(phi_or_file, config=None, fast: bool | None = None, cell_size: float | None = None,
              device=None, progress=None, states: bool = False, out=None, plot=None,
              states_file=None, every_step: bool = False, merit=None, demag: float = 0.0,
@@ -170,6 +139,7 @@ def simulate(phi_or_file, config=None, fast: bool | None = None, cell_size: floa
     (invmag.data.curve_files: out CSV with SI columns, plot PNG, states_file HDF5, merit CSV
     at demagnetizing factor demag); Curve.files lists them."""
     from .data.curve_files import write_curve_files
+    from .data.microstructure import material_cells, microstructure
     from .physics.simulation import simulate_curves
     from .physics.temperature import NDFEB, T_ROOM
 
@@ -193,6 +163,7 @@ def kronmuller(phi_or_file, temperatures, config=None, fast: bool | None = None,
     (invmag.physics.kronmuller). out: CSV per temperature (anchors, µ0Hc, µ0H_A, Js); plot:
     PNG of Hc(T) and the Kronmüller plot. Returns (Curve, KronmullerFit); Curve.files."""
     from .data.curve_files import write_sweep_files
+    from .data.microstructure import material_cells, microstructure
     from .physics.kronmuller import kronmuller_fit
     from .physics.material import MU0
     from .physics.simulation import simulate_curves

@@ -1,5 +1,6 @@
-"""A microstructure from a file: the easy axes phi[iy, ix] (rad) and, from an .npz, any per-cell
-material (`invmag simulate s.npz`), so that a structure made elsewhere can be simulated.
+"""A microstructure to simulate: the easy axes phi[iy, ix] (rad) and, from an .npz, any per-cell
+material (`invmag simulate s.npz`), so that a structure made elsewhere can be simulated; and
+its material at temperatures (material_cells).
 
 .npz keys: phi (required; as a .npy structure), and optionally Js (T), A (J/m), K1 (J/m³), each
 an array of phi's shape: the material at 300 K (the temperature law scales it to T). A key left
@@ -52,3 +53,31 @@ def load_microstructure(path, material: Material, shape=None,
     except ValueError as e:
         raise ValueError(f"{path}: {e}") from None
     return phi, cells
+
+
+def microstructure(source, cfg, cell_size=None, cells=None):
+    """(phi (N, ny, nx) rad, Cells at 300 K or None) of an array (ny, nx) or (N, ny, nx) or a
+    file (.npy, OVF, or .npz: load_microstructure) under the run config cfg; `cells`: per-cell
+    material given with an array."""
+    if isinstance(source, (str, Path)):
+        phi, cells = load_microstructure(source, cfg.material, None,
+                                         cell_size or cfg.grid.cell_size)
+        return phi[None], cells
+    phi = np.asarray(source)
+    return np.stack([validate_structure(p) for p in (phi if phi.ndim == 3 else phi[None])]), cells
+
+
+def material_cells(phi, cfg, cells, temperatures):
+    """Per-cell material of structures phi (N, ny, nx) at temperatures (N,) K: `cells` (at 300
+    K; default the config's material) under the temperature law; None where that is the
+    config's material at 300 K (the engine's one-material path, exactly)."""
+    from ..physics.temperature import T_ROOM, cells_at
+
+    temperatures = np.broadcast_to(np.asarray(temperatures, float), len(phi))
+    if cells is None and (temperatures == T_ROOM).all():
+        return None
+    base = cells or Cells.uniform(cfg.material, 1, *phi.shape[1:])
+    if len(base.Js) == 1:
+        base = base.take(np.zeros(len(phi), int))
+    at = [cells_at(base.take([i]), t) for i, t in enumerate(temperatures)]
+    return Cells(*(np.concatenate([getattr(c, k) for c in at]) for k in ("Js", "A", "K1")))

@@ -79,11 +79,6 @@ class CellTensors:
         """n structures of one material."""
         return cls.of(Cells.uniform(material, n, ny, nx), dx, dy, device, dtype)
 
-    def index(self, rows) -> "CellTensors":
-        """The tensors of structures `rows` (an index tensor)."""
-        return CellTensors(self.s[rows], self.exchange[rows], self.anisotropy[rows],
-                           self.hA[rows])
-
 
 @dataclass
 class State:
