@@ -47,7 +47,10 @@ def test_simulate_writes_csv_and_png(tmp_path, tiny_toml):
     assert "hc" in result.stdout and "full protocol" in result.stdout
     assert (tmp_path / "c.csv").read_text().splitlines()[0] == "H_over_HA,M_over_Ms,mu0H_T,J_T"
     curve = np.loadtxt(tmp_path / "c.csv", delimiter=",", skiprows=1)
-    assert curve.shape == (41, 2) and curve[0, 0] == 1.0 and np.all(np.diff(curve[:, 0]) < 0)
+    assert curve.shape == (41, 4) and curve[0, 0] == 1.0 and np.all(np.diff(curve[:, 0]) < 0)
+    material = cfg.material  # SI columns at 300 K: µ0H = H·µ0H_A (6.56 T), J = M·Js
+    np.testing.assert_allclose(curve[:, 2], curve[:, 0] * 4e-7 * np.pi * material.HA, rtol=1e-12)
+    np.testing.assert_allclose(curve[:, 3], curve[:, 1] * material.Js, rtol=1e-12)
     assert (tmp_path / "c.png").read_bytes()[:4] == b"\x89PNG"
 
 
