@@ -14,6 +14,12 @@ from .physics.merit import anchor_curve, energy_product  # noqa: E402
 KX_CMAP = "RdBu"
 
 
+def save_figure(fig, path, dpi: int = 110):
+    """Write a figure as PNG and free it (pyplot keeps every open figure)."""
+    fig.savefig(path, dpi=dpi)
+    plt.close(fig)
+
+
 def show_structure(ax, phi, title=None):
     """Draw kx = sin(phi) of a structure, row iy upwards (y is the field direction)."""
     ax.imshow(np.sin(phi), cmap=KX_CMAP, vmin=-1, vmax=1, origin="lower", interpolation="nearest")

@@ -28,7 +28,7 @@ def write_curve_files(curve, phi, material, out=None, plot=None, states=None,
     PNG strip beside it), merit (CSV of the figures of merit at demagnetizing factor demag);
     title: of the figures. Returns {kind: path} of what was written."""
     from ..physics.merit import figures
-    from ..plots import curve_figure, plt, states_figure
+    from ..plots import curve_figure, save_figure, states_figure
     from .states import anchor_steps, write_states
 
     H, M, values = curve.H, curve.M[0], curve.anchors[0]
@@ -48,13 +48,11 @@ def write_curve_files(curve, phi, material, out=None, plot=None, states=None,
         names = [a for a, i in zip(ANCHORS, found) if i >= 0]
         strip = Path(states).with_suffix(".png")
         fig = states_figure(curve.states[0][k], H[k], M[k], names, title)
-        fig.savefig(strip, dpi=120)
-        plt.close(fig)
+        save_figure(fig, strip, 120)
         files["states"], files["states plot"] = Path(states), strip
     if plot:
         fig = curve_figure(phi, H[ok], M[ok], values, title, material, demag)
-        fig.savefig(plot, dpi=120)
-        plt.close(fig)
+        save_figure(fig, plot, 120)
         files["plot"] = Path(plot)
     return files
 
@@ -69,11 +67,10 @@ def write_prediction_files(phi, values, merit_values, plot=None, merit=None,
         files["merit"] = Path(merit)
     if plot:
         from ..models.plots import prediction_figure
-        from ..plots import plt
+        from ..plots import save_figure
 
         fig = prediction_figure(phi, values, title=title)
-        fig.savefig(plot, dpi=120)
-        plt.close(fig)
+        save_figure(fig, plot, 120)
         files["plot"] = Path(plot)
     return files
 
@@ -89,10 +86,9 @@ def write_sweep_files(curve, fit, out=None, plot=None) -> dict:
         np.savetxt(out, rows, delimiter=",", header=",".join(header), comments="", fmt="%.6g")
         files["table"] = Path(out)
     if plot:
-        from ..plots import kronmuller_figure, plt
+        from ..plots import kronmuller_figure, save_figure
 
         fig = kronmuller_figure(fit)
-        fig.savefig(plot, dpi=120)
-        plt.close(fig)
+        save_figure(fig, plot, 120)
         files["plot"] = Path(plot)
     return files

@@ -182,12 +182,11 @@ def write_labels_plot(run: Path, labels) -> Path | None:
     """plots/labels.png of a run (data.plots.labels_figure) where it has good labels."""
     if not labels.good.any():
         return None
-    from ..plots import plt
+    from ..plots import save_figure
     from .plots import labels_figure
 
     path = run / "plots" / "labels.png"
     path.parent.mkdir(exist_ok=True)
     fig = labels_figure(labels)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path)
     return path

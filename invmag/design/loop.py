@@ -55,7 +55,7 @@ def design(cfg, run, goal: Goal, settings: Settings, learn: int = 0, progress=No
 def write_figures(d):
     """candidates.png, convergence.png when a latent search ran (and pareto.png for several
     objectives) into the design's folder."""
-    from ..plots import plt
+    from ..plots import save_figure
     from .plots import candidates_figure, convergence_figure, pareto_figure
 
     figures = {"candidates.png": candidates_figure(d)}
@@ -64,8 +64,7 @@ def write_figures(d):
     if d.goal.multi:
         figures["pareto.png"] = pareto_figure(d)
     for name, fig in figures.items():
-        fig.savefig(Path(d.path) / name, dpi=110)
-        plt.close(fig)
+        save_figure(fig, Path(d.path) / name)
 
 
 def verify_design(cfg, run, design_id: str | None = None, top: int | None = None,

@@ -78,7 +78,7 @@ def write_verification(folder, v: Verification) -> list[Path]:
     simulated figures of merit in the units of invmag.physics.merit.UNITS), verify.h5
     (structures and curves) and verify_<rank>.png (paper Fig. 6 style), replacing those of an
     earlier verification; returns the paths."""
-    from ..plots import plt
+    from ..plots import save_figure
     from .plots import verify_figure
 
     folder = Path(folder)
@@ -103,6 +103,5 @@ def write_verification(folder, v: Verification) -> list[Path]:
         fig = verify_figure(v.phi[i], v.H, v.M[i], v.simulated[i], v.predicted[i], f"#{r}",
                             v.material)
         paths.append(folder / f"verify_{r}.png")
-        fig.savefig(paths[-1], dpi=110)
-        plt.close(fig)
+        save_figure(fig, paths[-1])
     return paths

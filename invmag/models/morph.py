@@ -39,13 +39,12 @@ def morph(surrogate: Surrogate, phi_a, phi_b, steps: int) -> Morph:
 
 def write_morph(m: Morph, out) -> list[Path]:
     """The PNG strip `out` (paper Fig. 7) and the CSV of α and anchors beside it."""
-    from ..plots import plt
+    from ..plots import save_figure
     from .plots import morph_figure
 
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     fig = morph_figure(m.alphas, m.phi, m.anchors)
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
+    save_figure(fig, out)
     out.with_suffix(".csv").write_text(m.csv(), encoding="utf-8")
     return [out, out.with_suffix(".csv")]

@@ -19,7 +19,7 @@ from ..physics.anchors import UNITS
 from ..physics.merit import bhmax_error
 from ..data.holdout import describe, inside
 from ..files import replacing
-from ..plots import plt
+from ..plots import save_figure
 from .plots import loss_figure, parity_figure, reconstruction_figure
 from .regressor import Ensemble
 from .surrogate import Surrogate, build_regressor, build_vae, decode, encode_mirrors
@@ -173,5 +173,4 @@ def write_plots(folder: Path, labels, train, test, z, predicted, surrogate, metr
         labels.phi[picks], z[picks], decode(surrogate.vae, z[picks]), labels.H, labels.M[picks],
         labels.anchors[picks], predicted[picks], [f"#{i}" for i in picks])
     for name, fig in figures.items():
-        fig.savefig(folder / f"{name}.png", dpi=110)
-        plt.close(fig)
+        save_figure(fig, folder / f"{name}.png")

@@ -88,14 +88,13 @@ def recipe_map(predict, real, ranges: Ranges, goal: RecipeGoal, progress=None) -
 def write_figures(r: RecipeSearch, real, predict, grid: dict, points: dict | None):
     """recipe.png (the top recipes' predicted distributions and a realization of each) and
     map.png (the map grid with the run's simulated labels `points` as check points)."""
-    from ...plots import plt
+    from ...plots import save_figure
     from .plots import map_figure, recipe_figure
 
     samples = [real.structures(p)[0] for p in r.recipes]
     for name, fig in (("recipe.png", recipe_figure(r, samples, [predict(s) for s in samples])),
                       ("map.png", map_figure(r, grid, points))):
-        fig.savefig(r.path / name, dpi=110)
-        plt.close(fig)
+        save_figure(fig, r.path / name)
 
 
 def check_points(path, area_nm2: float) -> dict | None:
@@ -163,12 +162,11 @@ def verify_recipe(cfg, run, recipe_id: str | None = None, rank: int = 1, count: 
 
 
 def write_recipe_verification(r: RecipeSearch, v: RecipeVerification) -> list[Path]:
-    from ...plots import plt
+    from ...plots import save_figure
     from .plots import verification_figure
 
     paths = [r.path / "verify.csv", r.path / "verify.png"]
     write_verification_csv(paths[0], v.params, v.simulated, v.predicted, v.good, v.met)
     fig = verification_figure(r, v)
-    fig.savefig(paths[1], dpi=110)
-    plt.close(fig)
+    save_figure(fig, paths[1])
     return paths
