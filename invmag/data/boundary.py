@@ -23,7 +23,7 @@ import math
 import numpy as np
 
 from ..physics.material import Cells
-from ..physics.temperature import NDFEB, T_ROOM, scale_at
+from ..physics.temperature import NDFEB, T_ROOM, cells_at
 from .structures import draw_seeds
 
 PHASE = ("boundary_thickness_nm", "boundary_Js_T", "temperature_K")  # the `phase` columns
@@ -215,12 +215,10 @@ def label_cells(cfg, masks, phase) -> Cells:
     of the module docstring) at T. phase (N, 3) = PHASE (thickness nm, Js_b T, T K)."""
     masks, phase = check_phase(cfg, masks, phase)
     g, m = cfg.grid, cfg.material
-    j, k, a = (np.asarray(f, float).reshape(-1, 1, 1) for f in scale_at(phase[:, 2]))
-    shape = (len(phase), g.ny, g.nx)
-    Js, A, K1 = (np.broadcast_to(v, shape).copy() for v in (m.Js * j, m.A * a, m.K1 * k))
+    cells = Cells.uniform(m, len(phase), g.ny, g.nx)  # at 300 K
     if masks is not None and masks.any():
         js_b = np.nan_to_num(phase[:, 1]).reshape(-1, 1, 1)
-        Js = np.where(masks, js_b * j, Js)
-        A = np.where(masks, boundary_exchange(m.A, m.Js, js_b) * a, A)
-        K1 = np.where(masks, cfg.boundary.K1 * k, K1)
-    return Cells(Js=Js, A=A, K1=K1)
+        cells = Cells(np.where(masks, js_b, cells.Js),
+                      np.where(masks, boundary_exchange(m.A, m.Js, js_b), cells.A),
+                      np.where(masks, cfg.boundary.K1, cells.K1))
+    return cells_at(cells, phase[:, 2])

@@ -79,5 +79,4 @@ def material_cells(phi, cfg, cells, temperatures):
     base = cells or Cells.uniform(cfg.material, 1, *phi.shape[1:])
     if len(base.Js) == 1:
         base = base.take(np.zeros(len(phi), int))
-    at = [cells_at(base.take([i]), t) for i, t in enumerate(temperatures)]
-    return Cells(*(np.concatenate([getattr(c, k) for c in at]) for k in ("Js", "A", "K1")))
+    return cells_at(base, temperatures)

@@ -107,10 +107,10 @@ def material_at(T, base: Material = Material(), law: KuzminLaw = NDFEB) -> Mater
 
 
 def cells_at(cells: Cells, T, law: KuzminLaw = NDFEB) -> Cells:
-    """Per-cell material at T (K), given at law.T_ref (300 K): every phase follows the same
-    reduced magnetization, Js ∝ r, K1 ∝ r^n, A ∝ r^kappa (a boundary phase's own Curie point
-    is not modelled)."""
-    j, k, a = scale_at(T, law)
+    """Per-cell material at T (K; one value, or one per structure), given at law.T_ref
+    (300 K): every phase follows the same reduced magnetization, Js ∝ r, K1 ∝ r^n,
+    A ∝ r^kappa (a boundary phase's own Curie point is not modelled)."""
+    j, k, a = (np.reshape(f, (-1, 1, 1)) for f in scale_at(T, law))
     return Cells(cells.Js * j, cells.A * a, cells.K1 * k)
 
 
