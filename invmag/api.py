@@ -245,26 +245,33 @@ def optimize(run=None, target: dict | None = None, minimum: dict | None = None,
 def recipe(run=None, target: dict | None = None, minimum: dict | None = None,
            maximum: dict | None = None, maximize=(), minimize=(), weights=(),
            units: str = "reduced", yield_: float | None = None, max_std: dict | None = None,
-           density=None, diameter=None, theta=None, device=None, progress=None, warn=None,
-           config=None, **settings):
-    """Recipes (grain density, maximum misorientation) for a goal on the statistics of their
-    realizations in a trained run (docs/recipes.md), written to its next recipes/<id>/ folder;
+           density=None, diameter=None, theta=None, thickness=None, boundary_js=None,
+           temperature=None, device=None, progress=None, warn=None, config=None, **settings):
+    """Recipes (grain density, maximum misorientation and, for a real magnet, the boundary
+    phase's thickness and Js) for a goal on the statistics of their realizations in a trained
+    run (docs/recipes.md), written to its next recipes/<id>/ folder;
     returns the RecipeSearch. target, minimum, maximum, maximize, minimize, weights, units as
     optimize's, targets on the mean; yield_: share of realizations that must meet every bound
     (default 0.9); max_std {anchor: value}: spread bounds; the recipe box: density (lo, hi)
-    grains/µm² or diameter (lo, hi) nm, theta (lo, hi) rad (default the generator's ranges).
+    grains/µm² or diameter (lo, hi) nm, theta (lo, hi) rad, thickness (lo, hi) nm, boundary_js
+    (lo, hi) T (default the generator's ranges). temperature: K, or text "T", "lo:hi" or
+    "lo:hi:count": the goal must hold at every temperature (SI values refer to the material
+    at each); default 300 K.
     settings: fields of invmag.design.recipe.goal.RecipeSettings (seed: default the config's).
     progress, warn as make_recipes'."""
-    from .design.recipe.goal import RecipeSettings, recipe_goal
+    from .design.recipe.goal import RecipeSettings, recipe_goal, recipe_temperatures
     from .design.recipe.make import make_recipes
     from .design.recipe.realizations import recipe_ranges
+    from .physics.temperature import material_at
 
     cfg, path = resolve_run(config, run, device)
-    goal = recipe_goal(target or {}, minimum or {}, maximum or {}, weights, maximize, minimize,
-                       units, cfg.material, yield_, max_std)
+    temperatures = recipe_temperatures(cfg, temperature)
+    goals = [recipe_goal(target or {}, minimum or {}, maximum or {}, weights, maximize,
+                         minimize, units, material_at(T, cfg.material), yield_, max_std)
+             for T in temperatures]
     settings = RecipeSettings(**{"seed": cfg.seed, **settings})
-    return make_recipes(cfg, path, goal, settings, recipe_ranges(cfg, density, diameter, theta),
-                        progress, warn)
+    ranges = recipe_ranges(cfg, density, diameter, theta, thickness, boundary_js)
+    return make_recipes(cfg, path, goals, temperatures, settings, ranges, progress, warn)
 
 
 def verify(run=None, design_id: str | None = None, top: int | None = None,

@@ -77,14 +77,17 @@ def test_predicted_statistics_are_those_of_the_generators_realizations(trained, 
         assert len(set(n)) <= 2 and abs(n.mean() - mean_count) < 0.2
         with one_thread():
             pred = invmag.open_run(run).predict(phi)
-        np.testing.assert_allclose(best["mean"], pred.mean(0), atol=1e-6)
-        np.testing.assert_allclose(best["std"], pred.std(0), atol=1e-6)
-        np.testing.assert_allclose(best["quantiles"], np.quantile(pred, [0.1, 0.5, 0.9], 0),
+        at = best["at"][0]  # the one temperature, 300 K
+        np.testing.assert_allclose(at["mean"], pred.mean(0), atol=1e-6)
+        np.testing.assert_allclose(at["std"], pred.std(0), atol=1e-6)
+        np.testing.assert_allclose(at["quantiles"], np.quantile(pred, [0.1, 0.5, 0.9], 0),
                                    atol=1e-6)
-        assert best["yield"] == pytest.approx((pred[:, ANCHORS.index("mr")] >= 0.6).mean())
-    assert doc["recipes"][0]["yield"] >= 0.8  # the search met its yield (on its realizations)
+        assert at["yield"] == pytest.approx((pred[:, ANCHORS.index("mr")] >= 0.6).mean())
+    assert doc["temperatures_K"] == [300.0]
+    assert doc["recipes"][0]["at"][0]["yield"] >= 0.8  # the search met its yield
     lines = (r.path / "recipes.csv").read_text().splitlines()
-    assert len(lines) == 3 and lines[0].startswith("rank,density,diameter_nm,theta_deg,yield")
+    assert len(lines) == 3 and lines[0].startswith(
+        "rank,density,diameter_nm,theta_deg,thickness_nm,boundary_js_T,T_K,yield")
 
 
 def test_a_recipe_verifies_closer_to_its_target_than_the_generators_ranges(trained, run):
@@ -100,7 +103,7 @@ def test_a_recipe_verifies_closer_to_its_target_than_the_generators_ranges(train
     phi, _ = draw_batch(np.arange(10_000, 10_064), cfg.grid, cfg.structures)
     c = simulate_curves(phi, cfg)
     generator = c.anchors[c.converged & ~c.flagged]
-    recipe_miss = abs(v.simulated_stats.mean[HC] - target)
+    recipe_miss = abs(v.simulated_stats[0].mean[HC] - target)
     generator_miss = abs(generator[:, HC].mean() - target)
     assert recipe_miss < generator_miss - 0.03, (recipe_miss, generator_miss)
 
@@ -113,16 +116,16 @@ def test_verify_simulates_fresh_realizations(run, monkeypatch):
 
     seen = []
 
-    def recording(phi, cfg, progress=None):
+    def recording(phi, cfg, progress=None, cells=None):
         seen.append(phi)
-        return simulate_curves(phi, cfg, progress=progress)
+        return simulate_curves(phi, cfg, progress=progress, cells=cells)
 
     r = invmag.recipe(run, minimum={"hc": 0.3}, yield_=0.5, seed=2, **FAST)
     monkeypatch.setattr(make_module, "simulate_curves", recording)
     result = invoke("verify", "--run", run, "--realizations", 64)
     assert result.exit_code == 0, result.output
     assert "fresh realizations" in result.output
-    assert "yield: predicted by the search" in result.output
+    assert "yield at 300 K: predicted by the search" in result.output
     simulated = seen[0]
     best = r.recipes[0]
     searched, _ = realizations(invmag.open_run(run).config, 64, 2, SEARCH_STREAM).structures(best)
@@ -190,7 +193,7 @@ def test_verification_is_an_independent_simulation_of_the_same_realizations(run)
     met = good & (sim[:, HC] >= lo_hc) & (sim[:, ANCHORS.index("mr")] <= hi_mr)
     assert good.sum() >= K - 2 and 0 < met.mean() < 1  # both outcomes occur: `met` is tested
     # the check can tell: the predictions are off the simulation by more than the tolerance
-    assert np.nanmax(np.abs(v.predicted - sim)) > 0.01
+    assert np.nanmax(np.abs(v.predicted[0] - sim)) > 0.01
     rows = np.genfromtxt(r.path / "verify.csv", delimiter=",", names=True)
     assert len(rows) == K
     np.testing.assert_array_equal(rows["n_grains"], n)
@@ -201,10 +204,10 @@ def test_verification_is_an_independent_simulation_of_the_same_realizations(run)
     np.testing.assert_allclose(sim_csv, sim, rtol=0, atol=1e-6)
     # in memory the same solver ran the same batch (deterministic on the CPU): equal up to
     # roundoff in the statistics' sums
-    np.testing.assert_allclose(v.simulated, sim, rtol=0, atol=1e-12)
-    np.testing.assert_array_equal(v.good, good)
-    np.testing.assert_array_equal(v.met, met)
-    s = v.simulated_stats
+    np.testing.assert_allclose(v.simulated[0], sim, rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(v.good[0], good)
+    np.testing.assert_array_equal(v.met[0], met)
+    s = v.simulated_stats[0]
     np.testing.assert_allclose(s.mean, sim[good].mean(0), rtol=0, atol=1e-12)
     np.testing.assert_allclose(s.std, sim[good].std(0), rtol=0, atol=1e-12)
     np.testing.assert_allclose(s.quantiles, np.quantile(sim[good], [0.1, 0.5, 0.9], 0),

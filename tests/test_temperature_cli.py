@@ -148,14 +148,6 @@ def test_a_bad_boundary_or_temperature_section_is_one_line_and_generates_nothing
     assert not (tmp_path / "run").exists()
 
 
-def test_training_a_config_with_phases_is_refused_not_faked(tmp_path):
-    """The surrogate does not see the boundary phase or the temperature yet: `train` on the
-    magnet config says so in one line and writes nothing (no data, no model)."""
-    assert_user_error(invoke("train", "--config", "magnet", "--run", tmp_path / "run"),
-                      "does not learn yet")
-    assert not (tmp_path / "run").exists()
-
-
 def test_generate_reports_labels_in_si_at_their_temperature(tmp_path):
     """Labels drawn at 423 K: their remanence in tesla is mr·Js(423 K), not mr·Js(300 K)."""
     from invmag.data.samples import read_labels

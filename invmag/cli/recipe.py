@@ -14,28 +14,41 @@ from .common import CONFIG_HELP, DEVICE_HELP, RUN_HELP, UNITS_HELP, console, use
 from .optimize import BOUNDS, anchor_options
 
 EPILOG = ("Examples: invmag recipe --target-hc 0.4 · invmag recipe --min-hc 0.35 --min-mr 0.85 "
-          "--yield 0.9 · invmag recipe --target-hc 0.4 --theta 0 30")
+          "--yield 0.9 · invmag recipe --target-hc 0.4 --theta 0 30 · invmag recipe --run "
+          "runs/magnet --units si --min-hc 1.2 --temperature 423")
 
 RANGES = "Recipe box"
 
 
 def recipes_table(r) -> Table:
-    """Per recipe: mean grain diameter, density, θ, yield, and mean, std and quantiles of each
-    anchor over the realizations."""
+    """Per recipe and temperature: mean grain diameter, density, θ, the boundary phase, yield,
+    and mean, std and quantiles of each anchor over the realizations."""
+    from ..design.recipe.plots import temperatures
+
     marked = r.goal.named
-    table = Table(title=f"Recipes {r.id}: {r.goal.summary()} (predicted over "
-                        f"{r.meta['realizations']} realizations each; * = in the goal)")
+    table = Table(title=f"Recipes {r.id}: {r.goal.summary()} at {temperatures(r.temperatures)} "
+                        f"(predicted over {r.meta['realizations']} realizations each; * = in "
+                        "the goal)")
     table.add_column("recipe")
     table.add_column("")
     for a in ANCHORS:
         table.add_column(a + ("*" if a in marked else ""), justify="right")
-    for i, (p, s) in enumerate(zip(r.recipes, r.stats)):
-        about = (f"#{i + 1}", f"d {p.diameter:.1f} nm", f"{p.density:.0f} /µm²",
-                 f"θ {np.degrees(p.theta):.1f}°",
-                 "" if s.yield_ is None else f"yield {100 * s.yield_:.0f}%")
-        for j, ((name, get), text) in enumerate(zip(QUANTIFIED.items(), about)):
-            table.add_row(text, name, *[f"{x:.3f}" for x in get(s)],
-                          end_section=j == len(QUANTIFIED) - 1)
+    for i, (p, at) in enumerate(zip(r.recipes, r.stats)):
+        boundary = ([f"gb {p.thickness:g} nm", f"gb {p.boundary_js:.2f} T"] if p.thickness
+                    else ["no gb"] if r.ranges.thickness is not None else [])
+        for T, s in zip(r.temperatures, at):
+            about = [f"#{i + 1}", f"d {p.diameter:.1f} nm", f"{p.density:.0f} /µm²",
+                     f"θ {np.degrees(p.theta):.1f}°", *boundary]
+            about = [f"{T:.0f} K", *about] if len(r.temperatures) > 1 or r.ranges.thickness \
+                is not None else about
+            if s.yield_ is not None:
+                about.append(f"yield {100 * s.yield_:.0f}%")
+            rows = max(len(QUANTIFIED), len(about))
+            names = list(QUANTIFIED.items()) + [("", None)] * (rows - len(QUANTIFIED))
+            for j, (name, get) in enumerate(names):
+                table.add_row(about[j] if j < len(about) else "", name,
+                              *([f"{x:.3f}" for x in get(s)] if get else [""] * 6),
+                              end_section=j == rows - 1)
     return table
 
 
@@ -66,6 +79,17 @@ def recipe(
     theta: tuple[float, float] = typer.Option(
         None, help="Maximum misorientation range, degrees (default: the generator's).",
         rich_help_panel=RANGES),
+    thickness: tuple[float, float] = typer.Option(
+        None, help="Grain-boundary phase thickness range, nm, multiples of the cell (default: "
+                   "the generator's; real-magnet runs).", rich_help_panel=RANGES),
+    boundary_js: tuple[float, float] = typer.Option(
+        None, help="Grain-boundary phase Js range at 300 K, T (default: the generator's).",
+        rich_help_panel=RANGES),
+    temperature: str = typer.Option(
+        None, help="Temperature the goal must hold at, K: 423, or a range 300:423 (its ends "
+                   "and points ≤ 50 K apart; lo:hi:count) at every temperature of which it "
+                   "must hold. SI goals refer to the material there (default: 300 K).",
+        rich_help_panel="Targets"),
     realizations: int = typer.Option(RecipeSettings.realizations,
                                      help="Realizations per recipe (common random numbers)."),
     top: int = typer.Option(RecipeSettings.top, help="Distinct recipes returned."),
@@ -103,6 +127,7 @@ def recipe(
         with stages() as bar:
             r = make(run, *bounds, maximize, minimize, weight, units, yield_, spreads,
                      density, diameter, None if theta is None else tuple(np.radians(theta)),
+                     thickness=thickness, boundary_js=boundary_js, temperature=temperature,
                      progress=lambda kind, done, total: bar(stage[kind], done, total),
                      warn=warn, config=cfg, realizations=realizations, top=top,
                      population=population, generations=generations,

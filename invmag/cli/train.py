@@ -26,6 +26,20 @@ def mae_table(metrics: dict) -> Table:
     return table
 
 
+def band_table(metrics: dict) -> Table:
+    """A real magnet's test MAE per temperature band (Ms(T), H_A(T)) and in tesla at 423 K."""
+    bands, si = metrics["mae_test_bands"], metrics.get("mae_test_T_423K")
+    table = Table(title="Test MAE per temperature band (units of the main phase at each "
+                        "label's T)" + ("; and in tesla at 423 K" if si else ""))
+    table.add_column("anchor")
+    for name in [*bands, *(["at 423 K (T)"] if si else [])]:
+        table.add_column(name, justify="right")
+    for a in ANCHORS:
+        table.add_row(a, *[f"{b[a]:.4f}" for b in bands.values()],
+                      *([f"{si[a]:.4f}"] if si else []))
+    return table
+
+
 def train(
     config: str = typer.Option(None, help=CONFIG_HELP),
     run: Path = typer.Option(None, help=RUN_HELP),
@@ -57,6 +71,8 @@ def train(
                   f"(stopped at epochs {', '.join(map(str, metrics['regressor']['epochs']))}),"
                   f" averaged; on {metrics['device']}")
     console.print(mae_table(metrics))
+    if "mae_test_bands" in metrics:
+        console.print(band_table(metrics))
     if metrics["hold_out"]:
         console.print(f"held out: {metrics['labelled']['held_out']} labels inside "
                       f"{' or '.join(metrics['hold_out'])} (not trained on, not tested on, "

@@ -68,17 +68,18 @@ def report(v, goal):
     console.print(f"verification → {v.files[0]} (+ {v.files[1].name}, {len(v.files) - 2} PNG)")
 
 
-def recipe_verification_table(v) -> Table:
-    """Per anchor: the search's predicted mean, std and quantiles beside those simulated (and
-    predicted) for the verified realizations; the yield."""
+def recipe_verification_table(v, t: int = 0) -> Table:
+    """Per anchor at temperature t (index): the search's predicted mean, std and quantiles
+    beside those simulated (and predicted) for the verified realizations."""
     from ..design.recipe.stats import QUANTIFIED
 
-    table = Table(title=f"Recipe {v.recipe_id} #{v.rank}: {len(v.simulated)} fresh "
-                        "realizations, simulated vs predicted")
+    table = Table(title=f"Recipe {v.recipe_id} #{v.rank} at {v.temperatures[t]:.0f} K: "
+                        f"{v.simulated.shape[1]} fresh realizations, simulated vs predicted")
     table.add_column("")
     for a in ANCHORS:
         table.add_column(a, justify="right")
-    sources = (("search", v.expected), ("pred", v.predicted_stats), ("sim", v.simulated_stats))
+    sources = (("search", v.expected[t]), ("pred", v.predicted_stats[t]),
+               ("sim", v.simulated_stats[t]))
     for j, (stat, get) in enumerate(QUANTIFIED.items()):
         for k, (name, s) in enumerate(sources):
             table.add_row(f"{stat} {name}", *[f"{x:.3f}" for x in get(s)],
@@ -87,14 +88,17 @@ def recipe_verification_table(v) -> Table:
 
 
 def recipe_report(v):
-    console.print(recipe_verification_table(v))
-    if v.expected.yield_ is not None:
-        console.print(f"yield: predicted by the search {100 * v.expected.yield_:.0f}%, "
-                      f"for these realizations {100 * v.predicted_stats.yield_:.0f}%, "
-                      f"simulated {100 * v.simulated_stats.yield_:.0f}%")
-    gap = np.abs(v.simulated_stats.mean - v.expected.mean)
-    console.print("|simulated − predicted| of the mean: "
-                  + ", ".join(f"{a} {x:.3f}" for a, x in zip(ANCHORS, gap)))
+    for t, T in enumerate(v.temperatures):
+        console.print(recipe_verification_table(v, t))
+        expected, predicted, simulated = (v.expected[t], v.predicted_stats[t],
+                                          v.simulated_stats[t])
+        if expected.yield_ is not None:
+            console.print(f"yield at {T:.0f} K: predicted by the search "
+                          f"{100 * expected.yield_:.0f}%, for these realizations "
+                          f"{100 * predicted.yield_:.0f}%, simulated {100 * simulated.yield_:.0f}%")
+        gap = np.abs(simulated.mean - expected.mean)
+        console.print(f"|simulated − predicted| of the mean at {T:.0f} K: "
+                      + ", ".join(f"{a} {x:.3f}" for a, x in zip(ANCHORS, gap)))
     if not v.good.all():
         console.print(f"[yellow]![/] {int((~v.good).sum())} curve(s) did not converge or miss an "
                       "anchor: left out of the statistics, never meeting a bound")

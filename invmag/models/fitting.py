@@ -20,7 +20,6 @@ import torch
 
 from ..config import Config
 from ..data.run_folder import changes
-from ..data.structures import kx_from_phi
 from ..files import replacing
 from .regressor import Regressor
 from .stream import StructureStream
@@ -95,7 +94,8 @@ def _vae_evaluate(vae: VAE, kx: torch.Tensor, batch: int) -> tuple[float, float]
 def train_vae(cfg: Config, structures, checkpoint, device, validation=None,
               progress=no_progress) -> tuple[VAE, list[dict], int, str | None]:
     """Train the VAE of cfg on structures.h5 for cfg.vae.epochs, resuming from `checkpoint`
-    (written every epoch). validation: structures phi (N, ny, nx) rad for a held-out loss.
+    (written every epoch). validation: structure images (N, C, ny, nx) (models.conditions.images)
+    for a held-out loss.
     progress(stage, completed, total, **fields) with completed in epochs.
     Returns (vae, history: one dict per epoch, epoch resumed from, why a checkpoint there was
     not resumed but replaced, or None)."""
@@ -112,7 +112,7 @@ def train_vae(cfg: Config, structures, checkpoint, device, validation=None,
         history, start = list(state["history"]), state["epoch"]
     session = 1 + max((h["session"] for h in history), default=0)
     stream = StructureStream(structures, v.batch_size)
-    val = (torch.from_numpy(kx_from_phi(np.asarray(validation, np.float32))[:, None])
+    val = (torch.from_numpy(np.asarray(validation, np.float32))
            if validation is not None and len(validation) else None)
     pixels = cfg.grid.nx * cfg.grid.ny
     progress("VAE", start, v.epochs)

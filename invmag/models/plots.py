@@ -32,21 +32,35 @@ def loss_figure(vae_history: list[dict], cv_curves, epochs):
     return fig
 
 
-def parity_figure(y_train, p_train, y_test, p_test, names=("mr", "hk90", "hc")):
-    """Computed vs predicted anchors, training (squares) and test (circles) sets."""
-    fig, axes = plt.subplots(1, len(names), figsize=(3.4 * len(names), 3.4))
+def parity_figure(y_train, p_train, y_test, p_test, names=("mr", "hk90", "hc"),
+                  temperature=None):
+    """Computed vs predicted anchors, training (squares) and test (circles) sets; given
+    temperature = (T_train, T_test) in K, the points coloured by it."""
+    fig, axes = plt.subplots(1, len(names), figsize=(3.4 * len(names) + (temperature is not None),
+                                                     3.4))
     for ax, name in zip(np.atleast_1d(axes), names):
         i = ANCHORS.index(name)
-        ax.plot(y_train[:, i], p_train[:, i], "s", ms=3, alpha=0.5, color="tab:blue",
-                label="training")
-        ax.plot(y_test[:, i], p_test[:, i], "o", ms=3.5, color="tab:orange", label="test")
+        if temperature is None:
+            ax.plot(y_train[:, i], p_train[:, i], "s", ms=3, alpha=0.5, color="tab:blue",
+                    label="training")
+            ax.plot(y_test[:, i], p_test[:, i], "o", ms=3.5, color="tab:orange", label="test")
+        else:
+            lo, hi = (f(np.r_[temperature[0], temperature[1]]) for f in (np.min, np.max))
+            ax.scatter(y_train[:, i], p_train[:, i], c=temperature[0], marker="s", s=6,
+                       alpha=0.4, cmap="plasma", vmin=lo, vmax=hi, label="training")
+            dots = ax.scatter(y_test[:, i], p_test[:, i], c=temperature[1], marker="o", s=12,
+                              edgecolors="k", linewidths=0.3, cmap="plasma", vmin=lo, vmax=hi,
+                              label="test")
         lo = min(y_train[:, i].min(), y_test[:, i].min())
         hi = max(y_train[:, i].max(), y_test[:, i].max())
         ax.plot([lo, hi], [lo, hi], "-", color="0.5", lw=0.8)
         ax.set_xlabel(f"computed {name} ({UNITS[name]})")
         ax.set_ylabel(f"predicted {name} ({UNITS[name]})")
         ax.legend(fontsize=7)
-    fig.tight_layout()
+    if temperature is not None:
+        fig.colorbar(dots, ax=np.atleast_1d(axes).tolist(), label="T (K)", shrink=0.85)
+    else:
+        fig.tight_layout()
     return fig
 
 

@@ -12,11 +12,12 @@ import h5py
 import numpy as np
 import torch
 
-from ..data.structures import kx_from_phi
+from .conditions import images
 
 
 class StructureStream:
-    """Batches of kx = sin(phi), float32 tensors (B, 1, ny, nx), of the done rows of a
+    """Batches of structure images (models.conditions.images), float32 tensors (B, C, ny, nx):
+    kx = sin(phi) and, where the file holds a boundary phase, its cells; of the done rows of a
     structures.h5."""
 
     def __init__(self, path, batch_size: int, memory: int = 2 ** 29):
@@ -24,6 +25,7 @@ class StructureStream:
         with h5py.File(self.path, "r") as f:
             self.done = f["done"][:]
             self.shape = f["phi"].shape[1:]
+            self.channels = 1 + ("boundary" in f)
         rows = max(batch_size, memory // (4 * int(np.prod(self.shape))))
         self.blocks = [(a, min(a + rows, len(self.done))) for a in range(0, len(self.done), rows)]
         self.size = int(self.done.sum())
@@ -38,7 +40,9 @@ class StructureStream:
             return self._cached
         a, b = block
         with h5py.File(self.path, "r") as f:
-            kx = torch.from_numpy(kx_from_phi(f["phi"][a:b][self.done[a:b]])[:, None])
+            done = self.done[a:b]
+            mask = f["boundary"][a:b][done] if self.channels == 2 else None
+            kx = torch.from_numpy(images(f["phi"][a:b][done], mask))
         if len(self.blocks) == 1:
             self._cached = kx
         return kx
@@ -47,7 +51,7 @@ class StructureStream:
         """One pass over all rows in an order drawn from `generator`; every batch full but the
         last."""
         order = torch.randperm(len(self.blocks), generator=generator).tolist()
-        carry = torch.zeros((0, 1, *self.shape))
+        carry = torch.zeros((0, self.channels, *self.shape))
         with ThreadPoolExecutor(1) as pool:
             pending = pool.submit(self._read, self.blocks[order[0]])
             for k in range(len(order)):

@@ -13,8 +13,9 @@ from ..files import replacing
 from ..config import Config, parse_config
 from ..data.holdout import describe, parse_box
 from ..data.run_folder import config_changes
-from ..data.structures import kx_from_phi, phi_from_kx
+from ..data.structures import phi_from_kx
 from ..physics.anchors import ordered
+from .conditions import condition_names, image_channels, images, inputs
 from .regressor import Ensemble, Regressor
 from .vae import VAE
 
@@ -31,11 +32,13 @@ def seeded(seed: int, build):
 
 
 def build_vae(cfg: Config) -> VAE:
-    return VAE(cfg.grid.ny, cfg.grid.nx, cfg.vae.latent, cfg.vae.dense, cfg.vae.channels)
+    return VAE(cfg.grid.ny, cfg.grid.nx, cfg.vae.latent, cfg.vae.dense, cfg.vae.channels,
+               image_channels(cfg))
 
 
 def build_regressor(cfg: Config) -> Regressor:
-    return Regressor(cfg.vae.latent, cfg.regressor.shared, cfg.regressor.head)
+    return Regressor(cfg.vae.latent, cfg.regressor.shared, cfg.regressor.head,
+                     conditions=len(condition_names(cfg)))
 
 
 def build_ensemble(cfg: Config, members: int) -> Ensemble:
@@ -49,38 +52,53 @@ def _device_of(module) -> torch.device:
 MIRRORS = 4  # the identity, x → −x, y → −y and both (a half turn)
 
 
-def mirror(kx: torch.Tensor, which) -> torch.Tensor:
-    """Mirror images of kx = sin(phi) maps (B, 1, ny, nx) that have the same demagnetization
-    curve: which (int or (B,) ints) 0 = identity, 1 = x → −x, 2 = y → −y, 3 = both.
+def mirror(x: torch.Tensor, which) -> torch.Tensor:
+    """Mirror images of structure images x (B, C, ny, nx) (channel 0 kx = sin(phi), then the
+    boundary cells) that have the same demagnetization curve: which (int or (B,) ints)
+    0 = identity, 1 = x → −x, 2 = y → −y, 3 = both.
 
     With the field along y the energy and the protocol are invariant under a mirror
     across the field axis (m_x → −m_x) and across the axis normal to it (m_y → −m_y with H → −H
     and the start state reversed, which the global reversal m, H → −m, −H undoes). A mirror
-    turns each easy axis to −phi, so kx → −kx; the half turn keeps kx."""
-    which = torch.as_tensor(which, device=kx.device).expand(len(kx)).view(-1, 1, 1, 1)
-    kx = torch.where((which == 1) | (which == 3), kx.flip(-1), kx)
-    kx = torch.where((which == 2) | (which == 3), kx.flip(-2), kx)
-    return torch.where((which == 1) | (which == 2), -kx, kx)
+    turns each easy axis to −phi, so kx → −kx (the boundary cells are only moved); the half
+    turn keeps kx."""
+    which = torch.as_tensor(which, device=x.device).expand(len(x)).view(-1, 1, 1, 1)
+    x = torch.where((which == 1) | (which == 3), x.flip(-1), x)
+    x = torch.where((which == 2) | (which == 3), x.flip(-2), x)
+    sign = torch.ones(x.shape[1], device=x.device).view(1, -1, 1, 1)
+    sign[:, 0] = -1
+    return torch.where((which == 1) | (which == 2), x * sign, x)
 
 
 @torch.no_grad()
-def encode_mirrors(vae: VAE, phi, mirrors: bool) -> np.ndarray:
-    """Latent means (C, N, latent) of structures phi (N, ny, nx) rad: of the structures alone
-    (C = 1), or with mirrors of all four images (see mirror), the structures first
-    (C = MIRRORS)."""
+def encode_mirrors(vae: VAE, phi, mirrors: bool, mask=None) -> np.ndarray:
+    """Latent means (C, N, latent) of structures phi (N, ny, nx) rad with boundary cells mask
+    (N, ny, nx) bool (for a VAE of two image channels): of the structures alone (C = 1), or with
+    mirrors of all four images (see mirror), the structures first (C = MIRRORS)."""
     vae.eval()
-    kx = torch.from_numpy(np.asarray(kx_from_phi(np.asarray(phi, np.float32)), np.float32)[:, None])
+    x = torch.from_numpy(_images(vae, phi, mask))
     codes = []
     for which in range(MIRRORS if mirrors else 1):
-        out = [vae.encode(mirror(kx[i:i + BATCH].to(_device_of(vae)), which))[0].cpu()
-               for i in range(0, len(kx), BATCH)]
+        out = [vae.encode(mirror(x[i:i + BATCH].to(_device_of(vae)), which))[0].cpu()
+               for i in range(0, len(x), BATCH)]
         codes.append(torch.cat(out).numpy() if out else np.zeros((0, vae.latent), np.float32))
     return np.stack(codes)
 
 
-def encode(vae: VAE, phi) -> np.ndarray:
-    """Latent mean vectors (N, latent) of structures phi (N, ny, nx) rad."""
-    return encode_mirrors(vae, phi, False)[0]
+def _images(vae: VAE, phi, mask) -> np.ndarray:
+    """The VAE's input images of structures phi with boundary cells mask (None: none)."""
+    phi = np.asarray(phi, np.float32)
+    if vae.images == 2 and mask is None:
+        mask = np.zeros(phi.shape, bool)
+    elif vae.images == 1 and mask is not None and np.any(mask):
+        raise ValueError("boundary cells given to a model trained without a boundary phase")
+    return images(phi, mask if vae.images == 2 else None)
+
+
+def encode(vae: VAE, phi, mask=None) -> np.ndarray:
+    """Latent mean vectors (N, latent) of structures phi (N, ny, nx) rad (mask: their boundary
+    cells (N, ny, nx) bool, for a model of a real magnet)."""
+    return encode_mirrors(vae, phi, False, mask)[0]
 
 
 @torch.no_grad()
@@ -113,45 +131,56 @@ class Surrogate:
         """(ny, nx): the cells of the structures the model takes."""
         return self.config.grid.ny, self.config.grid.nx
 
-    def encode(self, phi) -> np.ndarray:
-        """Encoder means (N, latent) of structures phi (N, ny, nx) rad."""
+    @property
+    def conditions(self) -> list[str]:
+        """The sample parameters the regressor takes besides the code (models.conditions)."""
+        return condition_names(self.config)
+
+    def encode(self, phi, mask=None) -> np.ndarray:
+        """Encoder means (N, latent) of structures phi (N, ny, nx) rad with boundary cells mask
+        (N, ny, nx) bool (None: no boundary)."""
         phi = np.asarray(phi)
         if phi.ndim != 3 or phi.shape[1:] != self.grid:
             raise ValueError(f"the model takes structures of {self.grid[0]} × {self.grid[1]} "
                              f"cells (ny × nx), got shape "
                              f"{phi.shape[1:] if phi.ndim == 3 else phi.shape}")
-        return encode(self.vae, phi)
+        return encode(self.vae, phi, mask)
 
     def decode(self, z) -> np.ndarray:
         """Structures (N, ny, nx) rad decoded from latent codes (N, latent)."""
         return decode(self.vae, z)
 
     @torch.no_grad()
-    def _outputs(self, z) -> torch.Tensor:
-        """The members' normalized anchors (members, N, 6) for codes z (N, latent)."""
+    def _outputs(self, z, phase=None) -> torch.Tensor:
+        """The members' normalized anchors (members, N, 6) for codes z (N, latent) of samples
+        phase (N, 3) = (boundary thickness nm, boundary Js T, T K) (models.conditions; ignored
+        by a model without conditions)."""
         self.regressor.eval()
-        return self.regressor.outputs(torch.as_tensor(np.asarray(z, np.float32),
+        return self.regressor.outputs(torch.as_tensor(inputs(self.config, z, phase),
                                                       device=self.device))
 
     def _anchors(self, y: torch.Tensor) -> np.ndarray:
         """Normalized outputs (..., N, 6) -> anchors in curve order (Ms, H_A)."""
         return ordered(y.cpu().numpy().astype(np.float64) * self.y_std + self.y_mean)
 
-    def predict(self, z) -> np.ndarray:
-        """Anchors (N, 6) in Ms and H_A units predicted from latent codes (N, latent), in the
+    def predict(self, z, phase=None) -> np.ndarray:
+        """Anchors (N, 6) in Ms and H_A units (of the main phase at the sample's temperature)
+        predicted from latent codes (N, latent) and, for a real magnet, the samples' phase
+        (N, 3) or (3,) (boundary thickness nm, boundary Js T, T K), in the
         order of a demagnetization curve (physics.anchors.ordered: 0 ≤ mr ≤ m1 ≤ 1, 0 ≤ hk90
         ≤ hk80 ≤ hk70 ≤ hc ≤ 1), which the regressor's six heads alone do not guarantee."""
-        return self._anchors(self._outputs(z).mean(0))
+        return self._anchors(self._outputs(z, phase).mean(0))
 
-    def predict_members(self, z) -> np.ndarray:
+    def predict_members(self, z, phase=None) -> np.ndarray:
         """Each ensemble member's anchors (members, N, 6) (Ms, H_A) for codes z (N, latent),
         ordered as predict's; their mean is close to predict's (exactly, where no member needs
         ordering)."""
-        return np.stack([self._anchors(y) for y in self._outputs(z)])
+        return np.stack([self._anchors(y) for y in self._outputs(z, phase)])
 
-    def predict_structures(self, phi) -> np.ndarray:
-        """Anchors (N, 6) predicted for structures (N, ny, nx) rad."""
-        return self.predict(self.encode(phi))
+    def predict_structures(self, phi, mask=None, phase=None) -> np.ndarray:
+        """Anchors (N, 6) predicted for structures (N, ny, nx) rad, with boundary cells mask
+        and phase as encode's and predict's."""
+        return self.predict(self.encode(phi, mask), phase)
 
     def outside_range(self, values) -> list[str]:
         """Names of the anchors in values (6,) outside the range of the training labels."""

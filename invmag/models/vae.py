@@ -1,6 +1,8 @@
 """Convolutional VAE of grain structures (paper Table 1, docs/conventions.md).
 
-Input and output: kx = sin(phi) on the ny × nx grid, (B, 1, ny, nx) in [−1, 1]. The encoder has
+Input and output: kx = sin(phi) on the ny × nx grid, (B, 1, ny, nx) in [−1, 1]; for a real magnet
+(a config with a [boundary] section) a second channel holds the boundary phase's cells (1, else
+0), so the image is (B, 2, ny, nx) (models.images). The encoder has
 L stride-2 convolutions (the first 4×4 with padding 1, the others 2×2), channels doubling from
 `channels`, a dense layer of `dense` units and two linear layers for the latent mean and
 log-variance; the decoder mirrors it with transposed convolutions and a tanh output. L is the
@@ -25,20 +27,22 @@ def conv_levels(ny: int, nx: int) -> int:
 
 
 class VAE(nn.Module):
-    """VAE(ny, nx, latent, dense, channels); at 160 × 160, 512, 2048, 16 exactly paper Table 1
-    (encoder 15 382 256 and decoder 14 338 801 trainable parameters)."""
+    """VAE(ny, nx, latent, dense, channels, images=1); at 160 × 160, 512, 2048, 16 with one image
+    channel exactly paper Table 1 (encoder 15 382 256 and decoder 14 338 801 trainable
+    parameters). images: channels of the structure image (2 with a boundary phase)."""
 
-    def __init__(self, ny: int, nx: int, latent: int, dense: int, channels: int):
+    def __init__(self, ny: int, nx: int, latent: int, dense: int, channels: int,
+                 images: int = 1):
         super().__init__()
         if not 1 <= latent <= dense:
             raise ValueError(f"the VAE needs 1 ≤ vae.latent ≤ vae.dense, got latent {latent} "
                              f"and dense {dense}")
         levels = conv_levels(ny, nx)
-        self.ny, self.nx, self.latent = ny, nx, latent
+        self.ny, self.nx, self.latent, self.images = ny, nx, latent, images
         widths = [channels * 2 ** k for k in range(levels)]
         h, w = ny >> levels, nx >> levels
         flat = widths[-1] * h * w
-        encoder, c_in = [], 1
+        encoder, c_in = [], images
         for k, c in enumerate(widths):
             first = k == 0
             encoder.append((f"conv_{k + 1}", nn.Conv2d(c_in, c, 4 if first else 2, stride=2,
@@ -51,7 +55,7 @@ class VAE(nn.Module):
         decoder = [("dense_2", nn.Linear(latent, dense), "elu"),
                    ("dense_3", nn.Linear(dense, flat), "elu"),
                    ("reshape", nn.Unflatten(1, (widths[-1], h, w)), "-")]
-        for k, c in enumerate(widths[-2::-1] + [1]):
+        for k, c in enumerate(widths[-2::-1] + [images]):
             last = k == levels - 1
             decoder.append((f"convtr_{k + 1}", nn.ConvTranspose2d(
                 c_in, c, 4 if last else 2, stride=2, padding=1 if last else 0),
@@ -60,12 +64,12 @@ class VAE(nn.Module):
         self.decoder = Stack(decoder)
 
     def encode(self, kx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """kx (B, 1, ny, nx) -> latent mean and log-variance, each (B, latent)."""
+        """Images (B, images, ny, nx) -> latent mean and log-variance, each (B, latent)."""
         h = self.encoder(kx)
         return self.mean(h), self.variance(h)
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
-        """z (B, latent) -> kx (B, 1, ny, nx) in [−1, 1]."""
+        """z (B, latent) -> images (B, images, ny, nx) in [−1, 1]."""
         return self.decoder(z)
 
     def forward(self, kx: torch.Tensor, generator: torch.Generator | None = None):
@@ -78,7 +82,7 @@ class VAE(nn.Module):
     @torch.no_grad()
     def tables(self) -> dict[str, list[Row]]:
         """Layer tables {"Encoder": rows, "Decoder": rows} as paper Table 1."""
-        x = torch.zeros(1, 1, self.ny, self.nx)
+        x = torch.zeros(1, self.images, self.ny, self.nx)
         rows, h = self.encoder.rows(x, "input_1")
         encoder = [input_row("input_1", x), *rows]
         encoder += [layer_row(name, layer, "linear", layer(h), "dense_1")

@@ -12,7 +12,10 @@ import math
 import numpy as np
 
 from ... import ANCHORS, BadParameter
+from ...models.conditions import check_temperatures, trained_range
 from ..targets import Goal, parse_goal
+
+RANGE_STEP = 50.0  # K: a range lo:hi is checked at lo, hi and points at most this far apart
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,35 @@ def recipe_goal(targets: dict, lower: dict, upper: dict, weights=(), maximize=()
                                "yield: realizations of a recipe spread, none lands on one value",
                                f"min_{a}", f"max_{a}")
     return RecipeGoal(goal, 0.9 if yield_ is None else yield_, max_std)
+
+
+def recipe_temperatures(cfg, text=None) -> list[float]:
+    """The temperatures (K) a recipe must hold at, from "T", "lo:hi" (lo, hi and points at most
+    RANGE_STEP apart) or "lo:hi:count"; default the low end of the run's trained range (300 K).
+    BadParameter for a malformed or empty range, or a temperature outside the trained range."""
+    if text is None:
+        return [trained_range(cfg)[0]]
+    parts = str(text).strip().split(":")
+    usage = f"{{}} {text!r}: expected T, lo:hi or lo:hi:count in kelvin, e.g. 423 or 300:423"
+    try:
+        values = [float(v) for v in parts[:2]]
+        count = int(parts[2]) if len(parts) == 3 else None
+    except ValueError:
+        raise BadParameter(usage, "temperature") from None
+    if len(parts) > 3 or not all(math.isfinite(v) for v in values):
+        raise BadParameter(usage, "temperature")
+    if len(values) == 2:
+        lo, hi = values
+        if not lo < hi:
+            raise BadParameter(f"{{}} {text!r}: the range is empty (its low end must lie below "
+                               "its high end)", "temperature")
+        if count is None:
+            count = 1 + math.ceil((hi - lo) / RANGE_STEP - 1e-9)
+        if count < 2:
+            raise BadParameter(f"{{}} {text!r}: a range needs a count ≥ 2", "temperature")
+        values = np.linspace(lo, hi, count).tolist()
+    check_temperatures(cfg, values)
+    return values
 
 
 @dataclass(frozen=True)

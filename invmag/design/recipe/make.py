@@ -2,23 +2,25 @@
 
     cfg, run = invmag.api.resolve_run(run="runs/quick")
     goal = recipe_goal({"hc": 0.4}, {"mr": 0.7}, {}, yield_=0.9)
-    r = make_recipes(cfg, run, goal, RecipeSettings())
+    r = make_recipes(cfg, run, [goal], [300.0], RecipeSettings())
     v = verify_recipe(cfg, run, r.id)
 
 make_recipes searches the recipe box on the surrogate's predictions for K realizations per
-recipe (common random numbers, invmag.design.recipe.realizations) and writes
+recipe at each temperature (common random numbers, invmag.design.recipe.realizations) and writes
 runs/<name>/recipes/<id>/ with recipe.json, recipes.csv, recipe.png and map.png. verify_recipe
 draws R other realizations of a recipe (another seed stream than the search's), simulates them
-exactly as labels are made and compares the simulated statistics with the predicted ones.
+at each of the search's temperatures exactly as labels are made and compares the simulated
+statistics with the predicted ones.
 """
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 import time
 
 import numpy as np
 
 from ... import BadParameter
+from ...data.boundary import label_cells
 from ...models.surrogate import load_surrogate
 from ...physics.simulation import simulate_curves
 from ...runtime import one_thread, solver_device
@@ -28,61 +30,110 @@ from .recipe_folder import (RecipeSearch, find_recipe, read_recipes, write_recip
                             write_verification_csv)
 from .recipe_search import search_recipes
 from .goal import RecipeGoal, RecipeSettings
-from .realizations import SEARCH_STREAM, VERIFY_STREAM, Ranges, realizations, recipe_ranges
+from .realizations import (SEARCH_STREAM, VERIFY_STREAM, Ranges, Realizations, realizations,
+                           recipe_ranges)
 from .stats import Stats
 
 MAP_POINTS = 20  # recipes per axis of the recipe map
 
 
-def make_recipes(cfg, run, goal: RecipeGoal, settings: RecipeSettings,
+class RecipePredictor:
+    """The surrogate's anchors for the realizations real of recipes at temperatures (K): each
+    recipe's K realizations encoded once, the regressor run at each temperature."""
+
+    def __init__(self, surrogate, real: Realizations, temperatures):
+        self.surrogate, self.real, self.temperatures = surrogate, real, list(temperatures)
+
+    def __call__(self, recipes) -> np.ndarray:
+        """Anchors (n, T, K, 6) (Ms(T), H_A(T)) of n recipes."""
+        samples = [self.real.sample(r) for r in recipes]
+        if not samples:
+            return np.zeros((0, len(self.temperatures), self.real.K, 6))
+        masks = None if samples[0].mask is None else np.concatenate([s.mask for s in samples])
+        z = self.surrogate.encode(np.concatenate([s.phi for s in samples]), masks)
+        pred = [self.surrogate.predict(z, np.concatenate([s.at(T) for s in samples]))
+                for T in self.temperatures]
+        return np.stack([p.reshape(len(samples), self.real.K, 6) for p in pred], 1)
+
+
+def make_recipes(cfg, run, goals: list, temperatures, settings: RecipeSettings,
                  ranges: Ranges | None = None, progress=None, warn=None) -> RecipeSearch:
-    """The best recipes for goal in the trained run folder `run` of config cfg (ranges: default
-    the generator's), written to its next recipes/<id>/ folder with the recipe and map figures.
-    progress: callable(stage, done, total) with stage "search" (generations) or "map" (rows);
-    warn: callable(text) for goals beyond the labels' range."""
+    """The best recipes for goals (one RecipeGoal per temperature of temperatures, K) in the
+    trained run folder `run` of config cfg (ranges: default the generator's), written to its next
+    recipes/<id>/ folder with the recipe and map figures. progress: callable(stage, done,
+    total) with stage "search" (generations) or "map" (rows); warn: callable(text) for goals
+    beyond the labels' range."""
     settings.check()
     surrogate = load_surrogate(run, cfg, solver_device(cfg.solver_device))
     ranges = ranges or recipe_ranges(cfg)
-    for text in extrapolation(goal.goal, surrogate.label_min, surrogate.label_max):
+    for text in dict.fromkeys(t for g in goals for t in extrapolation(
+            g.goal, surrogate.label_min, surrogate.label_max)):
         (warn or print)(text)
     started = time.perf_counter()
     real = realizations(cfg, settings.realizations, settings.seed, SEARCH_STREAM)
+    predict = RecipePredictor(surrogate, real, temperatures)
     with one_thread():  # batches of small structures: threads only contend
-        ranked = search_recipes(surrogate.predict_structures, real, ranges, goal,
-                                surrogate.y_std, settings.population, settings.generations,
-                                settings.top, settings.seed, progress and (
+        ranked = search_recipes(predict, ranges, goals, surrogate.y_std, settings.population,
+                                settings.generations, settings.top, settings.seed, progress and (
                                     lambda g: progress("search", g, settings.generations)))
     meta = {**asdict(settings), "evaluations": ranked.evaluations,
             "objectives": ranked.F.tolist(), "cv": ranked.cv.tolist(),
             "seconds": round(time.perf_counter() - started, 1)}
-    r = RecipeSearch(goal, ranges, ranked.recipes, ranked.stats, meta)
+    r = RecipeSearch(list(goals), list(temperatures), ranges, ranked.recipes, ranked.stats, meta)
     write_recipes(new_numbered_dir(Path(run) / "recipes"), r)
+    hottest = RecipePredictor(surrogate, real, temperatures[-1:])
     with one_thread():
-        grid = recipe_map(surrogate.predict_structures, real, ranges, goal,
-                          progress and (lambda i: progress("map", i, MAP_POINTS)))
-        write_figures(r, real, surrogate.predict_structures, grid,
-                      check_points(Path(run) / "labels.h5", cfg.grid.area_nm2))
+        grid = recipe_map(hottest, ranges, goals[-1], r.recipes[0],
+                          progress and (lambda i, n: progress("map", i, n)))
+        write_figures(r, real, predict, grid, check_points(
+            Path(run) / "labels.h5", cfg.grid.area_nm2, temperatures[-1], r.recipes[0]))
     return r
 
 
-def recipe_map(predict, real, ranges: Ranges, goal: RecipeGoal, progress=None) -> dict:
-    """Predicted statistics over a MAP_POINTS² grid of the recipe box: density (n,), theta (n,)
-    rad, mean (n, n, 6) [theta index, density index], yield (n, n) or None."""
+def _map(predict, recipes, goal: RecipeGoal) -> tuple[np.ndarray, np.ndarray]:
+    """Mean anchors (n, 6) and yields (n,) (NaN without bounds) of recipes at one temperature."""
+    stats = [Stats.of(p[0], goal) for p in predict(recipes)]
+    return (np.array([s.mean for s in stats]),
+            np.array([np.nan if s.yield_ is None else s.yield_ for s in stats]))
+
+
+def recipe_map(predict, ranges: Ranges, goal: RecipeGoal, best, progress=None) -> dict:
+    """Predicted statistics at one temperature (predict: a RecipePredictor of one) over a
+    MAP_POINTS² grid of density and θ at the recipe best's boundary, and, for a real magnet,
+    over boundary thickness (its multiples of the cell) and Js at best's grain size and θ:
+    {"density" (n,), "theta" (n,) rad, "mean" (n, n, 6) [theta index, density index],
+    "yield" (n, n) or None; with a boundary "thickness" (m,) nm, "boundary_js" (n,) T,
+    "boundary_mean" (n, m, 6) [Js index, thickness index], "boundary_yield"}.
+    progress: callable(rows done, rows)."""
     x = np.linspace(0, 1, MAP_POINTS)
-    mean = np.empty((MAP_POINTS, MAP_POINTS, 6))
-    yields = np.full((MAP_POINTS, MAP_POINTS), np.nan)
+    boundary = ranges.thickness is not None
+    rows = MAP_POINTS * (1 + boundary)
+    mean, yields = np.empty((MAP_POINTS, MAP_POINTS, 6)), np.empty((MAP_POINTS, MAP_POINTS))
     for j, xt in enumerate(x):
-        recipes = [ranges.recipe(np.array([xd, xt])) for xd in x]
-        pred = predict(np.concatenate([real.structures(r)[0] for r in recipes]))
-        for i, p in enumerate(pred.reshape(MAP_POINTS, real.K, -1)):
-            s = Stats.of(p, goal)
-            mean[j, i] = s.mean
-            yields[j, i] = np.nan if s.yield_ is None else s.yield_
+        mean[j], yields[j] = _map(predict, [replace(ranges.recipe(np.array([xd, xt, 0, 0])),
+                                                    thickness=best.thickness,
+                                                    boundary_js=best.boundary_js) for xd in x],
+                                  goal)
         if progress:
-            progress(j + 1)
-    return {"density": np.array([ranges.recipe(np.array([v, 0])).density for v in x]),
-            "theta": np.array([ranges.recipe(np.array([0, v])).theta for v in x]),
-            "mean": mean, "yield": None if np.isnan(yields).all() else yields}
+            progress(j + 1, rows)
+    out = {"density": np.array([ranges.recipe(np.array([v, 0, 0, 0])).density for v in x]),
+           "theta": np.array([ranges.recipe(np.array([0, v, 0, 0])).theta for v in x]),
+           "mean": mean, "yield": None if np.isnan(yields).all() else yields}
+    if boundary:
+        lo, hi = (round(t / ranges.cell) for t in ranges.thickness)
+        thickness = np.arange(lo, hi + 1) * ranges.cell
+        js = np.linspace(*ranges.boundary_js, MAP_POINTS)
+        b_mean, b_yield = np.empty((MAP_POINTS, len(thickness), 6)), np.empty((MAP_POINTS,
+                                                                               len(thickness)))
+        for j, value in enumerate(js):
+            b_mean[j], b_yield[j] = _map(predict, [replace(best, thickness=float(t),
+                                                           boundary_js=float(value))
+                                                   for t in thickness], goal)
+            if progress:
+                progress(MAP_POINTS + j + 1, rows)
+        out.update(thickness=thickness, boundary_js=js, boundary_mean=b_mean,
+                   boundary_yield=None if np.isnan(b_yield).all() else b_yield)
+    return out
 
 
 def write_figures(r: RecipeSearch, real, predict, grid: dict, points: dict | None):
@@ -91,22 +142,32 @@ def write_figures(r: RecipeSearch, real, predict, grid: dict, points: dict | Non
     from ...plots import save_figure
     from .plots import map_figure, recipe_figure
 
-    samples = [real.structures(p)[0] for p in r.recipes]
-    for name, fig in (("recipe.png", recipe_figure(r, samples, [predict(s) for s in samples])),
+    samples = [real.sample(p) for p in r.recipes]
+    for name, fig in (("recipe.png", recipe_figure(r, samples, predict(r.recipes))),
                       ("map.png", map_figure(r, grid, points))):
         save_figure(fig, r.path / name)
 
 
-def check_points(path, area_nm2: float) -> dict | None:
+NEAR_T, NEAR_JS = 15.0, 0.15  # K, T: labels this near a real magnet's map count as its checks
+
+
+def check_points(path, area_nm2: float, T: float, best) -> dict | None:
     """The run's simulated labels (labels.h5 at path; None without one) as check points of the
-    map: density (N,) grains/µm² (grain count over the sample area area_nm2), theta (N,) rad,
-    anchors (N, 6); good labels only."""
+    density-θ map: density (N,) grains/µm² (grain count over the sample area area_nm2), theta
+    (N,) rad, anchors (N, 6); good labels only and, in a run with phases, those within NEAR_T of
+    T (K) with the recipe best's boundary thickness and a boundary Js within NEAR_JS of its."""
     import h5py
 
     if not Path(path).is_file():
         return None
     with h5py.File(path, "r") as f:
         good = f["done"][:] & f["converged"][:] & ~f["flagged"][:]
+        if "phase" in f:
+            t, js, temp = f["phase"][:].T
+            good &= np.abs(temp - T) <= NEAR_T
+            if "boundary" in f:
+                good &= (t == best.thickness) & ((t == 0) | (np.abs(js - best.boundary_js)
+                                                             <= NEAR_JS))
         params, anchors = f["params"][:][good], f["anchors"][:][good]
     return {"density": params[:, 0] / (area_nm2 * 1e-6), "theta": params[:, 1],
             "anchors": anchors}
@@ -114,30 +175,33 @@ def check_points(path, area_nm2: float) -> dict | None:
 
 @dataclass
 class RecipeVerification:
-    """R simulated realizations of a recipe: params (R, 2) n_grains and θ (rad); simulated and
-    predicted anchors (R, 6) (NaN where a curve failed); good (R,) converged and no anchor
-    missing; met (R,) every bound met (None without bounds); stats of the simulated, of the
-    predicted for these realizations, and of the search's prediction (`expected`)."""
+    """R simulated realizations of a recipe at T temperatures (K): params (R, 4) n_grains, θ
+    (rad), boundary thickness (nm) and Js (T); simulated and predicted anchors (T, R, 6) (NaN
+    where a curve failed); good (T, R) converged and no anchor missing; met (T, R) every bound
+    met (None without bounds); per temperature, stats of the simulated, of the predicted for
+    these realizations, and of the search's prediction (`expected`)."""
 
     recipe_id: str
     rank: int
+    temperatures: list
     params: np.ndarray
     simulated: np.ndarray
     predicted: np.ndarray
     good: np.ndarray
     met: np.ndarray | None
-    simulated_stats: Stats
-    predicted_stats: Stats
-    expected: Stats
+    simulated_stats: list
+    predicted_stats: list
+    expected: list
     files: list = field(default_factory=list)  # written by write_recipe_verification
 
 
 def verify_recipe(cfg, run, recipe_id: str | None = None, rank: int = 1, count: int = 128,
                   progress=None) -> RecipeVerification:
     """Simulate `count` fresh realizations (seed stream VERIFY_STREAM, never the search's) of
-    recipe `rank` of a recipe folder of the run (default: the latest) under cfg, exactly as
-    labels are made; writes verify.csv and verify.png into it (RecipeVerification.files).
-    progress: callable(n_fields, total_fields) as field steps complete."""
+    recipe `rank` of a recipe folder of the run (default: the latest) under cfg at each of the
+    search's temperatures, exactly as labels are made; writes verify.csv and verify.png into it
+    (RecipeVerification.files). progress: callable(n_fields, total_fields) as field steps
+    complete."""
     r = read_recipes(find_recipe(run, recipe_id))
     if not 1 <= rank <= len(r.recipes):
         raise BadParameter(f"recipe {r.id} holds recipes 1–{len(r.recipes)}, not {{}} {rank}",
@@ -145,18 +209,28 @@ def verify_recipe(cfg, run, recipe_id: str | None = None, rank: int = 1, count: 
     if count < 2:
         raise BadParameter(f"{{}} must be ≥ 2, got {count}", 'realizations')
     surrogate = load_surrogate(run, cfg, solver_device(cfg.solver_device))
-    recipe = r.recipes[rank - 1]
-    phi, n = realizations(cfg, count, r.meta["seed"], VERIFY_STREAM).structures(recipe)
-    total = count * len(cfg.solver.fields())
-    c = simulate_curves(phi, cfg, progress=progress and (lambda n: progress(n, total)))
-    simulated, good = c.anchors, c.converged & ~c.flagged
+    recipe, temps = r.recipes[rank - 1], r.temperatures
+    real = realizations(cfg, count, r.meta["seed"], VERIFY_STREAM)
+    sample = real.sample(recipe)
+    phase = np.concatenate([sample.at(T) for T in temps])
+    phi = np.tile(sample.phi, (len(temps), 1, 1))
+    mask = None if sample.mask is None else np.tile(sample.mask, (len(temps), 1, 1))
+    total = len(phi) * len(cfg.solver.fields())
+    cells = label_cells(cfg, mask, phase) if cfg.temperature or cfg.boundary else None
+    c = simulate_curves(phi, cfg, progress=progress and (lambda n: progress(n, total)),
+                        cells=cells)
+    good = (c.converged & ~c.flagged).reshape(len(temps), count)
+    simulated = c.anchors.reshape(len(temps), count, 6)
     simulated[~good] = np.nan
     with one_thread():
-        predicted = surrogate.predict_structures(phi)
-    met = (r.goal.margins(simulated) >= 0) if r.goal.goal.n_constraints else None
-    v = RecipeVerification(r.id, rank, np.c_[n, np.full(count, recipe.theta)], simulated,
-                           predicted, good, met, Stats.of(simulated, r.goal),
-                           Stats.of(predicted, r.goal), r.stats[rank - 1])
+        predicted = RecipePredictor(surrogate, real, temps)([recipe])[0]
+    goals = r.goals
+    met = (np.stack([g.margins(s) >= 0 for g, s in zip(goals, simulated)])
+           if r.goal.goal.n_constraints else None)
+    params = np.c_[sample.n_grains, np.full(count, recipe.theta), sample.phase[:, :2]]
+    v = RecipeVerification(r.id, rank, list(temps), params, simulated, predicted, good, met,
+                           [Stats.of(s, g) for g, s in zip(goals, simulated)],
+                           [Stats.of(p, g) for g, p in zip(goals, predicted)], r.stats[rank - 1])
     v.files = write_recipe_verification(r, v)
     return v
 
@@ -166,7 +240,8 @@ def write_recipe_verification(r: RecipeSearch, v: RecipeVerification) -> list[Pa
     from .plots import verification_figure
 
     paths = [r.path / "verify.csv", r.path / "verify.png"]
-    write_verification_csv(paths[0], v.params, v.simulated, v.predicted, v.good, v.met)
+    write_verification_csv(paths[0], v.temperatures, v.params, v.simulated, v.predicted, v.good,
+                           v.met)
     fig = verification_figure(r, v)
     save_figure(fig, paths[1])
     return paths

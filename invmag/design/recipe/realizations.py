@@ -1,14 +1,18 @@
-"""Recipes: the generator's two parameters a magnet maker controls, grain density (or mean grain
-diameter) and maximum misorientation θ, searched for a goal on the statistics of the anchors
-over realizations of the recipe (docs/recipes.md).
+"""Recipes: the generator's parameters a magnet maker controls, grain density (or mean grain
+diameter) and maximum misorientation θ and, for a real magnet, the grain-boundary phase's
+thickness and Js, searched for a goal on the statistics of the anchors over realizations of the
+recipe (docs/recipes.md).
 
-A recipe (density in grains/µm², θ in rad) stands for a distribution of structures: Voronoi
-grains with seeds uniform in the sample and axes uniform in [−θ, θ], as the generator draws
-them (invmag.data.structures), with density × area grains on average (rounded up or down at
-random per realization). Its statistics are those of the surrogate's predictions for K
-realizations. Every recipe of a search is evaluated on the same K realizations (common random
-numbers: fixed seed positions, axis uniforms and rounding draws; the grain count follows the
-density, the axes scale with θ), so the objective is a smooth function of the recipe.
+A recipe (density in grains/µm², θ in rad, thickness in nm, boundary Js in T at 300 K) stands
+for a distribution of structures: Voronoi grains with seeds uniform in the sample and axes
+uniform in [−θ, θ], as the generator draws them (invmag.data.structures), with density × area
+grains on average (rounded up or down at random per realization), and the cells within
+thickness/2 of a Voronoi edge of the boundary phase (data.boundary; lowered, as the generator
+does, where a grain would keep no interior cell). Its statistics are those of the surrogate's
+predictions for K realizations. Every recipe of a search is evaluated on the same K
+realizations (common random numbers: fixed seed positions, axis uniforms and rounding draws;
+the grain count follows the density, the axes scale with θ), so the objective is a smooth
+function of the recipe.
 """
 
 from dataclasses import dataclass
@@ -17,6 +21,7 @@ import math
 import numpy as np
 
 from ... import BadParameter
+from ...data.boundary import EPS, edge_distance, max_thickness
 from ...data.structures import canonical, nearest_grain
 
 SEARCH_STREAM, VERIFY_STREAM = 2, 3  # SeedSequence spawn keys (0, 1: the data's streams)
@@ -34,10 +39,13 @@ def density_of(diameter):
 
 @dataclass(frozen=True)
 class Recipe:
-    """Generator parameters: density (grains/µm²), theta (maximum misorientation, rad)."""
+    """Generator parameters: density (grains/µm²), theta (maximum misorientation, rad),
+    thickness of the boundary phase (nm; 0: none) and its Js (T at 300 K)."""
 
     density: float
     theta: float
+    thickness: float = 0.0
+    boundary_js: float = 0.0
 
     @property
     def diameter(self) -> float:
@@ -46,16 +54,18 @@ class Recipe:
 
 class Realizations:
     """K realizations of any recipe on a grid from common random numbers (module docstring),
-    drawn from seed; at most max_grains grains each."""
+    drawn from seed; at most max_grains grains each; boundary: whether recipes have a boundary
+    phase (the run's config has a [boundary] section)."""
 
-    def __init__(self, grid, K: int, max_grains: int, seed):
+    def __init__(self, grid, K: int, max_grains: int, seed, boundary: bool = False):
         rng = np.random.default_rng(seed)
-        self.grid, self.K, self.G = grid, K, max_grains
+        self.grid, self.K, self.G, self.boundary = grid, K, max_grains, boundary
         self.seeds = rng.uniform(0, 1, (K, max_grains, 2)) * (np.array([grid.nx, grid.ny])
                                                               * grid.cell_size)
         self.axes = rng.uniform(-1, 1, (K, max_grains))
         self.rounding = rng.uniform(0, 1, K)
         self._cells = {}  # grain count -> (K, ny·nx) nearest-seed index
+        self._edges = {}  # grain count -> ((K, ny·nx) distance to an edge nm, (K,) thickest nm)
 
     def grain_counts(self, density: float) -> np.ndarray:
         """(K,) grains per realization: density × area rounded up or down at random."""
@@ -78,32 +88,109 @@ class Realizations:
         phi = canonical(recipe.theta * np.take_along_axis(self.axes, grain, 1))
         return phi.astype(np.float32).reshape(self.K, self.grid.ny, self.grid.nx), n
 
+    def edges(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        if n not in self._edges:
+            g = self.grid
+            found = [edge_distance(s[:n], g.nx, g.ny, g.cell_size) for s in self.seeds]
+            self._edges[n] = (np.stack([d for _, d in found]),
+                              np.array([max_thickness(*f, g.cell_size) for f in found]))
+        return self._edges[n]
+
+    def sample(self, recipe: Recipe) -> "Sample":
+        """The K realizations of a recipe: structures, grain counts, boundary cells, phase."""
+        phi, n = self.structures(recipe)
+        g, K = self.grid, self.K
+        thickness, mask = np.zeros(K), None
+        if self.boundary:
+            dist = np.empty((K, g.ny * g.nx))
+            for c in np.unique(n):
+                d, cap = self.edges(int(c))
+                dist[n == c] = d[n == c]
+                thickness[n == c] = np.minimum(recipe.thickness, cap[n == c])
+            mask = (dist < thickness[:, None] / 2 - EPS).reshape(K, g.ny, g.nx)
+        phase = np.c_[thickness, np.full(K, recipe.boundary_js if self.boundary else np.nan),
+                      np.full(K, np.nan)]
+        return Sample(phi, n, mask, phase)
+
+
+@dataclass
+class Sample:
+    """K realizations of a recipe: phi (K, ny, nx) rad, n_grains (K,), boundary cells mask
+    (K, ny, nx) bool or None, phase (K, 3) = (thickness nm, boundary Js T, T K) with T NaN
+    (the temperature is the search's; at(T) sets it)."""
+
+    phi: np.ndarray
+    n_grains: np.ndarray
+    mask: np.ndarray | None
+    phase: np.ndarray
+
+    def at(self, T: float) -> np.ndarray:
+        """phase with temperature T (K)."""
+        out = self.phase.copy()
+        out[:, 2] = T
+        return out
+
 
 def realizations(cfg, K: int, seed: int, stream: int) -> Realizations:
     """K realizations for the run config cfg from the search's seed and a stream
     (SEARCH_STREAM, VERIFY_STREAM): the streams never share draws."""
     hi = cfg.structures.grain_density[1] * cfg.grid.area_nm2 * 1e-6
     return Realizations(cfg.grid, K, max(1, math.ceil(hi)),
-                        np.random.SeedSequence(seed, spawn_key=(stream,)))
+                        np.random.SeedSequence(seed, spawn_key=(stream,)),
+                        cfg.boundary is not None)
 
 
 @dataclass(frozen=True)
 class Ranges:
-    """The recipe box: density (lo, hi) grains/µm², theta (lo, hi) rad."""
+    """The recipe box: density (lo, hi) grains/µm², theta (lo, hi) rad; for a real magnet
+    thickness (lo, hi) nm (multiples of cell nm) and boundary_js (lo, hi) T."""
 
     density: tuple
     theta: tuple
+    thickness: tuple | None = None
+    boundary_js: tuple | None = None
+    cell: float = 1.0
+
+    @property
+    def dims(self) -> int:
+        """Dimensions of the unit box: (log density, θ) and (thickness, boundary Js)."""
+        return 2 if self.thickness is None else 4
 
     def recipe(self, x: np.ndarray) -> Recipe:
-        """The recipe at x in the unit box (log density, θ)."""
+        """The recipe at x in the unit box (log density, θ[, thickness, boundary Js]); the
+        thickness takes the multiples of the cell in its range in equal parts of [0, 1]."""
         (d0, d1), (t0, t1) = self.density, self.theta
-        return Recipe(float(d0 * (d1 / d0) ** x[0]), float(t0 + (t1 - t0) * x[1]))
+        base = (float(d0 * (d1 / d0) ** x[0]), float(t0 + (t1 - t0) * x[1]))
+        if self.thickness is None:
+            return Recipe(*base)
+        lo, hi = (round(t / self.cell) for t in self.thickness)
+        cells = lo + min(hi - lo, math.floor(x[2] * (hi - lo + 1)))
+        (j0, j1) = self.boundary_js
+        return Recipe(*base, cells * self.cell, float(j0 + (j1 - j0) * x[3]))
+
+    def to_dict(self) -> dict:
+        out = {"density": list(self.density), "theta": list(self.theta)}
+        if self.thickness is not None:
+            out.update(thickness_nm=list(self.thickness), boundary_js_T=list(self.boundary_js),
+                       cell_nm=self.cell)
+        return out
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Ranges":
+        extra = {}
+        if "thickness_nm" in d:
+            extra = {"thickness": tuple(d["thickness_nm"]),
+                     "boundary_js": tuple(d["boundary_js_T"]), "cell": d["cell_nm"]}
+        return cls(tuple(d["density"]), tuple(d["theta"]), **extra)
 
 
-def recipe_ranges(cfg, density=None, diameter=None, theta=None) -> Ranges:
+def recipe_ranges(cfg, density=None, diameter=None, theta=None, thickness=None,
+                  boundary_js=None) -> Ranges:
     """The recipe box inside the generator's ranges of the run config cfg: density (lo, hi)
-    grains/µm² or diameter (lo, hi) nm, theta (lo, hi) rad; default the generator's whole
-    range. ValueError for a range outside the generator's."""
+    grains/µm² or diameter (lo, hi) nm, theta (lo, hi) rad, and for a config with a [boundary]
+    section thickness (lo, hi) nm and boundary_js (lo, hi) T; default the generator's whole
+    range. BadParameter for a range outside the generator's, or a boundary range on a run
+    without a boundary phase."""
     gen_d = tuple(float(v) for v in cfg.structures.grain_density)
     gen_t = (0.0, float(cfg.structures.max_misorientation))
     if density is not None and diameter is not None:
@@ -116,7 +203,23 @@ def recipe_ranges(cfg, density=None, diameter=None, theta=None) -> Ranges:
     if diameter is None:
         _check("density", d, gen_d, "grains/µm²")
     _check("theta", np.degrees(t), np.degrees(gen_t), "°")
-    return Ranges(d, t)
+    b = cfg.boundary
+    if b is None:
+        for name, given in (("thickness", thickness), ("boundary_js", boundary_js)):
+            if given is not None:
+                raise BadParameter(f"{{}}: run {cfg.name!r} has no grain-boundary phase (its "
+                                   "config has no [boundary] section)", name)
+        return Ranges(d, t)
+    th = tuple(map(float, b.thickness if thickness is None else thickness))
+    js = tuple(map(float, b.Js if boundary_js is None else boundary_js))
+    _check("thickness", th, tuple(map(float, b.thickness)), "nm")
+    _check("boundary_js", js, tuple(map(float, b.Js)), "T")
+    cell = cfg.grid.cell_size
+    for v in th:
+        if abs(v / cell - round(v / cell)) > 1e-9:
+            raise BadParameter(f"{{}} {v:g} nm is not a multiple of the cell size ({cell:g} "
+                               "nm)", "thickness")
+    return Ranges(d, t, th, js, cell)
 
 
 def _check(parameter, given, allowed, unit):

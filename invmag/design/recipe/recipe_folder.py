@@ -1,9 +1,11 @@
 """Recipe folders runs/<name>/recipes/<id>/ (ids 001, 002, …, never reused), beside designs/.
 
-recipe.json (written under a temporary name, then renamed): goal, yield, spread bounds, the
-recipe box, settings, the search's seed, and the ranked recipes with their predicted statistics
-(reduced units; density in grains/µm², diameter in nm, θ in rad and degrees). recipes.csv: the
-same per recipe. After `verify`: verify.csv (one row per simulated realization) and verify.png.
+recipe.json (written under a temporary name, then renamed): the temperatures (K), the goal at
+each, yield, spread bounds, the recipe box, settings, the search's seed, and the ranked recipes
+with their predicted statistics at each temperature (reduced units of the main phase at that
+temperature; density in grains/µm², diameter in nm, θ in rad and degrees, boundary thickness in
+nm and Js in T at 300 K). recipes.csv: the same per recipe and temperature. After `verify`:
+verify.csv (one row per simulated realization and temperature) and verify.png.
 """
 
 from dataclasses import dataclass, field
@@ -23,15 +25,22 @@ from .stats import QUANTIFIED, Stats
 
 @dataclass
 class RecipeSearch:
-    """A written recipe search: goal, ranges, ranked recipes with their predicted stats,
-    meta (settings: realizations, seed, population, generations, seconds, evaluations)."""
+    """A written recipe search: goals (one per temperature, K), ranges, ranked recipes with
+    their predicted stats (stats[recipe][temperature]), meta (settings: realizations, seed,
+    population, generations, seconds, evaluations)."""
 
-    goal: RecipeGoal
+    goals: list
+    temperatures: list
     ranges: Ranges
     recipes: list
     stats: list
     meta: dict = field(default_factory=dict)
     path: Path | None = None
+
+    @property
+    def goal(self) -> RecipeGoal:
+        """The goal at the first temperature: its anchors and objectives are every one's."""
+        return self.goals[0]
 
     @property
     def id(self) -> str:
@@ -41,21 +50,23 @@ class RecipeSearch:
 def write_recipes(path, r: RecipeSearch):
     """recipe.json (atomically) and recipes.csv into the folder path."""
     path = Path(path)
-    doc = {"goal": json.loads(r.goal.goal.to_json()), "yield": r.goal.yield_,
-           "max_std": r.goal.max_std,
-           "ranges": {"density": list(r.ranges.density), "theta": list(r.ranges.theta)},
-           "meta": r.meta,
+    doc = {"temperatures_K": list(r.temperatures),
+           "goals": [json.loads(g.goal.to_json()) for g in r.goals], "yield": r.goal.yield_,
+           "max_std": r.goal.max_std, "ranges": r.ranges.to_dict(), "meta": r.meta,
            "recipes": [{"rank": i + 1, "density": p.density, "diameter_nm": p.diameter,
                         "theta": p.theta, "theta_deg": float(np.degrees(p.theta)),
-                        **s.to_dict()} for i, (p, s) in enumerate(zip(r.recipes, r.stats))]}
+                        "thickness_nm": p.thickness, "boundary_js_T": p.boundary_js,
+                        "at": [s.to_dict() for s in at]}
+                       for i, (p, at) in enumerate(zip(r.recipes, r.stats))]}
     with replacing(path / "recipe.json") as tmp:
         tmp.write_text(json.dumps(doc, indent=1), encoding="utf-8")
-    header = (["rank", "density", "diameter_nm", "theta_deg", "yield"]
-              + [f"{k}_{a}" for k in QUANTIFIED for a in ANCHORS])
-    rows = ([i + 1, p.density, p.diameter, float(np.degrees(p.theta)),
-             "" if s.yield_ is None else s.yield_,
+    header = (["rank", "density", "diameter_nm", "theta_deg", "thickness_nm", "boundary_js_T",
+               "T_K", "yield"] + [f"{k}_{a}" for k in QUANTIFIED for a in ANCHORS])
+    rows = ([i + 1, p.density, p.diameter, float(np.degrees(p.theta)), p.thickness,
+             p.boundary_js, T, "" if s.yield_ is None else s.yield_,
              *np.concatenate([get(s) for get in QUANTIFIED.values()])]
-            for i, (p, s) in enumerate(zip(r.recipes, r.stats)))
+            for i, (p, at) in enumerate(zip(r.recipes, r.stats))
+            for T, s in zip(r.temperatures, at))
     write_csv(path / "recipes.csv", header, rows)
     r.path = path
 
@@ -63,11 +74,13 @@ def write_recipes(path, r: RecipeSearch):
 def read_recipes(path) -> RecipeSearch:
     path = Path(path)
     doc = json.loads((path / "recipe.json").read_text(encoding="utf-8"))
-    goal = RecipeGoal(Goal.from_json(json.dumps(doc["goal"])), doc["yield"], doc["max_std"])
-    ranges = Ranges(tuple(doc["ranges"]["density"]), tuple(doc["ranges"]["theta"]))
-    recipes = [Recipe(d["density"], d["theta"]) for d in doc["recipes"]]
-    return RecipeSearch(goal, ranges, recipes, [Stats.from_dict(d) for d in doc["recipes"]],
-                        doc["meta"], path)
+    goals = [RecipeGoal(Goal.from_json(json.dumps(g)), doc["yield"], doc["max_std"])
+             for g in doc["goals"]]
+    recipes = [Recipe(d["density"], d["theta"], d["thickness_nm"], d["boundary_js_T"])
+               for d in doc["recipes"]]
+    stats = [[Stats.from_dict(s) for s in d["at"]] for d in doc["recipes"]]
+    return RecipeSearch(goals, doc["temperatures_K"], Ranges.from_dict(doc["ranges"]), recipes,
+                        stats, doc["meta"], path)
 
 
 def find_recipe(run, recipe_id: str | None = None) -> Path:
@@ -88,14 +101,17 @@ def newest(run) -> tuple[str, Path]:
     return kind, path
 
 
-def write_verification_csv(path, params: np.ndarray, simulated: np.ndarray,
+def write_verification_csv(path, temperatures, params: np.ndarray, simulated: np.ndarray,
                            predicted: np.ndarray, good: np.ndarray, met: np.ndarray | None):
-    """verify.csv: one row per realization: its generator parameters (n_grains, theta in rad),
+    """verify.csv: one row per realization and temperature (K): the realization's generator
+    parameters params (R, 4) (n_grains, theta in rad, boundary thickness nm, boundary Js T),
     converged and not flagged (good), meets every bound (met, -1 without bounds),
-    sim_<anchor> and pred_<anchor>."""
-    header = (["realization", "n_grains", "theta", "good", "met"]
-              + [f"sim_{a}" for a in ANCHORS] + [f"pred_{a}" for a in ANCHORS])
-    met = np.full(len(params), -1) if met is None else met.astype(int)
-    rows = ([i, int(n), float(t), int(g), int(m), *s, *p] for i, ((n, t), g, m, s, p)
-            in enumerate(zip(params, good, met, simulated, predicted)))
+    sim_<anchor> and pred_<anchor>; simulated, predicted (T, R, 6), good, met (T, R)."""
+    header = (["realization", "T_K", "n_grains", "theta", "thickness_nm", "boundary_js_T",
+               "good", "met"] + [f"sim_{a}" for a in ANCHORS] + [f"pred_{a}" for a in ANCHORS])
+    met = np.full(np.shape(good), -1) if met is None else met.astype(int)
+    rows = ([i, T, int(n), float(t), float(b), float(js), int(g), int(m), *s, *p]
+            for T, sims, preds, goods, mets in zip(temperatures, simulated, predicted, good, met)
+            for i, ((n, t, b, js), g, m, s, p)
+            in enumerate(zip(params, goods, mets, sims, preds)))
     write_csv(path, header, rows)

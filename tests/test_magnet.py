@@ -1,0 +1,191 @@
+"""The maker's question (docs/recipes.md, docs/learning.md): a surrogate that learns the
+boundary phase and the temperature, and recipes searched and verified with them — on a small
+real-magnet run trained here (16 × 16 cells, boundary 0–4 nm, 0–1.2 T, 300–450 K)."""
+
+import json
+import math
+import shutil
+
+import numpy as np
+import pytest
+import torch
+
+import invmag
+from invmag.config import load_config
+from invmag import ANCHORS
+from invmag.data.boundary import boundary_mask, edge_distance, label_cells, max_thickness
+from invmag.design.recipe.realizations import SEARCH_STREAM, VERIFY_STREAM, realizations
+from invmag.models.surrogate import build_regressor, build_vae, mirror
+from invmag.physics.simulation import simulate_curves
+from invmag.physics.temperature import ha_ratio, material_at
+from invmag.runtime import one_thread
+from conftest import assert_user_error, invoke, tiny_config
+from test_boundary import tiny_magnet
+
+HC, MR = ANCHORS.index("hc"), ANCHORS.index("mr")
+FAST = {"realizations": 64, "population": 12, "generations": 6, "top": 2}
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """A 16 × 16 real-magnet run (1–3 grains, boundary and T drawn per label) trained by
+    `invmag train` on 192 curves."""
+    tmp = tmp_path_factory.mktemp("magnet")
+    cfg = tiny_magnet(data={"labelled": 192, "test": 24, "unlabelled": 256},
+                      vae={"epochs": 10}, solver={"batch_size": 16},
+                      regressor={"max_epochs": 60, "batch_size": 16, "learning_rate": 3e-3})
+    (tmp / "magnet.toml").write_text(cfg.to_toml())
+    result = invoke("train", "--config", tmp / "magnet.toml", "--run", tmp / "run",
+                    "--device", "cpu")
+    assert result.exit_code == 0, result.output
+    return cfg, tmp / "run", result.output
+
+
+@pytest.fixture
+def run(trained, tmp_path):
+    return shutil.copytree(trained[1], tmp_path / "run")
+
+
+def test_the_layers_take_the_boundary_and_the_conditions_and_only_then():
+    """The magnet config: the VAE's first and last convolutions carry a second image channel
+    (the boundary cells) and the regressor's first layer three more inputs (thickness, boundary
+    Js, T); every other layer, and the quick config's, as paper Tables 1–2."""
+    quick, magnet = load_config("quick"), load_config("magnet")
+    n = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731
+    dv = n(build_vae(magnet)) - n(build_vae(quick))
+    assert dv == 16 * 4 * 4 + (16 * 4 * 4 + 1)  # conv_1: 16 more 4×4 kernels; convtr_3: 1 more map
+    dr = n(build_regressor(magnet)) - n(build_regressor(quick))
+    assert dr == 3 * 512  # dense_shared_1 takes latent + 3 inputs
+    assert build_vae(quick).images == 1 and build_regressor(quick).conditions == 0
+
+
+def test_a_mirror_moves_the_boundary_and_turns_only_the_axes():
+    x = torch.randn(2, 2, 6, 6)
+    x[:, 1] = (x[:, 1] > 0).float()
+    for which in range(4):
+        m = mirror(x, which)
+        flip = [d for d, k in ((-1, which in (1, 3)), (-2, which in (2, 3))) if k]
+        moved = x.flip(flip) if flip else x
+        assert torch.equal(m[:, 1], moved[:, 1])  # the boundary cells: moved, never negated
+        sign = -1 if which in (1, 2) else 1
+        assert torch.equal(m[:, 0], sign * moved[:, 0])
+
+
+def test_train_reports_the_error_per_temperature_band_and_in_tesla_at_423_k(trained):
+    cfg, run, output = trained
+    metrics = json.loads((run / "metrics.json").read_text())
+    bands = metrics["mae_test_bands"]
+    assert list(bands) == ["300–350 K", "350–400 K", "400–450 K"]
+    si = metrics["mae_test_T_423K"]
+    mu0_ha_300 = 4e-7 * math.pi * 2 * 4.2e6 / 1.61  # T, 6.56 T
+    # the band holding 423 K, in tesla of the material there (µ0H_A(423)/µ0H_A(300) = 0.720,
+    # Js(423)/Js(300) from the Kuz'min law, physics/temperature)
+    assert si["hc"] == pytest.approx(bands["400–450 K"]["hc"] * mu0_ha_300 * ha_ratio(423),
+                                     rel=1e-9)
+    assert ha_ratio(423) == pytest.approx(0.720, abs=5e-4)
+    assert si["mr"] == pytest.approx(bands["400–450 K"]["mr"] * material_at(423).Js, rel=1e-9)
+    assert "Test MAE per temperature band" in output and "at 423 K (T)" in output
+    assert (run / "plots" / "parity.png").is_file()
+
+
+def by_hand(cfg, recipe, K, seed, stream):
+    """The K realizations of a recipe with its boundary phase, one at a time: the structures as
+    the realizations draw them, the boundary cells by data.boundary.boundary_mask at the
+    recipe's thickness lowered to what each structure allows (as the generator does)."""
+    real = realizations(cfg, K, seed, stream)
+    phi, n = real.structures(recipe)
+    g = cfg.grid
+    masks, thickness = [], []
+    for k in range(K):
+        seeds = real.seeds[k, :n[k]]
+        t = min(recipe.thickness, max_thickness(*edge_distance(seeds, g.nx, g.ny, g.cell_size),
+                                                g.cell_size))
+        masks.append(boundary_mask(seeds, n[k], g.nx, g.ny, g.cell_size, t))
+        thickness.append(t)
+    return phi, np.array(masks), np.array(thickness)
+
+
+def test_a_recipe_at_423_k_is_predicted_on_its_realizations_with_their_boundary(run, trained):
+    """The recipe's statistics at 423 K are the surrogate's predictions for its realizations
+    drawn by hand with their boundary cells, at 423 K; an SI bound refers to H_A(423 K)."""
+    cfg = trained[0]
+    r = invmag.recipe(run, minimum={"hc": 1.0}, units="si", yield_=0.5, temperature="423",
+                      seed=3, **FAST)
+    doc = json.loads((r.path / "recipe.json").read_text())
+    assert doc["temperatures_K"] == [423.0]
+    mu0_ha = 4e-7 * math.pi * material_at(423).HA
+    assert doc["goals"][0]["lower"]["hc"] == pytest.approx(1.0 / mu0_ha, rel=1e-12)
+    model = invmag.open_run(run)
+    for best in r.recipes:
+        phi, mask, t = by_hand(cfg, best, 64, 3, SEARCH_STREAM)
+        phase = np.c_[t, np.full(64, best.boundary_js), np.full(64, 423.0)]
+        with one_thread():
+            pred = model.surrogate.predict_structures(phi, mask, phase)
+        at = r.stats[r.recipes.index(best)][0]
+        np.testing.assert_allclose(at.mean, pred.mean(0), atol=1e-6)
+        assert at.yield_ == pytest.approx((pred[:, HC] >= 1.0 / mu0_ha).mean())
+    assert any(best.thickness > 0 for best in r.recipes) or r.ranges.thickness == (0.0, 4.0)
+    assert {"recipe.png", "map.png", "recipes.csv"} <= {p.name for p in r.path.iterdir()}
+
+
+def test_a_range_goal_holds_at_every_temperature(run):
+    """hc ≥ h in 90 % of the realizations from 300 to 450 K: the search takes the worst
+    temperature, so its #1 meets the yield at both ends (where any recipe meets it at 450 K),
+    and a bound met at 300 K alone is not enough."""
+    goal = {"minimum": {"hc": 0.9}, "units": "si", "yield_": 0.9}
+    hot = invmag.recipe(run, **goal, temperature="450", seed=1, **FAST)
+    if hot.meta["cv"][0] > 0:
+        pytest.skip("no recipe of this tiny model meets the bound at 450 K")
+    both = invmag.recipe(run, **goal, temperature="300:450:2", seed=1, **FAST)
+    assert both.temperatures == [300.0, 450.0]
+    assert both.meta["cv"][0] == 0
+    assert all(s.yield_ >= 0.9 for s in both.stats[0])
+
+
+def test_verify_simulates_the_fresh_realizations_at_each_temperature(run, trained):
+    cfg = trained[0]
+    r = invmag.recipe(run, minimum={"hc": 0.2}, yield_=0.5, temperature="300:450:2", seed=4,
+                      **FAST)
+    v = invmag.verify(run, recipe_id=r.id, realizations=8)
+    best = r.recipes[0]
+    phi, mask, t = by_hand(cfg, best, 8, 4, VERIFY_STREAM)
+    for i, T in enumerate((300.0, 450.0)):
+        phase = np.c_[t, np.full(8, best.boundary_js), np.full(8, T)]
+        c = simulate_curves(phi, cfg, cells=label_cells(cfg, mask, phase))
+        good = c.converged & ~c.flagged
+        np.testing.assert_allclose(v.simulated[i][good], c.anchors[good], rtol=0, atol=1e-12)
+    # the hotter magnet: a lower coercive field in tesla, as the law and the labels say
+    j = [np.nanmean(v.simulated[i][:, HC]) * 4e-7 * math.pi * material_at(T).HA
+         for i, T in enumerate((300.0, 450.0))]
+    assert j[1] < j[0]
+    rows = np.genfromtxt(r.path / "verify.csv", delimiter=",", names=True)
+    assert len(rows) == 16 and set(rows["T_K"]) == {300.0, 450.0}
+
+
+BAD = [
+    (("--min-hc", 0.3, "--temperature", 500), "outside the run's trained range"),
+    (("--min-hc", 0.3, "--temperature", "400:300"), "the range is empty"),
+    (("--min-hc", 0.3, "--temperature", "3x0"), "expected T, lo:hi"),
+    (("--min-hc", 0.3, "--thickness", 0, 3), "not a multiple of the cell"),
+    (("--min-hc", 0.3, "--boundary-js", 0, 1.5), "outside the generator's range"),
+]
+
+
+@pytest.mark.parametrize("args, fragment", BAD, ids=[b[1][:20] for b in BAD])
+def test_bad_input_is_one_line(trained, args, fragment):
+    assert_user_error(invoke("recipe", "--run", trained[1], *args), fragment)
+    assert not (trained[1] / "recipes").exists()
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (("--thickness", 0, 2), "--thickness: run 'plain' has no grain-boundary phase"),
+    (("--boundary-js", 0, 1), "--boundary-js: run 'plain' has no grain-boundary phase"),
+    (("--temperature", 423), "outside the run's trained range (300 K only)"),
+])
+def test_a_boundary_or_temperature_on_a_run_without_them(tmp_path, args, fragment):
+    """Refused before any model is loaded or anything written (this run has none)."""
+    path = tmp_path / "plain.toml"
+    path.write_text(tiny_config("plain").to_toml())
+    assert_user_error(invoke("recipe", "--config", path, "--run", tmp_path / "run",
+                             "--min-hc", 0.3, *args), fragment)
+    assert not (tmp_path / "run" / "recipes").exists()
