@@ -48,14 +48,14 @@ def run(trained, tmp_path):
 
 def test_the_layers_take_the_boundary_and_the_conditions_and_only_then():
     """The magnet config: the VAE's first and last convolutions carry a second image channel
-    (the boundary cells) and the regressor's first layer three more inputs (thickness, boundary
-    Js, T); every other layer, and the quick config's, as paper Tables 1–2."""
+    (the boundary cells) and the regressor's first layer two more inputs (boundary Js, T); every
+    other layer, and the quick config's, as paper Tables 1–2."""
     quick, magnet = load_config("quick"), load_config("magnet")
     n = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731
     dv = n(build_vae(magnet)) - n(build_vae(quick))
     assert dv == 16 * 4 * 4 + (16 * 4 * 4 + 1)  # conv_1: 16 more 4×4 kernels; convtr_3: 1 more map
     dr = n(build_regressor(magnet)) - n(build_regressor(quick))
-    assert dr == 3 * 512  # dense_shared_1 takes latent + 3 inputs
+    assert dr == 2 * 512  # dense_shared_1 takes latent + 2 inputs
     assert build_vae(quick).images == 1 and build_regressor(quick).conditions == 0
 
 

@@ -1,11 +1,12 @@
 """What the surrogate of a real magnet takes besides the grain axes (docs/learning.md).
 
 A config with a [boundary] section adds the boundary phase's cells to the structure image as a
-second channel (1: boundary, 0: grain), so the VAE sees where the phase lies. The regressor takes,
-after the latent code, the sample's conditions: the boundary's thickness and Js (with a
-[boundary] section) and the temperature (with a [temperature] section), each scaled to about
+second channel (1: boundary, 0: grain), so the VAE sees where the phase lies and how thick it
+is. The regressor takes, after the latent code, the sample's conditions: the boundary's Js (with
+a [boundary] section) and the temperature (with a [temperature] section), each scaled to about
 [0, 1]. Without these sections the image has one channel and there are no conditions: the
-paper's layers, unchanged.
+paper's layers, unchanged. (The thickness as a third condition, measured on the magnet run's
+1600 labels with the VAE fixed: test MAE of hc 0.0302 with it, 0.0297 without; docs/learning.md.)
 """
 
 import numpy as np
@@ -15,7 +16,6 @@ from ..data.structures import kx_from_phi
 from ..physics.temperature import T_ROOM
 
 T_SPAN = 150.0  # K: the temperature condition is (T − 300 K) / T_SPAN
-THICKNESS_SCALE = 4.0  # nm: the thickness condition is t / THICKNESS_SCALE
 
 
 def image_channels(cfg) -> int:
@@ -27,7 +27,7 @@ def condition_names(cfg) -> list[str]:
     """The regressor's conditions, in order (data.boundary.PHASE names)."""
     names = []
     if cfg.boundary is not None:
-        names += ["boundary_thickness_nm", "boundary_Js_T"]
+        names.append("boundary_Js_T")
     if cfg.temperature is not None:
         names.append("temperature_K")
     return names
@@ -42,8 +42,7 @@ def conditions(cfg, phase) -> np.ndarray | None:
         return None
     phase = np.asarray(phase, float).reshape(-1, 3)
     t, js, T = phase.T
-    columns = {"boundary_thickness_nm": t / THICKNESS_SCALE,
-               "boundary_Js_T": np.where(t > 0, np.nan_to_num(js), 0.0) / cfg.material.Js,
+    columns = {"boundary_Js_T": np.where(t > 0, np.nan_to_num(js), 0.0) / cfg.material.Js,
                "temperature_K": (T - T_ROOM) / T_SPAN}
     return np.stack([columns[n] for n in names], 1).astype(np.float32)
 

@@ -87,6 +87,7 @@ class _Slots:
     rho: torch.Tensor              # 1 / s·y per pair (B, memory); 0 marks no pair
     saved: torch.Tensor            # state at the last accepted field k_saved
     previous: torch.Tensor         # state at the accepted field before it, k_previous
+    hard: torch.Tensor             # 1 on cells with anisotropy, else 0: whose rotation counts
     idx: np.ndarray
     several: np.ndarray            # the structure has more than one material (s, excess used)
     k: np.ndarray                  # field index being relaxed
@@ -98,7 +99,7 @@ class _Slots:
     pairs: np.ndarray              # L-BFGS pairs stored since the slot's torque fell
 
     TENSORS = ("theta", "g", "a", "b", "s", "excess", "hA", "h", "tau", "odd", "S", "Y", "rho",
-               "saved", "previous")
+               "saved", "previous", "hard")
     ARRAYS = ("idx", "several", "k", "k_saved", "k_previous", "it", "fine_until", "torque",
               "pairs")
 
@@ -211,8 +212,18 @@ class CurveSolver:
         coarse = s.k - s.k_saved > 1
         if not (self.settings.fast and coarse.any()):
             return np.zeros(len(s), dtype=bool)
-        rotated = (s.theta - s.saved).abs().amax(dim=(-2, -1)).cpu().numpy()
-        return coarse & (rotated > self.settings.jump_angle)
+        return coarse & (self._rotated(s, s.theta, slice(None)) > self.settings.jump_angle)
+
+    @staticmethod
+    def _rotated(s: _Slots, theta: torch.Tensor, rows) -> np.ndarray:
+        """The largest rotation (rad) of a hard cell (one with anisotropy) of slots `rows`,
+        now at theta, since their last accepted field. A cell without anisotropy (a soft
+        boundary phase) follows the field and its neighbours reversibly, so its rotation is no
+        sign of a jump, nor of a step too rough to extrapolate from."""
+        turn = (theta - s.saved[rows]).abs()
+        if s.several.any():
+            turn = turn * s.hard[rows]
+        return turn.amax(dim=(-2, -1)).cpu().numpy()
 
     def _crosses_level(self, M: np.ndarray, k_from: int, m_to: float) -> bool:
         """Whether M fell onto or past an anchor level (hk90 … hc) between the accepted field
@@ -235,7 +246,8 @@ class CurveSolver:
         return _Slots(theta=theta, g=g, a=a, b=b, s=cells.s, excess=excess, hA=cells.hA, h=h,
                       tau=tau, odd=torch.zeros(n, dtype=torch.bool, device=a.device), S=pairs,
                       Y=pairs.clone(), rho=a.new_zeros((n, self.settings.lbfgs_memory)),
-                      saved=theta.clone(), previous=theta.clone(), idx=np.asarray(idx),
+                      saved=theta.clone(), previous=theta.clone(),
+                      hard=(cells.anisotropy > 0).to(theta.dtype), idx=np.asarray(idx),
                       several=several, k=k,
                       k_saved=k.copy(), k_previous=k.copy(), it=np.zeros(n, dtype=np.int64),
                       fine_until=np.full(n, -1), torque=np.full(n, np.inf),
@@ -296,7 +308,7 @@ class CurveSolver:
         weight = self._material(s, sel)[0]
         my = torch.cos(theta) if weight is None else weight * torch.cos(theta)
         m = my.mean(dim=(-2, -1)).double().cpu().numpy()
-        rotated = (theta - s.saved.index_select(0, sel)).abs().amax(dim=(-2, -1)).cpu().numpy()
+        rotated = self._rotated(s, theta, sel)
         new_k = np.empty(len(rows), dtype=np.int64)
         revert = np.zeros(len(rows), dtype=bool)
         for j, r in enumerate(rows):

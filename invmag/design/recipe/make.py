@@ -211,17 +211,7 @@ def verify_recipe(cfg, run, recipe_id: str | None = None, rank: int = 1, count: 
     surrogate = load_surrogate(run, cfg, solver_device(cfg.solver_device))
     recipe, temps = r.recipes[rank - 1], r.temperatures
     real = realizations(cfg, count, r.meta["seed"], VERIFY_STREAM)
-    sample = real.sample(recipe)
-    phase = np.concatenate([sample.at(T) for T in temps])
-    phi = np.tile(sample.phi, (len(temps), 1, 1))
-    mask = None if sample.mask is None else np.tile(sample.mask, (len(temps), 1, 1))
-    total = len(phi) * len(cfg.solver.fields())
-    cells = label_cells(cfg, mask, phase) if cfg.temperature or cfg.boundary else None
-    c = simulate_curves(phi, cfg, progress=progress and (lambda n: progress(n, total)),
-                        cells=cells)
-    good = (c.converged & ~c.flagged).reshape(len(temps), count)
-    simulated = c.anchors.reshape(len(temps), count, 6)
-    simulated[~good] = np.nan
+    sample, simulated, good = simulate_recipe(cfg, real, recipe, temps, progress)
     with one_thread():
         predicted = RecipePredictor(surrogate, real, temps)([recipe])[0]
     goals = r.goals
@@ -233,6 +223,25 @@ def verify_recipe(cfg, run, recipe_id: str | None = None, rank: int = 1, count: 
                            [Stats.of(p, g) for g, p in zip(goals, predicted)], r.stats[rank - 1])
     v.files = write_recipe_verification(r, v)
     return v
+
+
+def simulate_recipe(cfg, real: Realizations, recipe, temperatures, progress=None):
+    """The realizations real of a recipe simulated at each temperature (K) exactly as labels
+    are made: (Sample, anchors (T, K, 6) with NaN where not good, good (T, K)).
+    progress: callable(n_fields, total_fields)."""
+    sample = real.sample(recipe)
+    temps = list(temperatures)
+    phase = np.concatenate([sample.at(T) for T in temps])
+    phi = np.tile(sample.phi, (len(temps), 1, 1))
+    mask = None if sample.mask is None else np.tile(sample.mask, (len(temps), 1, 1))
+    total = len(phi) * len(cfg.solver.fields())
+    cells = label_cells(cfg, mask, phase) if cfg.temperature or cfg.boundary else None
+    c = simulate_curves(phi, cfg, progress=progress and (lambda n: progress(n, total)),
+                        cells=cells)
+    good = (c.converged & ~c.flagged).reshape(len(temps), real.K)
+    simulated = c.anchors.reshape(len(temps), real.K, 6)
+    simulated[~good] = np.nan
+    return sample, simulated, good
 
 
 def write_recipe_verification(r: RecipeSearch, v: RecipeVerification) -> list[Path]:
