@@ -182,6 +182,17 @@ def kronmuller(phi_or_file, temperatures, config=None, fast: bool | None = None,
     return curve, fit
 
 
+def _without_phases(cfg, command: str):
+    """ValueError for a run whose model learns a boundary phase or a temperature: `command`
+    does not take them yet (recipe, verify and train do)."""
+    from .data.boundary import has_phases
+
+    if has_phases(cfg):
+        raise ValueError(f"run {cfg.name!r} learns a grain-boundary phase and the temperature, "
+                         f"which `invmag {command}` does not take yet; `invmag recipe "
+                         "--temperature` designs with them")
+
+
 def predict(phi_or_file, config=None, run=None, device=None, plot=None, merit=None,
             demag: float = 0.0):
     """Anchors a trained run predicts for one structure (array or file), no simulation:
@@ -191,6 +202,7 @@ def predict(phi_or_file, config=None, run=None, device=None, plot=None, merit=No
     from .physics.merit import predicted_figures
 
     r = open_run(run, config, device)
+    _without_phases(r.config, "predict")
     title = Path(phi_or_file).name if isinstance(phi_or_file, (str, Path)) else ""
     phi = structure(phi_or_file, r.config, r.surrogate.grid)
     values = r.predict(phi[None])[0]
@@ -206,6 +218,7 @@ def morph(a, b, steps: int = 6, out=None, config=None, run=None, device=None):
     from .models.morph import morph as interpolate, write_morph
 
     r = open_run(run, config, device)
+    _without_phases(r.config, "morph")
     result = interpolate(r.surrogate, *(structure(s, r.config, r.surrogate.grid)
                                         for s in (a, b)), steps)
     files = all(isinstance(s, (str, Path)) for s in (a, b))
@@ -230,6 +243,7 @@ def optimize(run=None, target: dict | None = None, minimum: dict | None = None,
     from .design.targets import parse_goal
 
     cfg, path = resolve_run(config, run, device)
+    _without_phases(cfg, "optimize")
     goal = parse_goal(target or {}, minimum or {}, maximum or {}, weights, maximize, minimize,
                       units, cfg.material)
     chosen = Settings.from_config(cfg, goal, **settings)

@@ -48,14 +48,15 @@ def run(trained, tmp_path):
 
 def test_the_layers_take_the_boundary_and_the_conditions_and_only_then():
     """The magnet config: the VAE's first and last convolutions carry a second image channel
-    (the boundary cells) and the regressor's first layer two more inputs (boundary Js, T); every
-    other layer, and the quick config's, as paper Tables 1–2."""
+    (the boundary cells) and the regressor's first layer four more inputs (boundary Js, T, the
+    Stoner–Wohlfarth remanence and switching field); every other layer, and the quick config's,
+    as paper Tables 1–2."""
     quick, magnet = load_config("quick"), load_config("magnet")
     n = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731
     dv = n(build_vae(magnet)) - n(build_vae(quick))
     assert dv == 16 * 4 * 4 + (16 * 4 * 4 + 1)  # conv_1: 16 more 4×4 kernels; convtr_3: 1 more map
     dr = n(build_regressor(magnet)) - n(build_regressor(quick))
-    assert dr == 2 * 512  # dense_shared_1 takes latent + 2 inputs
+    assert dr == 4 * 512  # dense_shared_1 takes latent + 4 inputs
     assert build_vae(quick).images == 1 and build_regressor(quick).conditions == 0
 
 
@@ -189,3 +190,33 @@ def test_a_boundary_or_temperature_on_a_run_without_them(tmp_path, args, fragmen
     assert_user_error(invoke("recipe", "--config", path, "--run", tmp_path / "run",
                              "--min-hc", 0.3, *args), fragment)
     assert not (tmp_path / "run" / "recipes").exists()
+
+
+def test_the_stoner_wohlfarth_conditions_are_those_of_the_main_phase():
+    """Grains at ±60° hold ⟨|cos φ|⟩ = 0.5 and switch alone at h_sw(60°) = 0.5240 H_A (the
+    astroid), whatever the boundary cells hold (here 0°, which would switch at 1)."""
+    from invmag.models.conditions import sw_remanence, sw_switching
+
+    phi = np.full((1, 4, 4), np.radians(60.0))
+    phi[0, :, :2] *= -1
+    mask = np.zeros((1, 4, 4), bool)
+    mask[0, 1] = True
+    phi[mask] = 0.0
+    assert sw_remanence(phi, mask) == pytest.approx([0.5], abs=1e-12)
+    assert sw_remanence(phi) == pytest.approx([(12 * 0.5 + 4) / 16], abs=1e-12)
+    c, s = math.cos(math.radians(60)), math.sin(math.radians(60))
+    h60 = (c ** (2 / 3) + s ** (2 / 3)) ** -1.5
+    assert h60 == pytest.approx(0.5240, abs=1e-4)
+    assert sw_switching(phi, mask) == pytest.approx([h60], abs=1e-12)
+    phi[0, 0, 0] = np.radians(45)  # a grain at 45° switches first, at H_A/2
+    assert sw_switching(phi) == pytest.approx([0.5], abs=1e-12)
+
+
+@pytest.mark.parametrize("command", [("optimize", "--target-hc", 0.4),
+                                     ("predict", "s.npy"), ("morph", "s.npy", "s.npy")])
+def test_commands_that_do_not_take_the_phases_yet_say_so(trained, tmp_path, command):
+    np.save(tmp_path / "s.npy", np.zeros((16, 16), np.float32))
+    args = [tmp_path / a if str(a).endswith(".npy") else a for a in command]
+    assert_user_error(invoke(*args, "--run", trained[1]), "does not take yet",
+                      "invmag recipe --temperature")
+    assert not (trained[1] / "designs").exists()

@@ -1,7 +1,8 @@
 """Parameter-sharing multi-target regressor of the anchors (paper Table 2, docs/conventions.md).
 
 A shared dense stack (ELU) on the latent mean vector (for a real magnet, followed by the
-sample's conditions: boundary Js and temperature, models.conditions), then one head per anchor (ELU, the last
+sample's conditions: boundary Js, temperature and the grains' Stoner–Wohlfarth remanence,
+models.conditions), then one head per anchor (ELU, the last
 layer linear, width 1). Outputs are normalized anchors (y − mean) / std.
 
 The trained surrogate holds an Ensemble: the k regressors of the k-fold cross-validation, each

@@ -151,36 +151,40 @@ class Surrogate:
         return decode(self.vae, z)
 
     @torch.no_grad()
-    def _outputs(self, z, phase=None) -> torch.Tensor:
+    def _outputs(self, z, phase=None, phi=None, mask=None) -> torch.Tensor:
         """The members' normalized anchors (members, N, 6) for codes z (N, latent) of samples
-        phase (N, 3) = (boundary thickness nm, boundary Js T, T K) (models.conditions; ignored
-        by a model without conditions)."""
+        phase (N, 3) = (boundary thickness nm, boundary Js T, T K) with structures phi and
+        boundary cells mask (models.conditions; default phi: decoded from z; all ignored by a
+        model without conditions)."""
         self.regressor.eval()
-        return self.regressor.outputs(torch.as_tensor(inputs(self.config, z, phase),
-                                                      device=self.device))
+        if self.conditions and phi is None:
+            phi = self.decode(z)
+        return self.regressor.outputs(torch.as_tensor(
+            inputs(self.config, z, phase, phi, mask), device=self.device))
 
     def _anchors(self, y: torch.Tensor) -> np.ndarray:
         """Normalized outputs (..., N, 6) -> anchors in curve order (Ms, H_A)."""
         return ordered(y.cpu().numpy().astype(np.float64) * self.y_std + self.y_mean)
 
-    def predict(self, z, phase=None) -> np.ndarray:
+    def predict(self, z, phase=None, phi=None, mask=None) -> np.ndarray:
         """Anchors (N, 6) in Ms and H_A units (of the main phase at the sample's temperature)
         predicted from latent codes (N, latent) and, for a real magnet, the samples' phase
-        (N, 3) or (3,) (boundary thickness nm, boundary Js T, T K), in the
+        (N, 3) or (3,) (boundary thickness nm, boundary Js T, T K) and structures phi (N, ny,
+        nx) rad with boundary cells mask (default: decoded from z, without boundary), in the
         order of a demagnetization curve (physics.anchors.ordered: 0 ≤ mr ≤ m1 ≤ 1, 0 ≤ hk90
         ≤ hk80 ≤ hk70 ≤ hc ≤ 1), which the regressor's six heads alone do not guarantee."""
-        return self._anchors(self._outputs(z, phase).mean(0))
+        return self._anchors(self._outputs(z, phase, phi, mask).mean(0))
 
-    def predict_members(self, z, phase=None) -> np.ndarray:
+    def predict_members(self, z, phase=None, phi=None, mask=None) -> np.ndarray:
         """Each ensemble member's anchors (members, N, 6) (Ms, H_A) for codes z (N, latent),
         ordered as predict's; their mean is close to predict's (exactly, where no member needs
         ordering)."""
-        return np.stack([self._anchors(y) for y in self._outputs(z, phase)])
+        return np.stack([self._anchors(y) for y in self._outputs(z, phase, phi, mask)])
 
     def predict_structures(self, phi, mask=None, phase=None) -> np.ndarray:
         """Anchors (N, 6) predicted for structures (N, ny, nx) rad, with boundary cells mask
         and phase as encode's and predict's."""
-        return self.predict(self.encode(phi, mask), phase)
+        return self.predict(self.encode(phi, mask), phase, phi, mask)
 
     def outside_range(self, values) -> list[str]:
         """Names of the anchors in values (6,) outside the range of the training labels."""

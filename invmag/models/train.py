@@ -129,12 +129,13 @@ def _train_run(cfg: Config, run_dir, device: torch.device, force: bool, progress
     t0 = time.perf_counter()
     codes = encode_mirrors(vae, labels.phi, cfg.regressor.mirrors, mask)
     z, y = codes[0], labels.anchors
-    fit = fit_anchors(cfg, inputs(cfg, codes[:, train], _rows(labels.phase, train)), y[train],
-                      device, progress)
+    fit = fit_anchors(cfg, inputs(cfg, codes[:, train], _rows(labels.phase, train),
+                                  labels.phi[train], _rows(mask, train)), y[train], device,
+                      progress)
     times["regressor"] = time.perf_counter() - t0
     surrogate = Surrogate(cfg, vae, fit.regressor, fit.y_mean, fit.y_std, y[train].min(0),
                           y[train].max(0), hold_out)
-    predicted = surrogate.predict(z, labels.phase)
+    predicted = surrogate.predict(z, labels.phase, labels.phi, mask)
     surrogate.save(run / "surrogate.pt")
     # the backup of a model trained further on designs (design.learn) belongs to the old model
     (run / "surrogate.initial.pt").unlink(missing_ok=True)

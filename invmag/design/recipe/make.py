@@ -50,8 +50,9 @@ class RecipePredictor:
         if not samples:
             return np.zeros((0, len(self.temperatures), self.real.K, 6))
         masks = None if samples[0].mask is None else np.concatenate([s.mask for s in samples])
-        z = self.surrogate.encode(np.concatenate([s.phi for s in samples]), masks)
-        pred = [self.surrogate.predict(z, np.concatenate([s.at(T) for s in samples]))
+        phi = np.concatenate([s.phi for s in samples])
+        z = self.surrogate.encode(phi, masks)
+        pred = [self.surrogate.predict(z, np.concatenate([s.at(T) for s in samples]), phi, masks)
                 for T in self.temperatures]
         return np.stack([p.reshape(len(samples), self.real.K, 6) for p in pred], 1)
 

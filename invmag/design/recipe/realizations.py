@@ -168,6 +168,17 @@ class Ranges:
         (j0, j1) = self.boundary_js
         return Recipe(*base, cells * self.cell, float(j0 + (j1 - j0) * x[3]))
 
+    def snapped(self, x: np.ndarray) -> np.ndarray:
+        """Points x (n, dims) of the unit box with the thickness coordinate moved to the middle
+        of its level: points of the same recipe coincide."""
+        x = np.array(x, float)
+        if self.thickness is not None:
+            levels = round((self.thickness[1] - self.thickness[0]) / self.cell) + 1
+            x[:, 2] = (np.minimum(np.floor(x[:, 2] * levels), levels - 1) + 0.5) / levels
+            if self.thickness[0] == 0:  # no boundary: its Js means nothing
+                x[x[:, 2] * levels < 1, 3] = 0
+        return x
+
     def to_dict(self) -> dict:
         out = {"density": list(self.density), "theta": list(self.theta)}
         if self.thickness is not None:

@@ -72,7 +72,7 @@ def search_recipes(predict, ranges: Ranges, goals: list, scale, population: int 
     minimize(problem, algorithm, ("n_gen", generations), seed=seed, verbose=False,
              **({"callback": lambda a: progress(a.n_gen)} if progress else {}))
     x, F, G = (np.concatenate(a) for a in zip(*problem.archive))
-    x, keep = np.unique(x, axis=0, return_index=True)
+    x, keep = np.unique(ranges.snapped(x), axis=0, return_index=True)
     F, cv = F[keep], np.maximum(G[keep], 0).sum(1)
     taken = []
     for i in rank_order(F, cv):
