@@ -74,10 +74,10 @@ def verified(cfg, goals, temperatures, recipe, seed: int):
 
 def route_recipes(cfg, run, goal: dict, seed: int, boundary: bool):
     """invmag or boundary-free: the recipe search's top recipes (no simulation)."""
-    import invmag
+    from invmag.api import recipe
 
     extra = {} if boundary else {"thickness": (0.0, 0.0)}
-    return invmag.api.recipe(run, **goal, **extra, seed=seed, config=cfg, top=TRIES)
+    return recipe(run, **goal, **extra, seed=seed, config=cfg, top=TRIES)
 
 
 def lookup_recipes(cfg, run, goals, temperatures) -> list:
@@ -207,9 +207,9 @@ def main():
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", type=Path, default=None, help="JSON of the results")
     args = p.parse_args()
-    import invmag
+    from invmag.api import resolve_run
 
-    cfg, run = invmag.api.resolve_run(None, args.run, "cpu")
+    cfg, run = resolve_run(None, args.run, "cpu")
     results = {name: run_goal(name, cfg, run, args.seed, args.budget, args.routes.split(","))
                for name in args.goals.split(",")}
     table(results)

@@ -220,3 +220,41 @@ def test_commands_that_do_not_take_the_phases_yet_say_so(trained, tmp_path, comm
     assert_user_error(invoke(*args, "--run", trained[1]), "does not take yet",
                       "invmag recipe --temperature")
     assert not (trained[1] / "designs").exists()
+
+
+def test_temperature_goals_parse_to_the_temperatures_checked():
+    from invmag.design.recipe.goal import recipe_temperatures
+
+    cfg = load_config("magnet")
+    assert recipe_temperatures(cfg) == [300.0]
+    assert recipe_temperatures(cfg, "423") == [423.0]
+    assert recipe_temperatures(cfg, "300:423") == [300.0, 423.0]  # the ends
+    assert recipe_temperatures(cfg, "300:450:4") == [300.0, 350.0, 400.0, 450.0]
+    for text, fragment in (("450:300", "empty"), ("300:300", "empty"), ("290:400", "outside"),
+                           ("300:400:1", "count ≥ 2"), ("a:b", "expected T")):
+        with pytest.raises(invmag.BadParameter, match=fragment):
+            recipe_temperatures(cfg, text)
+
+
+def test_the_recipe_map_spans_the_boundary_levers(trained):
+    """The second row of the map: hc over boundary thickness (each multiple of the cell) and
+    Js at the best recipe's grain size and θ, equal to the predictions of those recipes."""
+    from dataclasses import replace
+
+    from invmag.design.recipe.goal import recipe_goal
+    from invmag.design.recipe.make import MAP_POINTS, RecipePredictor, recipe_map
+    from invmag.design.recipe.realizations import Recipe, recipe_ranges
+
+    cfg, run, _ = trained
+    model = invmag.open_run(run).surrogate
+    real = realizations(cfg, 64, 0, SEARCH_STREAM)
+    predict = RecipePredictor(model, real, [423.0])
+    best = Recipe(600.0, 0.5, 2.0, 0.3)
+    with one_thread():
+        grid = recipe_map(predict, recipe_ranges(cfg), recipe_goal({}, {"hc": 0.3}, {}), best)
+        check = predict([replace(best, thickness=4.0, boundary_js=float(grid["boundary_js"][-1]))])
+    assert list(grid["thickness"]) == [0.0, 2.0, 4.0]
+    assert grid["boundary_mean"].shape == (MAP_POINTS, 3, 6) and grid["boundary_yield"] is not None
+    np.testing.assert_allclose(grid["boundary_mean"][-1, 2], check[0, 0].mean(0), atol=1e-9)
+    # no boundary: the same magnet whatever Js is asked for
+    np.testing.assert_allclose(grid["boundary_mean"][0, 0], grid["boundary_mean"][-1, 0], atol=1e-9)

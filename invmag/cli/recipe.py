@@ -86,8 +86,8 @@ def recipe(
         None, help="Grain-boundary phase Js range at 300 K, T (default: the generator's).",
         rich_help_panel=RANGES),
     temperature: str = typer.Option(
-        None, help="Temperature the goal must hold at, K: 423, or a range 300:423 (its ends "
-                   "and points ≤ 50 K apart; lo:hi:count) at every temperature of which it "
+        None, help="Temperature the goal must hold at, K: 423, or a range 300:423 (checked at "
+                   "its ends; lo:hi:count at count points) at every temperature of which it "
                    "must hold. SI goals refer to the material there (default: 300 K).",
         rich_help_panel="Targets"),
     realizations: int = typer.Option(RecipeSettings.realizations,

@@ -15,7 +15,6 @@ from ... import ANCHORS, BadParameter
 from ...models.conditions import check_temperatures, trained_range
 from ..targets import Goal, parse_goal
 
-RANGE_STEP = 50.0  # K: a range lo:hi is checked at lo, hi and points at most this far apart
 
 
 @dataclass(frozen=True)
@@ -96,8 +95,10 @@ def recipe_goal(targets: dict, lower: dict, upper: dict, weights=(), maximize=()
 
 
 def recipe_temperatures(cfg, text=None) -> list[float]:
-    """The temperatures (K) a recipe must hold at, from "T", "lo:hi" (lo, hi and points at most
-    RANGE_STEP apart) or "lo:hi:count"; default the low end of the run's trained range (300 K).
+    """The temperatures (K) a recipe must hold at, from "T", "lo:hi" (its two ends: Js(T) and
+    H_A(T) fall monotonically, and with them a magnet's µ0Hc and Jr, so bounds met at both ends
+    hold between them) or "lo:hi:count" (count points, ends included); default the low end of
+    the run's trained range (300 K).
     BadParameter for a malformed or empty range, or a temperature outside the trained range."""
     if text is None:
         return [trained_range(cfg)[0]]
@@ -116,7 +117,7 @@ def recipe_temperatures(cfg, text=None) -> list[float]:
             raise BadParameter(f"{{}} {text!r}: the range is empty (its low end must lie below "
                                "its high end)", "temperature")
         if count is None:
-            count = 1 + math.ceil((hi - lo) / RANGE_STEP - 1e-9)
+            count = 2
         if count < 2:
             raise BadParameter(f"{{}} {text!r}: a range needs a count ≥ 2", "temperature")
         values = np.linspace(lo, hi, count).tolist()
