@@ -189,9 +189,10 @@ def table(results: dict):
             if route in ("goal", "temperatures"):
                 continue
             p = v.get("recipe") or {}
+            gb = (f"gb {p['thickness']:g} nm {p['boundary_js']:.2f} T" if p.get("thickness")
+                  else "no gb")
             text = (f"d {2e3 / np.sqrt(np.pi * p['density']):.0f} nm θ "
-                    f"{np.degrees(p['theta']):.0f}° gb {p['thickness']:g} nm "
-                    f"{p['boundary_js']:.2f} T" if p else "–")
+                    f"{np.degrees(p['theta']):.0f}° {gb}" if p else "–")
             t.add_row(f"{name}: {res['goal']}", route, "yes" if v["met"] else "no",
                       str(v["sims"]), text,
                       " ".join(f"{100 * y:.0f}%" for y in v.get("yields") or []))

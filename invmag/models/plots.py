@@ -36,8 +36,9 @@ def parity_figure(y_train, p_train, y_test, p_test, names=("mr", "hk90", "hc"),
                   temperature=None):
     """Computed vs predicted anchors, training (squares) and test (circles) sets; given
     temperature = (T_train, T_test) in K, the points coloured by it."""
-    fig, axes = plt.subplots(1, len(names), figsize=(3.4 * len(names) + (temperature is not None),
-                                                     3.4))
+    coloured = temperature is not None
+    fig, axes = plt.subplots(1, len(names), figsize=(3.4 * len(names) + coloured, 3.4),
+                             layout="constrained" if coloured else None)
     for ax, name in zip(np.atleast_1d(axes), names):
         i = ANCHORS.index(name)
         if temperature is None:
@@ -57,7 +58,7 @@ def parity_figure(y_train, p_train, y_test, p_test, names=("mr", "hk90", "hc"),
         ax.set_xlabel(f"computed {name} ({UNITS[name]})")
         ax.set_ylabel(f"predicted {name} ({UNITS[name]})")
         ax.legend(fontsize=7)
-    if temperature is not None:
+    if coloured:
         fig.colorbar(dots, ax=np.atleast_1d(axes).tolist(), label="T (K)", shrink=0.85)
     else:
         fig.tight_layout()
