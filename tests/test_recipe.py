@@ -263,3 +263,16 @@ def test_a_run_without_a_model(trained, tmp_path):
     assert_user_error(invoke("verify", "--run", tmp_path), "no designs or recipes")
     with pytest.raises(ValueError, match="yield must lie"):
         recipe_goal({}, {"hc": 0.2}, {}, yield_=-1)
+
+
+def test_a_recipe_folder_of_an_earlier_invmag_is_one_line(trained, tmp_path):
+    """recipe.json as invmag wrote it before temperatures (one goal, stats per recipe)."""
+    folder = tmp_path / "run" / "recipes" / "001"
+    folder.mkdir(parents=True)
+    (tmp_path / "run" / "config.toml").write_text(trained[0].to_toml())
+    (folder / "recipe.json").write_text(json.dumps(
+        {"goal": {}, "yield": 0.9, "max_std": {}, "ranges": {"density": [200, 300],
+                                                               "theta": [0, 1]},
+         "meta": {"seed": 0}, "recipes": []}))
+    assert_user_error(invoke("verify", "--run", tmp_path / "run", "--recipe", 1),
+                      "written by an earlier invmag", "run `invmag recipe` again")

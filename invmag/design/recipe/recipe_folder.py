@@ -72,8 +72,13 @@ def write_recipes(path, r: RecipeSearch):
 
 
 def read_recipes(path) -> RecipeSearch:
+    """The recipe search of a folder; ValueError naming the file when it was written by an
+    invmag before temperatures (no `temperatures_K`)."""
     path = Path(path)
     doc = json.loads((path / "recipe.json").read_text(encoding="utf-8"))
+    if "temperatures_K" not in doc:
+        raise ValueError(f"{path / 'recipe.json'} was written by an earlier invmag (no "
+                         "temperatures): run `invmag recipe` again for this goal")
     goals = [RecipeGoal(Goal.from_json(json.dumps(g)), doc["yield"], doc["max_std"])
              for g in doc["goals"]]
     recipes = [Recipe(d["density"], d["theta"], d["thickness_nm"], d["boundary_js_T"])
