@@ -109,7 +109,7 @@ def lookup_recipes(cfg, run, goals, temperatures) -> list:
 
 def random_route(cfg, goals, temperatures, ranges, seed: int, budget: int):
     """Random recipes screened with SCREEN realizations; the first that meets the goal there is
-    verified. Returns (recipe or None, sims)."""
+    verified. Returns (the verified recipe or None, simulations, its simulated yields or None)."""
     from invmag.design.recipe.make import simulate_recipe
     from invmag.design.recipe.realizations import SEARCH_STREAM, realizations
     from invmag.design.recipe.stats import Stats

@@ -51,6 +51,16 @@ def reference(name):
     return phi, curve[:, 0], curve[:, 1]
 
 
+def train_run(folder, cfg) -> tuple:
+    """`invmag train` of config cfg into folder/run on the CPU (its TOML written beside it);
+    returns (cfg, the run folder, the command's output)."""
+    (folder / f"{cfg.name}.toml").write_text(cfg.to_toml())
+    result = invoke("train", "--config", folder / f"{cfg.name}.toml", "--run", folder / "run",
+                    "--device", "cpu")
+    assert result.exit_code == 0, result.output
+    return cfg, folder / "run", result.output
+
+
 def invoke(*args):
     """Run the invmag command line in this process; `generate` in process unless --workers."""
     from typer.testing import CliRunner

@@ -19,7 +19,7 @@ from invmag.models.surrogate import build_regressor, build_vae, mirror
 from invmag.physics.simulation import simulate_curves
 from invmag.physics.temperature import ha_ratio, material_at
 from invmag.runtime import one_thread
-from conftest import assert_user_error, invoke, tiny_config
+from conftest import assert_user_error, invoke, tiny_config, train_run
 from test_boundary import tiny_magnet
 
 HC, MR = ANCHORS.index("hc"), ANCHORS.index("mr")
@@ -30,15 +30,10 @@ FAST = {"realizations": 64, "population": 12, "generations": 6, "top": 2}
 def trained(tmp_path_factory):
     """A 16 × 16 real-magnet run (1–3 grains, boundary and T drawn per label) trained by
     `invmag train` on 192 curves."""
-    tmp = tmp_path_factory.mktemp("magnet")
-    cfg = tiny_magnet(data={"labelled": 192, "test": 24, "unlabelled": 256},
-                      vae={"epochs": 10}, solver={"batch_size": 16},
-                      regressor={"max_epochs": 60, "batch_size": 16, "learning_rate": 3e-3})
-    (tmp / "magnet.toml").write_text(cfg.to_toml())
-    result = invoke("train", "--config", tmp / "magnet.toml", "--run", tmp / "run",
-                    "--device", "cpu")
-    assert result.exit_code == 0, result.output
-    return cfg, tmp / "run", result.output
+    return train_run(tmp_path_factory.mktemp("magnet"), tiny_magnet(
+        data={"labelled": 192, "test": 24, "unlabelled": 256}, vae={"epochs": 10},
+        solver={"batch_size": 16},
+        regressor={"max_epochs": 60, "batch_size": 16, "learning_rate": 3e-3}))
 
 
 @pytest.fixture

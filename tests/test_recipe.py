@@ -21,7 +21,7 @@ from invmag.design.recipe.realizations import SEARCH_STREAM, VERIFY_STREAM
 from invmag.design.recipe.recipe_folder import newest
 from invmag.physics.simulation import simulate_curves
 from invmag.runtime import one_thread
-from conftest import assert_user_error, invoke, tiny_config
+from conftest import assert_user_error, invoke, tiny_config, train_run
 
 HC = ANCHORS.index("hc")
 FAST = {"realizations": 64, "population": 12, "generations": 8, "top": 2}
@@ -31,15 +31,11 @@ FAST = {"realizations": 64, "population": 12, "generations": 8, "top": 2}
 def trained(tmp_path_factory):
     """A 16 × 16 run (1–3 grains) trained by `invmag train` on 192 curves (about 20 s): its
     model has learned that hc falls with the misorientation."""
-    tmp = tmp_path_factory.mktemp("recipe")
-    cfg = tiny_config("rtiny", data={"labelled": 192, "test": 8, "unlabelled": 256},
-                      vae={"epochs": 10}, solver={"batch_size": 16},
-                      regressor={"max_epochs": 60, "batch_size": 16, "learning_rate": 3e-3})
-    (tmp / "tiny.toml").write_text(cfg.to_toml())
-    result = invoke("train", "--config", tmp / "tiny.toml", "--run", tmp / "run",
-                    "--device", "cpu")
-    assert result.exit_code == 0, result.output
-    return cfg, tmp / "run"
+    cfg, run, _ = train_run(tmp_path_factory.mktemp("recipe"), tiny_config(
+        "rtiny", data={"labelled": 192, "test": 8, "unlabelled": 256}, vae={"epochs": 10},
+        solver={"batch_size": 16},
+        regressor={"max_epochs": 60, "batch_size": 16, "learning_rate": 3e-3}))
+    return cfg, run
 
 
 @pytest.fixture

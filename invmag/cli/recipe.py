@@ -36,11 +36,11 @@ def recipes_table(r) -> Table:
     for i, (p, at) in enumerate(zip(r.recipes, r.stats)):
         boundary = ([f"gb {p.thickness:g} nm", f"gb {p.boundary_js:.2f} T"] if p.thickness
                     else ["no gb"] if r.ranges.thickness is not None else [])
+        shown_T = len(r.temperatures) > 1 or r.ranges.thickness is not None
         for T, s in zip(r.temperatures, at):
-            about = [f"#{i + 1}", f"d {p.diameter:.1f} nm", f"{p.density:.0f} /µm²",
-                     f"θ {np.degrees(p.theta):.1f}°", *boundary]
-            about = [f"{T:.0f} K", *about] if len(r.temperatures) > 1 or r.ranges.thickness \
-                is not None else about
+            about = [f"{T:.0f} K"] if shown_T else []
+            about += [f"#{i + 1}", f"d {p.diameter:.1f} nm", f"{p.density:.0f} /µm²",
+                      f"θ {np.degrees(p.theta):.1f}°", *boundary]
             if s.yield_ is not None:
                 about.append(f"yield {100 * s.yield_:.0f}%")
             rows = max(len(QUANTIFIED), len(about))

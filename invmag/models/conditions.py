@@ -27,7 +27,8 @@ def image_channels(cfg) -> int:
 
 
 def condition_names(cfg) -> list[str]:
-    """The regressor's conditions, in order (data.boundary.PHASE names)."""
+    """The regressor's conditions, in order: boundary_Js_T, temperature_K (those of the config's
+    sections) and the two Stoner–Wohlfarth statistics; none without either section."""
     names = []
     if cfg.boundary is not None:
         names.append("boundary_Js_T")
@@ -59,14 +60,12 @@ def sw_switching(phi, mask=None) -> np.ndarray:
     return np.where(np.isfinite(low), low, 1.0)
 
 
-def conditions(cfg, phase, phi, mask=None) -> np.ndarray | None:
-    """The regressor's conditions (N, k) float32 of samples phase (N, 3) = (thickness nm,
-    boundary Js T, T K) with structures phi (N, ny, nx) rad and boundary cells mask; None for a
-    config without them. A sample without a boundary (thickness 0) has boundary Js 0 whatever
-    was drawn: the same sample."""
+def conditions(cfg, phase, phi, mask=None) -> np.ndarray:
+    """The regressor's conditions (N, k) float32 (condition_names of a config that has some) of
+    samples phase (N, 3) = (thickness nm, boundary Js T, T K) with structures phi (N, ny, nx)
+    rad and boundary cells mask. A sample without a boundary (thickness 0) has boundary Js 0
+    whatever was drawn: the same sample."""
     names = condition_names(cfg)
-    if not names:
-        return None
     phase = np.asarray(phase, float).reshape(-1, 3)
     t, js, T = phase.T
     columns = {"boundary_Js_T": np.where(t > 0, np.nan_to_num(js), 0.0) / cfg.material.Js,
