@@ -2,6 +2,7 @@
 
     python benchmarks/design.py [--run runs/quick] [--held runs/held] [--top 5] [--simulations 64]
     python benchmarks/design.py --reconstruction [--run runs/quick]
+    python benchmarks/design.py --run runs/magnet --temperature 423 [--count 6]
 
 Routes, each with the same polish and budget (top × simulations), every design verified by
 `verify` (simulated again) and each (target, route) on a fresh copy of the run (no verified.h5,
@@ -25,6 +26,10 @@ The grid (from --run's labels.h5): hc at the 10th, 30th, 50th, 70th and 90th per
 hk90 alone at their 30th and 70th; joint hc + mr and hc + hk90 taken from two labelled structures
 each (the joint distribution of the labels).
 
+--temperature T (a real magnet's run): designs at T, with the boundary phase; the grid is taken
+from the labels within ±10 K of T, and the lookup answers only from labels within ±2 K of T
+(design.sources.DATA_KELVIN). --count k keeps k targets of the grid, spread over it.
+
 --reconstruction measures what the decoder gives back instead: 16 labelled structures x from each
 hc quintile are encoded, decoded and sharpened into grains, s = sharpen(D(E(x))), and simulated;
 the table gives the MAE per anchor between the anchors of s and those of x, per quintile, and the
@@ -46,6 +51,7 @@ from invmag.design.loop import design, verify_design
 from invmag.design.optimize import Settings
 from invmag.design.polish import PolishSettings
 from invmag.design.targets import parse_goal
+from invmag.physics.temperature import T_ROOM, material_at
 
 
 def grid(anchors: np.ndarray, seed: int = 0) -> list[dict]:
@@ -130,8 +136,9 @@ def compare(run: Path, targets: list[dict], args, label: str) -> dict:
     cfg, _ = resolve_run(run=run, device=args.device)
     totals = {r: {"hits": 0, "designs": 0, "sims": 0, "first": [], "seconds": 0.0}
               for r in args.routes}
+    material = material_at(args.temperature, cfg.material)
     for target in targets:
-        goal = parse_goal(target, {}, {})
+        goal = parse_goal(target, {}, {}, material=material)
         text = " ".join(f"{k}={t:.3f}" for k, t in target.items())
         idx = [ANCHORS.index(a) for a in target]
         for route in args.routes:
@@ -140,7 +147,8 @@ def compare(run: Path, targets: list[dict], args, label: str) -> dict:
             settings = replace(Settings.from_config(cfg, goal, **given), polish=polish)
             work = scratch(run, args.scratch / route)
             t0 = time.perf_counter()
-            d = design(cfg, work, goal, settings, warn=lambda text: None)
+            d = design(cfg, work, goal, settings, warn=lambda text: None,
+                       temperature=args.temperature)
             v = verify_design(cfg, work, d.id)
             seconds = time.perf_counter() - t0
             first = d.meta["first_shot_mae"]
@@ -179,6 +187,9 @@ def main():
                    help="the grid of targets inside --run's data")
     p.add_argument("--scratch", type=Path, default=Path("runs/benchmark-scratch"))
     p.add_argument("--device", default="cpu")
+    p.add_argument("--temperature", type=float, default=T_ROOM,
+                   help="design at this temperature, K (a real magnet's run)")
+    p.add_argument("--count", type=int, default=None, help="targets of the grid kept, spread")
     p.add_argument("--reconstruction", action="store_true",
                    help="measure the decoder's physical reconstruction error instead")
     args = p.parse_args()
@@ -191,7 +202,11 @@ def main():
     results = []
     if args.inside:
         train, _ = labels.split(cfg.data.test)
-        grid_targets = grid(labels.anchors[train][labels.good[train]])
+        if labels.phase is not None:
+            train = train[np.abs(labels.phase[train, 2] - args.temperature) <= 10]
+        grid_targets = grid(labels.anchors[train])
+        if args.count:
+            grid_targets = grid_targets[::max(1, len(grid_targets) // args.count)][:args.count]
         results.append(("inside", compare(args.run, grid_targets, args, "inside")))
     if args.held:
         from invmag.models.surrogate import load_surrogate

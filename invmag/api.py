@@ -230,22 +230,29 @@ def morph(a, b, steps: int = 6, out=None, config=None, run=None, device=None):
 def optimize(run=None, target: dict | None = None, minimum: dict | None = None,
              maximum: dict | None = None, maximize=(), minimize=(), weights=(),
              units: str = "reduced", device=None, learn: int = 0, progress=None,
-             simulated=None, trained=None, warn=None, config=None, **settings):
-    """Designs for a goal in a trained run (see docs/design.md), written to its next
-    designs/<id>/ folder; returns the Design. target, minimum, maximum: {anchor: value} in
-    `units` ('reduced' or 'si', tesla); maximize, minimize: anchor names; weights: 'anchor=w'.
-    settings: any field of invmag.design.Settings (default: the run config's [design]) and
-    `simulations` (polish budget per design, 0: none). device, learn and the callbacks progress,
-    simulated, trained, warn as invmag.design.loop.design."""
+             simulated=None, trained=None, warn=None, config=None,
+             temperature: float | None = None, **settings):
+    """Designs for a goal in a trained run (see docs/design.md) at `temperature` K (default
+    300; a real magnet's run: any in its trained range, the boundary phase's thickness and Js
+    designed with the grain axes), written to its next designs/<id>/ folder; returns the
+    Design. target, minimum, maximum: {anchor: value} in `units` ('reduced' or 'si', tesla,
+    of the material at that temperature); maximize, minimize: anchor names; weights:
+    'anchor=w'. settings: any field of invmag.design.Settings (default: the run config's
+    [design]) and `simulations` (polish budget per design, 0: none). device, learn and the
+    callbacks progress, simulated, trained, warn as invmag.design.loop.design."""
     from . import BadParameter
+    from .data.boundary import has_phases
     from .design import loop
     from .design.optimize import Settings
     from .design.targets import parse_goal
+    from .models.conditions import check_temperatures
+    from .physics.temperature import T_ROOM, material_at
 
     cfg, path = resolve_run(config, run, device)
-    _without_phases(cfg, "optimize")
+    T = T_ROOM if temperature is None else float(temperature)
+    check_temperatures(cfg, T)
     goal = parse_goal(target or {}, minimum or {}, maximum or {}, weights, maximize, minimize,
-                      units, cfg.material)
+                      units, material_at(T, cfg.material))
     chosen = Settings.from_config(cfg, goal, **settings)
     chosen.check()
     if learn < 0:
@@ -253,7 +260,10 @@ def optimize(run=None, target: dict | None = None, minimum: dict | None = None,
     if learn and not chosen.polish:
         raise BadParameter("{} trains on the simulated designs: give {} > 0", "learn",
                            "simulations")
-    return loop.design(cfg, path, goal, chosen, learn, progress, simulated, trained, warn)
+    if learn and has_phases(cfg):
+        raise BadParameter("{} does not train a real magnet's model yet (run `invmag train` "
+                           "on more labels instead)", "learn")
+    return loop.design(cfg, path, goal, chosen, learn, progress, simulated, trained, warn, T)
 
 
 def recipe(run=None, target: dict | None = None, minimum: dict | None = None,

@@ -326,7 +326,7 @@ def test_the_pool_is_ranked_by_the_trained_members_expected_misfit(trained, tmp_
     targets = {a: float(np.median(labels.anchors[labels.good, ANCHORS.index(a)]))
                for a in ("hc", "mr")}
     goal, window, N, seed = parse_goal(targets, {}, {}), 0.02, 400, 1
-    phi = draw_pool(cfg, N, seed)
+    phi = draw_pool(cfg, N, seed)[0]
     z = model.encode(phi)
     members = model.predict_members(z)  # (2, N, 6)
 

@@ -9,7 +9,7 @@ import pytest
 
 from invmag import ANCHORS
 from invmag.runtime import one_thread
-from invmag.design.latent_search import prior_radius2, search
+from invmag.design.latent_search import latent_model, prior_radius2, search
 from invmag.design.grains import sharpen
 from invmag.design.design_folder import read_design
 from invmag.design.targets import Goal, parse_goal
@@ -98,7 +98,8 @@ def test_goal_si_units_objectives_and_hits():
 def test_every_algorithm_reaches_a_target_inside_the_prior(algorithm):
     goal = parse_goal({"hc": 0.3}, {}, {})
     r2 = prior_radius2(LATENT, 0.99)
-    res = search(truth, goal, np.ones(6), LATENT, 3.0, r2, algorithm, 24, 25, seed=3)
+    res = search(latent_model(truth), goal, np.ones(6), LATENT, 3.0, r2, algorithm, 24, 25,
+                 seed=3)
     assert abs(res.predicted[0, 5] - 0.3) < 0.01
     assert ((res.z ** 2).sum(1)[res.cv <= 0] <= r2).all() and np.abs(res.z).max() <= 3.0
     assert len(res.history["best"]) == 25
@@ -113,16 +114,18 @@ def test_the_prior_constraint_holds_on_the_returned_projected_codes():
     goal = parse_goal({"hc": 0.3}, {}, {})
     r2 = prior_radius2(LATENT, 0.99)
     inside = True
-    res = search(truth, goal, np.ones(6), LATENT, 3.0, r2, "ga", 16, 5, seed=1, project=project)
+    res = search(latent_model(truth, project), goal, np.ones(6), LATENT, 3.0, r2, "ga", 16, 5,
+                 seed=1)
     assert (res.z[:, -1] == 0.5).all() and (res.cv[:3] <= 0).all()
     inside = False  # |z|² ≥ 81 > r² = 20.1 although every proposal x starts inside the ball
-    res = search(truth, goal, np.ones(6), LATENT, 3.0, r2, "ga", 16, 5, seed=1, project=project)
+    res = search(latent_model(truth, project), goal, np.ones(6), LATENT, 3.0, r2, "ga", 16, 5,
+                 seed=1)
     assert (res.cv > 0).all() and ((res.z ** 2).sum(1) > r2).all()
 
 
 def test_search_is_seeded():
     goal = parse_goal({"hc": 0.3}, {}, {})
-    a, b = (search(truth, goal, np.ones(6), LATENT, 3.0, 20.0, "ga", 16, 5, seed=7)
+    a, b = (search(latent_model(truth), goal, np.ones(6), LATENT, 3.0, 20.0, "ga", 16, 5, seed=7)
             for _ in range(2))
     assert np.array_equal(a.z, b.z)
 
@@ -200,7 +203,8 @@ def test_polish_starts_from_the_candidates_that_simulate_closest(voronoi):
     phi = np.stack([voronoi(16, 3, theta, 2) for theta in (0.1, 0.6, 1.0, 1.5)])
     sim = simulate_curves(phi, cfg).anchors
     goal = parse_goal({"hc": float(sim[2, 5])}, {}, {})
-    p = polish(lambda x: simulate_curves(x, cfg), phi, goal, 0.02, PolishSettings(simulations=1),
+    p = polish(lambda x, *_: simulate_curves(x, cfg), phi, goal, 0.02,
+               PolishSettings(simulations=1),
                keep=2)
     assert p.chosen[0] == 2 and len(p.chosen) == 2
     assert p.phi[0] == pytest.approx(phi[2]) and p.simulated[0] == pytest.approx(sim[2])
@@ -411,10 +415,10 @@ def test_surrogate_assisted_polish_needs_fewer_simulations_for_the_same_hits(vor
 
     cfg = tiny_config(**DESIGN)
     phi = np.stack([voronoi(16, 3, theta, seed) for theta, seed in ((0.9, 1), (1.3, 2))])
-    run = lambda x: simulate_curves(x, cfg)  # noqa: E731
+    run = lambda x, *_: simulate_curves(x, cfg)  # noqa: E731
     noise = np.random.default_rng(7)
 
-    def model(x):
+    def model(x, *_):
         return run(x).anchors + noise.normal(0, 0.02, (len(x), 6))
 
     goal = parse_goal({"hc": 0.3}, {}, {})
@@ -440,8 +444,8 @@ def test_the_pool_is_ranked_by_the_ensembles_expected_misfit():
     members[:, 0, hc] = [0.300, 0.300]   # agreed, 0.010 off the target 0.31
     members[:, 1, hc] = [0.258, 0.358]   # mean 0.308 (0.002 off), members ±0.05 apart
     members[:, 2, hc] = [0.200, 0.200]   # agreed, far off
-    surrogate = SimpleNamespace(predict_members=lambda z: members,
-                                predict=lambda z: members.mean(0))
+    surrogate = SimpleNamespace(predict_members=lambda z, *_: members,
+                                predict=lambda z, *_: members.mean(0))
     goal = parse_goal({"hc": 0.31}, {}, {})
     assert expected_order(surrogate, goal, np.zeros((3, 4)), 0.02).tolist() == [0, 1, 2]
     # a bound: both means keep hc ≥ 0.29, but one member of candidate 1 breaks it

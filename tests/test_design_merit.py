@@ -4,7 +4,7 @@ read on the curve through the predicted anchors exactly as invmag.physics.merit 
 import numpy as np
 import pytest
 
-from invmag.design.latent_search import prior_radius2, search
+from invmag.design.latent_search import latent_model, prior_radius2, search
 from invmag.design.design_folder import read_design
 from invmag.design.targets import parse_goal
 from invmag.physics.material import Material
@@ -42,7 +42,7 @@ def test_search_reaches_a_bhmax_target():
     target = float(np.median(parse_goal({}, {}, {}, maximize=["bhmax"]).column(
         prior_anchors(), "bhmax")))
     goal = parse_goal({"bhmax": target}, {}, {})
-    res = search(truth, goal, np.ones(6), LATENT, 3.0, prior_radius2(LATENT, 0.99), "ga", 24,
+    res = search(latent_model(truth), goal, np.ones(6), LATENT, 3.0, prior_radius2(LATENT, 0.99), "ga", 24,
                  25, seed=3)
     assert abs(goal.column(res.predicted[:1], "bhmax")[0] - target) < 0.01
 

@@ -207,14 +207,126 @@ def test_the_stoner_wohlfarth_conditions_are_those_of_the_main_phase():
     assert sw_switching(phi) == pytest.approx([0.5], abs=1e-12)
 
 
-@pytest.mark.parametrize("command", [("optimize", "--target-hc", 0.4),
-                                     ("predict", "s.npy"), ("morph", "s.npy", "s.npy")])
+@pytest.mark.parametrize("command", [("predict", "s.npy"), ("morph", "s.npy", "s.npy")])
 def test_commands_that_do_not_take_the_phases_yet_say_so(trained, tmp_path, command):
     np.save(tmp_path / "s.npy", np.zeros((16, 16), np.float32))
     args = [tmp_path / a if str(a).endswith(".npy") else a for a in command]
     assert_user_error(invoke(*args, "--run", trained[1]), "does not take yet",
                       "invmag recipe --temperature")
+
+
+# -- designs at a temperature --
+
+DESIGN = {"population": 12, "generations": 3, "pool": 300, "top": 2}
+
+
+def test_optimize_designs_structures_with_their_boundary_at_the_temperature(run, trained):
+    """Designs at 423 K: every one a structure with its boundary cells, thickness and Js (at the
+    generator's levels and in its range) at 423 K, its simulated anchors those of an independent
+    simulation of that structure with label_cells at 423 K; `verify` simulates the same;
+    every structure simulated joins verified.h5 with its phase."""
+    cfg = trained[0]
+    labels = invmag.data.samples.read_labels(run / "labels.h5")
+    hc = float(np.median(labels.anchors[labels.good, HC]))
+    d = invmag.optimize(run, target={"hc": hc}, temperature=423, simulations=6, seed=2,
+                        **DESIGN)
+    assert d.temperature == 423 and (d.phase[:, 2] == 423).all()
+    assert set(d.phase[:, 0]) <= {0.0, 2.0, 4.0} and (d.phase[:, 1] >= 0).all()
+    assert (d.phase[:, 1] <= 1.2).all()
+    assert ((d.mask.sum((1, 2)) > 0) == (d.phase[:, 0] > 0)).all()
+    c = simulate_curves(d.phi, cfg, cells=label_cells(cfg, d.mask, d.phase))
+    good = c.converged & ~c.flagged
+    assert good.all()
+    np.testing.assert_allclose(d.simulated, c.anchors, rtol=0, atol=1e-12)
+    v = invmag.verify(run, design_id=d.id)
+    np.testing.assert_allclose(v.simulated, c.anchors, rtol=0, atol=1e-12)
+    # the figures of merit are in SI of the material at 423 K: Jr = mr·Js(423 K)
+    assert v.merit_simulated[:, 0] == pytest.approx(c.anchors[:, MR] * material_at(423).Js)
+    verified = invmag.data.samples.read_labels(run / "verified.h5")
+    assert (verified.phase[:, 2] == 423).all() and verified.boundary.shape[1:] == (16, 16)
+    assert d.meta["learned"] == len(verified.anchors) == d.meta["simulations"]
+
+
+def test_the_data_route_answers_only_from_labels_at_that_temperature(run):
+    """A label's own anchors as the target: at its temperature the label is the design (no
+    simulation); 60 K away the same label is not offered, nor any label further than 2 K."""
+    labels = invmag.data.samples.read_labels(run / "labels.h5")
+    train, _ = labels.split(24)
+    r = int(train[np.argmin(np.abs(labels.phase[train, 2] - 340))])
+    T = float(labels.phase[r, 2])
+    target = {"hc": float(labels.anchors[r, HC]), "mr": float(labels.anchors[r, MR])}
+    for at in (T, T + 60):
+        d = invmag.optimize(run, target=target, temperature=at, simulations=0,
+                            starts=("data",), **DESIGN)
+        rows = d.row[d.source == "labels.h5"]
+        assert len(rows) and (np.abs(labels.phase[rows, 2] - at) <= 2).all(), (at, rows)
+        assert (r in rows) == (at == T)
+    assert d.meta["from_data"] == 0
+
+
+def test_an_si_goal_at_a_temperature_is_in_the_material_there(run):
+    d = invmag.optimize(run, target={"hc": 1.0}, units="si", temperature=423, simulations=0,
+                        starts=("pool",), **DESIGN)
+    mu0_ha = 4e-7 * math.pi * material_at(423).HA
+    assert d.goal.targets["hc"] == pytest.approx(1.0 / mu0_ha, rel=1e-12)
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (("--temperature", 500), "outside the run's trained range"),
+    (("--temperature", 423, "--learn", 2), "--learn does not train a real magnet"),
+])
+def test_optimize_refuses_in_one_line(trained, args, fragment):
+    assert_user_error(invoke("optimize", "--run", trained[1], "--target-hc", 0.3, *args),
+                      fragment)
     assert not (trained[1] / "designs").exists()
+
+
+def test_a_decoded_structure_becomes_voronoi_grains_with_the_thickness_asked_for():
+    """Two grains split at x = 16 nm (columns 0–7 at 0.3 rad, 8–15 at −0.5): the centroids are
+    mirror images, so the Voronoi edge is that line and the grains are kept; a thickness
+    variable in the upper third picks 4 nm, the cells within 2 nm of the edge (columns 7, 8);
+    the last variable is the boundary's Js."""
+    from invmag.design.phases import realize
+
+    cfg = tiny_magnet()
+    phi = np.full((1, 16, 16), 0.3, np.float32)
+    phi[0, :, 8:] = -0.5
+    for u, thickness, columns in ((0.9, 4.0, [7, 8]), (0.5, 2.0, []), (0.1, 0.0, [])):
+        out, mask, phase = realize(cfg, phi, np.array([[0.0, u, 0.7]]), 423.0)
+        np.testing.assert_array_equal(out, phi)
+        assert phase.tolist() == [[thickness, 0.7, 423.0]]
+        assert np.flatnonzero(mask[0].any(0)).tolist() == columns and mask[0].all(0)[
+            columns].all()
+
+
+def test_the_polish_moves_the_boundary_js_within_its_range():
+    """A stand-in engine whose hc rises with the boundary's Js (hc = 0.2 + 0.25·Js/T): the polish
+    reaches the target 0.4 by Js ≈ 0.8 T for a start with boundary cells, never leaving
+    [0, 1.2] T; a start without boundary cells keeps its Js."""
+    from types import SimpleNamespace
+
+    from invmag.design.polish import PolishSettings, polish
+    from invmag.design.targets import parse_goal
+
+    def engine(phi, mask, phase):
+        anchors = np.tile([1.0, 0.9, 0.1, 0.15, 0.2, 0.0], (len(phi), 1))
+        anchors[:, HC] = 0.2 + 0.25 * np.nan_to_num(phase[:, 1]) * mask.any((1, 2))
+        n = len(phi)
+        return SimpleNamespace(M=np.zeros((n, 1)), anchors=anchors,
+                               converged=np.ones(n, bool), flagged=np.zeros(n, bool))
+
+    phi = np.zeros((2, 16, 16), np.float32)
+    mask = np.zeros((2, 16, 16), bool)
+    mask[0, :, 8] = True
+    phase = np.array([[2.0, 0.1, 423.0], [0.0, 0.1, 423.0]])
+    p = polish(engine, phi, parse_goal({"hc": 0.4}, {}, {}), 0.02,
+               PolishSettings(simulations=40), seed=1, mask=mask, phase=phase,
+               js_range=(0.0, 1.2))
+    first = list(p.chosen).index(0)
+    assert abs(p.simulated[first, HC] - 0.4) <= 0.9 * 0.02
+    assert p.phase[first, 1] == pytest.approx(0.8, abs=0.08)
+    assert p.phase[1 - first, 1] == 0.1 and (p.phase[:, [0, 2]] == phase[p.chosen][:, [0, 2]]).all()
+    assert (p.evaluated["phase"][:, 1] >= 0).all() and (p.evaluated["phase"][:, 1] <= 1.2).all()
 
 
 def test_temperature_goals_parse_to_the_temperatures_checked():

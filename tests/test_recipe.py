@@ -107,7 +107,7 @@ def test_a_recipe_verifies_closer_to_its_target_than_the_generators_ranges(train
 def test_verify_simulates_fresh_realizations(run, monkeypatch):
     """`invmag verify` (no id: the newest, a recipe) simulates other structures than the search
     predicted, exactly those it writes predictions for."""
-    import invmag.design.recipe.make as make_module
+    import invmag.data.labels as labels_module
     from invmag.design.recipe.realizations import Recipe, realizations
 
     seen = []
@@ -117,7 +117,7 @@ def test_verify_simulates_fresh_realizations(run, monkeypatch):
         return simulate_curves(phi, cfg, progress=progress, cells=cells)
 
     r = invmag.recipe(run, minimum={"hc": 0.3}, yield_=0.5, seed=2, **FAST)
-    monkeypatch.setattr(make_module, "simulate_curves", recording)
+    monkeypatch.setattr(labels_module, "simulate_curves", recording)
     result = invoke("verify", "--run", run, "--realizations", 64)
     assert result.exit_code == 0, result.output
     assert "fresh realizations" in result.output

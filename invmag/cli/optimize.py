@@ -41,20 +41,27 @@ def anchor_options(command):
 
 def design_table(design, hits) -> Table:
     """Per design: where it came from (a data file and row, or new), simulations used, hit
-    (hits (K,) or None), and the largest |simulated − predicted| over the targeted anchors."""
+    (hits (K,) or None), the largest |simulated − predicted| over the targeted anchors and, for
+    a real magnet, its boundary phase (thickness, Js at 300 K); the title gives T."""
     from ..design.report import targeted
+    from ..physics.temperature import T_ROOM
 
-    table = Table(title=f"Design {design.id}: {design.goal.summary()}")
-    for name in ("#", "from", "sims", "hit", "|sim−pred|"):
-        table.add_column(name, justify="left" if name in ("from", "hit") else "right",
-                         no_wrap=True)
+    boundary = design.mask is not None
+    at = f" at {design.temperature:g} K" if design.temperature != T_ROOM or boundary else ""
+    table = Table(title=f"Design {design.id}: {design.goal.summary()}{at}")
+    names = ("#", "from", "sims", "hit", "|sim−pred|") + (("boundary",) if boundary else ())
+    for name in names:
+        table.add_column(name, justify="left" if name in ("from", "hit", "boundary")
+                         else "right", no_wrap=True)
     idx = [ANCHORS.index(a) for a in targeted(design.goal)] or list(range(len(ANCHORS)))
     for i in range(len(design.z)):
         hit = "–" if hits is None else ("[green]yes[/]" if hits[i] else "[red]no[/]")
         miss = abs(design.simulated[i, idx] - design.predicted[i, idx]).max()
         source = (f"{design.source[i]}:{design.row[i]}" if design.row[i] >= 0
                   else f"new ({design.source[i]})")
-        table.add_row(str(i + 1), source, str(design.simulations[i]), hit, f"{miss:.3f}")
+        t, js, _ = design.phase[i]
+        phase = (f"{t:g} nm, {js:.2f} T" if t > 0 else "none",) if boundary else ()
+        table.add_row(str(i + 1), source, str(design.simulations[i]), hit, f"{miss:.3f}", *phase)
     return table
 
 
@@ -165,6 +172,10 @@ def optimize(
     assist: bool = typer.Option(True, "--assist/--no-assist",
                                 help="Let the surrogate pick which children the polish "
                                      "simulates.", rich_help_panel="Simulation"),
+    temperature: float = typer.Option(
+        None, help="Design at this temperature, K (default 300; a real magnet's run: any in "
+                   "its trained range, with the boundary phase's thickness and Js designed "
+                   "too)."),
     device: str = typer.Option(None, help=DEVICE_HELP),
     **anchor_values,
 ):
@@ -177,6 +188,7 @@ def optimize(
     Pareto front with --maximize hc --maximize mr."""
     from ..api import optimize as design, resolve_run
     from ..design.targets import QUANTITIES
+    from ..physics.temperature import material_at
     from .progress import stages
 
     with user_errors():
@@ -198,5 +210,5 @@ def optimize(
                 drop_inconsistent=drop_inconsistent, top=top, distinct=distinct, window=window,
                 starts=tuple(s for s, on in (("data", data), ("pool", pool > 0),
                                              ("search", True)) if on),
-                pool=pool, assist=assist)
-    report(result, time.perf_counter() - started, cfg.material)
+                pool=pool, assist=assist, temperature=temperature)
+    report(result, time.perf_counter() - started, material_at(result.temperature, cfg.material))

@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from .. import ANCHORS
+from ..physics.temperature import T_ROOM
 from .common import CONFIG_HELP, DEVICE_HELP, RUN_HELP, console, user_errors
 
 EPILOG = ("Examples: invmag verify · invmag verify --design 2 --top 3 · "
@@ -17,7 +18,8 @@ EPILOG = ("Examples: invmag verify · invmag verify --design 2 --top 3 · "
 def verification_table(v, goal) -> Table:
     """Per candidate: predicted, simulated and their difference per anchor, and the hit."""
     marked = {*goal.targets, *goal.lower, *goal.upper}
-    table = Table(title="Predicted vs simulated (* = targeted anchor)")
+    at = "" if v.temperature == T_ROOM else f" at {v.temperature:g} K"
+    table = Table(title=f"Predicted vs simulated{at} (* = targeted anchor)")
     table.add_column("#", justify="right")
     table.add_column("")
     for a in ANCHORS:

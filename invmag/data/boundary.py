@@ -37,6 +37,12 @@ def has_phases(cfg) -> bool:
     return any(getattr(cfg, name, None) is not None for name in ("boundary", "temperature"))
 
 
+def plain_phase(n: int, temperature: float = T_ROOM) -> np.ndarray:
+    """The phase (n, 3) = PHASE of samples without a boundary phase at `temperature` K:
+    (0 nm, NaN, T)."""
+    return np.tile([0.0, np.nan, float(temperature)], (n, 1))
+
+
 def boundary_exchange(A: float, Js: float, Js_b):
     """The boundary phase's exchange stiffness, J/m: A_b = A·(Js_b/Js)² (exchange ∝ Ms²)."""
     return A * (np.asarray(Js_b, float) / Js) ** 2
@@ -90,6 +96,31 @@ def edge_distance(seeds, nx: int, ny: int, cell_size: float):
         if unsure.any():
             everyone = np.broadcast_to(np.arange(G), (int(unsure.sum()), G))
             dist[unsure] = _bisector(x[unsure], seeds, grain[unsure], everyone)
+    return grain, dist
+
+
+def edge_distances(seeds, n_grains, nx: int, ny: int, cell_size: float):
+    """edge_distance of N structures at once, every seed looked at (for the few grains of a
+    pool or a design; edge_distance's k-d tree serves a structure of many): seeds (N, G, 2) nm,
+    of which structure i uses its first n_grains[i] (N,). Returns (grain, dist), (N, ny·nx)
+    each."""
+    seeds, n_grains = np.asarray(seeds, float), np.asarray(n_grains, int)
+    N, G = seeds.shape[:2]
+    x = _centres(nx, ny, cell_size)
+    absent = np.arange(G) >= n_grains[:, None]
+    grain, dist = np.empty((N, len(x)), np.int64), np.empty((N, len(x)))
+    chunk = max(1, 2 ** 21 // (len(x) * G))
+    for a in range(0, N, chunk):
+        s = seeds[a:a + chunk]
+        d2 = ((x[None, :, None] - s[:, None]) ** 2).sum(-1)  # (n, P, G)
+        d2[np.broadcast_to(absent[a:a + chunk, None], d2.shape)] = np.inf
+        i = d2.argmin(-1)
+        pairs = np.linalg.norm(s[:, :, None] - s[:, None], axis=-1)  # (n, G, G)
+        sep = pairs[np.arange(len(s))[:, None], i]  # (n, P, G): from each cell's own seed
+        with np.errstate(divide="ignore", invalid="ignore"):
+            d = (d2 - np.take_along_axis(d2, i[..., None], -1)) / (2 * sep)
+        d[sep == 0] = np.inf
+        grain[a:a + chunk], dist[a:a + chunk] = i, d.min(-1)
     return grain, dist
 
 

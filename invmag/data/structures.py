@@ -51,11 +51,24 @@ def voronoi_batch(rng, nx: int, ny: int, cell_size_nm: float, n_grains, theta_ma
     n_grains, theta_max = np.asarray(n_grains, int), np.asarray(theta_max, float)
     if len(n_grains) and n_grains.min() < 1:
         raise ValueError(f"n_grains must be ≥ 1, got {n_grains.min()}")
+    seeds, angles = voronoi_draws(rng, nx, ny, cell_size_nm, n_grains, theta_max)
+    grain = nearest_grain(seeds, n_grains, nx, ny, cell_size_nm, chunk)
+    return grain_axes(angles, grain, ny, nx)
+
+
+def voronoi_draws(rng, nx: int, ny: int, cell_size_nm: float, n_grains, theta_max):
+    """The draws of voronoi_batch: (seeds (N, G, 2) nm uniform in the sample, axes (N, G) rad
+    uniform in [−θ, θ]), G the largest grain count (structure i uses its first n_grains[i])."""
+    n_grains, theta_max = np.asarray(n_grains, int), np.asarray(theta_max, float)
     N, G = len(n_grains), int(n_grains.max(initial=1))
     seeds = rng.uniform(0, 1, (N, G, 2)) * (np.array([nx, ny]) * cell_size_nm)
-    angles = rng.uniform(-1, 1, (N, G)) * theta_max[:, None]
-    grain = nearest_grain(seeds, n_grains, nx, ny, cell_size_nm, chunk)
-    return canonical(np.take_along_axis(angles, grain, 1)).astype(np.float32).reshape(N, ny, nx)
+    return seeds, rng.uniform(-1, 1, (N, G)) * theta_max[:, None]
+
+
+def grain_axes(axes, grain, ny: int, nx: int) -> np.ndarray:
+    """Structures phi (N, ny, nx) float32 of grain axes (N, G) rad and each cell's grain
+    (N, ny·nx)."""
+    return canonical(np.take_along_axis(axes, grain, 1)).astype(np.float32).reshape(-1, ny, nx)
 
 
 def nearest_grain(seeds, n_grains, nx: int, ny: int, cell_size_nm: float,

@@ -10,9 +10,12 @@ latent search: z (K, L) the code it was decoded from, searched (K, 6) the predic
 roundtrip (K, 6) of encode(decode(z)), deviation (K,) max |roundtrip − searched|, consistent
 (K,) deviation within the consistency (for starts not from the latent search, z is the code of
 the start), objectives (K, n_obj), cv (K,) constraint violation (0: feasible); history/{best,
-mean, feasible} per generation; attributes goal (JSON) and meta (settings, JSON).
-All anchors in reduced units (Ms, H_A). candidates.csv holds the same per design without the
-structures, and sim_/pred_ bhmax and squareness of the simulated and predicted anchors (reduced
+mean, feasible} per generation; phase (K, 3) (boundary thickness nm, boundary Js T at 300 K,
+temperature K) and, for a real magnet, boundary (K, ny, nx) bool, the boundary phase's cells;
+attributes goal (JSON) and meta (settings, JSON).
+All anchors in reduced units (Ms, H_A) of the main phase at the design's temperature.
+candidates.csv holds the same per design without the structures, with T and the boundary
+phase, and sim_/pred_ bhmax and squareness of the simulated and predicted anchors (reduced
 units, design.targets).
 """
 
@@ -24,7 +27,9 @@ import h5py
 import numpy as np
 
 from .. import ANCHORS
+from ..data.boundary import PHASE, plain_phase
 from ..files import replacing
+from ..physics.temperature import T_ROOM
 from .targets import MERIT, Goal
 
 ARRAYS = ("phi", "predicted", "first_shot", "simulated", "simulations", "row", "z", "searched",
@@ -55,6 +60,17 @@ class Design:
     meta: dict = field(default_factory=dict)
     path: Path | None = None
     evaluated: dict | None = None
+    phase: np.ndarray | None = None  # (K, 3): boundary thickness nm, boundary Js T, T K
+    mask: np.ndarray | None = None   # (K, ny, nx) bool: the boundary cells (a real magnet's)
+
+    def __post_init__(self):
+        if self.phase is None:  # a design of a run without phases: no boundary, at 300 K
+            self.phase = plain_phase(len(self.phi))
+
+    @property
+    def temperature(self) -> float:
+        """The temperature (K) the designs are made for."""
+        return float(self.phase[0, 2]) if len(self.phase) else T_ROOM
 
     @property
     def id(self) -> str:
@@ -112,6 +128,9 @@ def write_design(path, design: Design):
                              **({"compression": "gzip"} if name == "phi" else {}))
         f.create_dataset("source", data=np.asarray(design.source, dtype=object),
                          dtype=h5py.string_dtype())
+        f.create_dataset("phase", data=design.phase).attrs["columns"] = list(PHASE)
+        if design.mask is not None:
+            f.create_dataset("boundary", data=design.mask, compression="gzip")
         for name in ("predicted", "first_shot", "simulated", "searched", "roundtrip"):
             f[name].attrs["names"] = list(ANCHORS)
         f["objectives"].attrs["names"] = design.goal.objective_names
@@ -128,6 +147,9 @@ def read_design(path) -> Design:
     with h5py.File(path / "design.h5", "r") as f:
         arrays = {name: f[name][:] for name in ARRAYS}
         arrays["source"] = f["source"].asstr()[:]
+        for name, field_name in (("phase", "phase"), ("boundary", "mask")):
+            if name in f:  # (a design written before phases has neither)
+                arrays[field_name] = f[name][:]
         history = {name: f[f"history/{name}"][:] for name in f.get("history", {})}
         goal, meta = Goal.from_json(f.attrs["goal"]), json.loads(f.attrs["meta"])
     return Design(goal=goal, history=history, meta=meta, path=path, **arrays)
@@ -143,13 +165,15 @@ def write_csv(path, header: list[str], rows):
 
 def write_candidates_csv(path, d: Design):
     names = [n.replace(" ", "_") for n in d.goal.objective_names]
-    header = (["rank", "source", "row", "simulations"] + [f"sim_{a}" for a in ANCHORS]
+    header = (["rank", "source", "row", "simulations", "T_K", "boundary_thickness_nm",
+               "boundary_Js_T"] + [f"sim_{a}" for a in ANCHORS]
               + [f"pred_{a}" for a in ANCHORS] + [f"first_{a}" for a in ANCHORS]
               + [f"{k}_{q}" for k in ("sim", "pred") for q in MERIT]
               + ["feasible", "consistent", "deviation"] + names
               + [f"z{i}" for i in range(d.z.shape[1])])
     merit = np.stack([d.goal.column(v, q) for v in (d.simulated, d.predicted) for q in MERIT], 1)
-    rows = ([i + 1, d.source[i], d.row[i], d.simulations[i], *d.simulated[i], *d.predicted[i],
+    rows = ([i + 1, d.source[i], d.row[i], d.simulations[i], d.phase[i, 2], d.phase[i, 0],
+             d.phase[i, 1], *d.simulated[i], *d.predicted[i],
              *d.first_shot[i], *merit[i], int(d.cv[i] <= 0), int(d.consistent[i]), d.deviation[i],
              *d.objectives[i], *d.z[i]]
             for i in range(len(d.z)))

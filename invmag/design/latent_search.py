@@ -34,24 +34,34 @@ def prior_radius2(latent: int, quantile: float) -> float:
 
 
 class LatentProblem(Problem):
-    """Objectives of goal on the predicted anchors (N, 6) of codes z = project(x) (x itself
-    without a projection); constraints |z|² ≤ r² (on the code that is evaluated and returned)
-    and the goal's bounds. Stores z as "Z"."""
+    """Objectives of goal on the anchors (N, 6) that model predicts for decision vectors x
+    (N, latent + k): the latent code and k design variables in [lo, hi] (a real magnet's
+    boundary); constraints |z|² ≤ r² on the code z that model evaluates (and the search
+    returns) and the goal's bounds. Stores z as "Z"."""
 
-    def __init__(self, predict, goal: Goal, scale, latent: int, bound: float, radius2: float,
-                 project=None):
-        super().__init__(n_var=latent, n_obj=len(goal.objective_names),
-                         n_ieq_constr=1 + goal.n_constraints, xl=-bound, xu=bound)
-        self.predict, self.goal, self.scale, self.radius2 = predict, goal, scale, radius2
-        self.project = project
+    def __init__(self, model, goal: Goal, scale, latent: int, bound: float, radius2: float,
+                 extra=((), ())):
+        lo, hi = (np.asarray(v, float) for v in extra)
+        super().__init__(n_var=latent + len(lo), n_obj=len(goal.objective_names),
+                         n_ieq_constr=1 + goal.n_constraints,
+                         xl=np.r_[np.full(latent, -bound), lo], xu=np.r_[np.full(latent, bound), hi])
+        self.model, self.goal, self.scale, self.radius2 = model, goal, scale, radius2
 
     def _evaluate(self, x, out, *args, **kwargs):
-        z = x if self.project is None else self.project(x)
-        pred = self.predict(z)
+        z, pred = self.model(x)
         out["F"] = self.goal.objectives(pred, self.scale)
         prior = (z ** 2).sum(1, keepdims=True) / self.radius2 - 1
         out["G"] = np.hstack([prior, self.goal.constraints(pred)])
         out["Z"] = z
+
+
+def latent_model(predict, project=None):
+    """The model of a search over codes alone: x -> (z, predict(z)) with z = project(x)
+    (x itself without a projection)."""
+    def model(x):
+        z = x if project is None else project(x)
+        return z, predict(z)
+    return model
 
 
 def make_algorithm(name: str, population: int, sampling: np.ndarray):
@@ -73,7 +83,7 @@ def make_algorithm(name: str, population: int, sampling: np.ndarray):
 
 class _History(Callback):
     """Per generation: best and mean objectives over the feasible population, feasible share;
-    and an archive of every population (codes Z, F, CV)."""
+    and an archive of every population (codes Z, decision vectors X, F, CV)."""
 
     def __init__(self, progress=None):
         super().__init__()
@@ -81,9 +91,9 @@ class _History(Callback):
         self.progress = progress
 
     def notify(self, algorithm):
-        Z, F, cv = (algorithm.pop.get(k) for k in ("Z", "F", "CV"))
+        Z, X, F, cv = (algorithm.pop.get(k) for k in ("Z", "X", "F", "CV"))
         cv = cv[:, 0]
-        self.archive.append((Z, F, cv))
+        self.archive.append((Z, X, F, cv))
         ok = cv <= 0
         pick = F[ok] if ok.any() else F
         self.best.append(pick.min(0))
@@ -99,10 +109,12 @@ class _History(Callback):
 
 @dataclass
 class Result:
-    """Ranked candidates: z (K, L), predicted anchors (K, 6), objectives F (K, n_obj),
-    constraint violation cv (K,) (0: feasible); history per generation (see _History)."""
+    """Ranked candidates: z (K, L), their decision vectors x (K, L + k), predicted anchors
+    (K, 6), objectives F (K, n_obj), constraint violation cv (K,) (0: feasible); history per
+    generation (see _History)."""
 
     z: np.ndarray
+    x: np.ndarray
     predicted: np.ndarray
     F: np.ndarray
     cv: np.ndarray
@@ -133,14 +145,15 @@ def diverse_order(z: np.ndarray, distance: float) -> np.ndarray:
     return np.concatenate([taken, np.setdiff1d(np.arange(len(z)), taken)]).astype(int)
 
 
-def search(predict, goal: Goal, scale, latent: int, bound: float, radius2: float,
+def search(model, goal: Goal, scale, latent: int, bound: float, radius2: float,
            algorithm: str, population: int, generations: int, seed: int,
-           diversity: float = 0.0, limit: int | None = None, project=None,
-           progress=None) -> Result:
-    """Minimize goal's objectives over latent codes x in [−bound, bound]^latent with
-    |x|² ≤ radius2. predict: callable z (N, latent) -> anchors (N, 6), evaluated at
-    z = project(x) when a projection (callable (N, latent) -> (N, latent)) is given; the
-    candidates are the codes z of the populations of all generations. A multi-objective goal
+           diversity: float = 0.0, limit: int | None = None, progress=None,
+           extra=((), ())) -> Result:
+    """Minimize goal's objectives over latent codes in [−bound, bound]^latent, followed by the
+    design variables in extra = (lo (k,), hi (k,)). model: callable x (N, latent + k) ->
+    (z (N, latent), anchors (N, 6)), the code it evaluates (latent_model: the code itself or
+    its projection) and its prediction; |z|² ≤ radius2 is a constraint, and the candidates are
+    the codes z of the populations of all generations with their x. A multi-objective goal
     (algorithm 'nsga2' only) returns their Pareto front in spread order; a single objective
     returns them ranked, codes closer than diversity·sqrt(2·latent) (a fraction of the typical
     distance between two prior draws) to a better one ranked after the distinct ones.
@@ -149,20 +162,23 @@ def search(predict, goal: Goal, scale, latent: int, bound: float, radius2: float
         raise BadParameter(f"{len(goal.objective_names)} objectives need NSGA-II "
                            f"({{}} nsga2), not {algorithm!r}", 'algorithm')
     rng = np.random.default_rng(seed)
-    start = np.clip(rng.standard_normal((population, latent)), -bound, bound)
-    problem = LatentProblem(predict, goal, np.asarray(scale, float), latent, bound, radius2,
-                            project)
+    lo, hi = (np.asarray(v, float) for v in extra)
+    start = np.c_[np.clip(rng.standard_normal((population, latent)), -bound, bound),
+                  rng.uniform(lo, hi, (population, len(lo)))]
+    problem = LatentProblem(model, goal, np.asarray(scale, float), latent, bound, radius2,
+                            extra)
     history = _History(progress)
     minimize(problem, make_algorithm(algorithm, population, start), ("n_gen", generations),
              seed=seed, callback=history, verbose=False)
-    z, F, cv = (np.concatenate(a) for a in zip(*history.archive))
+    z, x, F, cv = (np.concatenate(a) for a in zip(*history.archive))
     z, keep = np.unique(z, axis=0, return_index=True)
-    F, cv = F[keep], cv[keep]
+    x, F, cv = x[keep], F[keep], cv[keep]
     order = rank_order(F, cv)
     if not goal.multi:
         order = order[diverse_order(z[order], diversity * np.sqrt(2 * latent))]
-    z, F, cv = z[order[:limit]], F[order[:limit]], cv[order[:limit]]
-    return Result(z, predict(z), F, cv, history.arrays())
+    order = order[:limit]
+    return Result(z[order], x[order], model(x[order])[1], F[order], cv[order],
+                  history.arrays())
 
 
 def rank_order(F: np.ndarray, cv: np.ndarray) -> np.ndarray:

@@ -16,15 +16,16 @@ import h5py
 import numpy as np
 
 from ..runtime import one_thread
-from ..data.samples import VERIFIED, SampleStore, label_layout, read_labels, run_attrs
+from ..data.samples import (VERIFIED, SampleStore, label_layout, phase_columns, read_labels,
+                           run_attrs)
 
 STREAM = 2  # seed-stream number recorded in verified.h5 (0, 1: unlabelled, labelled)
 
 
 def add_verified(run, cfg, simulated: dict) -> int:
     """Append the converged, unflagged ones of simulated structures (phi (N, ny, nx) rad, M
-    (N, n) Ms, anchors (N, 6), converged, flagged (N,)) to verified.h5; returns how many were
-    added."""
+    (N, n) Ms, anchors (N, 6), converged, flagged (N,); for a real magnet phase (N, 3) and
+    mask (N, ny, nx), its boundary cells) to verified.h5; returns how many were added."""
     good = simulated["converged"] & ~simulated["flagged"]
     k = int(good.sum())
     if not k:
@@ -37,11 +38,15 @@ def add_verified(run, cfg, simulated: dict) -> int:
     H = cfg.solver.fields()
     attrs = {**run_attrs(cfg, STREAM), "seeds": "designs verified by simulation: no generator, "
                                                "params are NaN"}
-    with SampleStore(path, label_layout(cfg.grid.ny, cfg.grid.nx, len(H)), n_old + k, attrs,
-                     fixed={"H": H}) as store:
+    columns = phase_columns(cfg)
+    given = {"phase": "phase", "boundary": "mask"}
+    with SampleStore(path, label_layout(cfg.grid.ny, cfg.grid.nx, len(H), **columns),
+                     n_old + k, attrs, fixed={"H": H}) as store:
         store.write(np.arange(n_old, n_old + k), params=np.full((k, 3), np.nan),
                     **{name: simulated[name][good] for name in
-                       ("phi", "M", "anchors", "converged", "flagged")})
+                       ("phi", "M", "anchors", "converged", "flagged")},
+                    **{name: simulated[given[name]][good] for name in given
+                       if name in store.layout})
     return k
 
 

@@ -17,7 +17,8 @@ files.
 
 from pathlib import Path
 
-from ..physics.simulation import simulate_curves
+from ..data.labels import simulate_samples
+from ..physics.temperature import T_ROOM
 from .design_folder import find_design, new_design_dir, read_design, write_design
 from .learn import add_verified, retrain
 from .optimize import Settings, optimize
@@ -27,10 +28,11 @@ from .verify import Verification, verify, write_verification
 
 
 def design(cfg, run, goal: Goal, settings: Settings, learn: int = 0, progress=None,
-           simulated=None, trained=None, warn=None):
-    """Design for goal in the trained run folder `run` of config cfg (model and solver on
-    cfg.solver_device): returns the Design, written to the run's next design folder with its
-    figures. progress: callable(generation, best F) of the latent search; simulated:
+           simulated=None, trained=None, warn=None, temperature: float = T_ROOM):
+    """Design for goal at `temperature` K in the trained run folder `run` of config cfg (model
+    and solver on cfg.solver_device): returns the Design, written to the run's next design
+    folder with its figures. The data-first route takes the run's structures simulated at that
+    temperature (sources.known_structures). progress: callable(generation, best F) of the latent search; simulated:
     callable(n) per batch of simulations. Every simulated structure joins verified.h5;
     learn > 0: then train the regressor that many epochs further on the labels and
     verified.h5 (trained: callable(epoch, epochs, loss)) and save it as the run's model.
@@ -41,9 +43,10 @@ def design(cfg, run, goal: Goal, settings: Settings, learn: int = 0, progress=No
     surrogate = load_surrogate(run, cfg, solver_device(cfg.solver_device))
     for text in extrapolation(goal, surrogate.label_min, surrogate.label_max):
         (warn or print)(text)
-    known = known_structures(run, surrogate.grid, surrogate.hold_out)
-    d = optimize(surrogate, goal, settings, lambda phi: simulate_curves(phi, cfg), progress,
-                 simulated, known, cfg)
+    known = known_structures(run, surrogate.grid, surrogate.hold_out, temperature)
+    d = optimize(surrogate, goal, settings,
+                 lambda phi, mask, phase: simulate_samples(phi, cfg, mask, phase), progress,
+                 simulated, known, cfg, temperature)
     d.meta["learned"] = add_verified(run, cfg, d.evaluated) if d.evaluated else 0
     write_design(new_design_dir(run), d)
     write_figures(d)

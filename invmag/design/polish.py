@@ -5,7 +5,8 @@ A decoded design sharpened into grains has a handful of parameters, one easy axi
 `verify` and the labels run it), moves a near miss of the latent search onto the target: the
 latent search is the global search, the simulation the local one (inverse designs "refined by
 local physics-based optimization"). The grain geometry is kept; axes are angles mod π (φ and
-φ + π are the same axis), so a mutation needs no bounds.
+φ + π are the same axis), so a mutation needs no bounds. In a real magnet the boundary phase's
+cells and the temperature are kept too, and its Js is stepped with the axes (within its range).
 
 Screening: the starts are given best first (by the caller's prediction); starts whose anchors
 are known (the run's data) cost nothing, the others are simulated `keep` at a time until `keep`
@@ -31,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import BadParameter
+from ..data.boundary import plain_phase
 from ..data.structures import canonical
 from .grains import grains
 from .targets import Goal
@@ -42,14 +44,15 @@ class PolishSettings:
     screen: start structures screened per design that is polished (the best-scoring go on);
     offspring: λ children simulated per design and generation; proposals: children drawn per
     design and generation when a surrogate ranks them (the best λ are simulated); sigma:
-    initial step of a grain axis (rad); margin: stop once every target is within
-    margin × window."""
+    initial step of a grain axis (rad); sigma_js: of the boundary's Js (T), where it is a
+    design variable; margin: stop once every target is within margin × window."""
 
     simulations: int = 64
     screen: int = 4
     offspring: int = 8
     proposals: int = 64
     sigma: float = 0.2
+    sigma_js: float = 0.1  # T: initial step of a boundary Js that is a design variable
     margin: float = 0.9  # the verification simulates the same way: labels agree to 1.2e-3
 
     def check(self):
@@ -72,7 +75,9 @@ class Polished:
     starts; simulations (K,) used per design (0 for a known start left as it was); screened
     (S,): the starts simulated while screening, in the order of evaluated's first S rows;
     evaluated: every simulated structure (phi (E, ny, nx), M (E, n), anchors (E, 6),
-    converged (E,), flagged (E,)), to be learned from."""
+    converged (E,), flagged (E,); mask (E, ny, nx) and phase (E, 3) as simulated), to be
+    learned from; mask (K, ny, nx) bool or None and phase (K, 3): the designs' boundary cells
+    and phase (their Js polished)."""
 
     chosen: np.ndarray
     phi: np.ndarray
@@ -81,6 +86,8 @@ class Polished:
     simulations: np.ndarray
     screened: np.ndarray
     evaluated: dict
+    mask: np.ndarray | None
+    phase: np.ndarray
 
 
 def score(goal: Goal, simulated: np.ndarray, good: np.ndarray, window: float) -> np.ndarray:
@@ -121,37 +128,55 @@ def met(goal: Goal, simulated: np.ndarray, good: np.ndarray, within: float) -> n
 def polish(simulate, phi: np.ndarray, goal: Goal, window: float,
            settings: PolishSettings = PolishSettings(), seed: int = 0, progress=None,
            keep: int | None = None, known: np.ndarray | None = None,
-           predict=None) -> Polished:
-    """Refine starts phi (K, ny, nx) rad, best first, for goal by simulation. simulate: callable
-    phi (N, ny, nx) -> invmag.physics.simulation.Curve. known (K, 6):
+           predict=None, mask: np.ndarray | None = None, phase: np.ndarray | None = None,
+           js_range=None) -> Polished:
+    """Refine starts phi (K, ny, nx) rad, best first, for goal by simulation. Each start may
+    have boundary cells mask (K, ny, nx) bool and a phase (K, 3) (thickness nm, boundary Js T,
+    T K; default none at 300 K); the geometry, the boundary cells and T are kept; with js_range
+    (lo, hi) T the boundary's Js of a start that has boundary cells is a design variable too,
+    stepped with the axes (σ_js = sigma_js × σ / sigma). simulate: callable (phi (N, ny, nx),
+    mask (N, ny, nx) or None, phase (N, 3)) -> invmag.physics.simulation.Curve. known (K, 6):
     simulated anchors of starts from the data (NaN rows: unknown, screened by simulation).
     The `keep` best-scoring starts (all by default; ties in their given order) are polished.
-    predict: callable phi (N, ny, nx) -> predicted anchors (N, 6), to rank the children (see
+    predict: callable as simulate's -> predicted anchors (N, 6), to rank the children (see
     the module docstring). Without targets or bounds (maximize / minimize only) nothing is
     polished: the unknown starts are simulated and the best `keep` returned. progress:
     callable(n_simulations) after each batch."""
     settings.check()
     rng = np.random.default_rng(seed)
     keep = len(phi) if keep is None else min(keep, len(phi))
+    phase = plain_phase(len(phi)) if phase is None else np.array(phase, float)
     found = [grains(p) for p in phi]
     index = [f[0] for f in found]
     axes = [f[1] for f in found]
+    js = list(phase[:, 1])
+    free_js = ([js_range is not None and m.any() for m in mask] if mask is not None
+               else [False] * len(phi))
     polishing = bool(goal.targets or goal.n_constraints)
 
     def build(k, a):
         return canonical(a)[index[k]].astype(np.float32)
 
-    evaluated = {"phi": [], "M": [], "anchors": [], "converged": [], "flagged": []}
+    def samples(owners, candidates):
+        """(phi, mask, phase) of candidates (axes, boundary Js) of the starts owners."""
+        structures = np.stack([build(k, a) for k, (a, _) in zip(owners, candidates)])
+        phases = phase[owners].copy()
+        phases[:, 1] = [j for _, j in candidates]
+        return structures, None if mask is None else mask[owners], phases
+
+    evaluated = {"phi": [], "mask": [], "phase": [], "M": [], "anchors": [], "converged": [],
+                 "flagged": []}
 
     def run(owners, candidates):
-        structures = np.stack([build(k, a) for k, a in zip(owners, candidates)])
-        c = simulate(structures)
+        structures, masks, phases = samples(owners, candidates)
+        c = simulate(structures, masks, phases)
         M, sim, converged, flagged = c.M, c.anchors, c.converged, c.flagged
-        for name, value in zip(evaluated, (structures, M, sim, converged, flagged)):
+        for name, value in zip(evaluated, (structures, masks, phases, M, sim, converged,
+                                           flagged)):
             evaluated[name].append(value)
         if progress:
             progress(len(structures))
-        return structures, sim, converged & ~flagged
+        return structures, sim, converged & ~flagged, phases[:, 1]
 
     # screening: known starts are free; the others are simulated keep at a time, best first
     start_phi = np.stack([build(k, a) for k, a in enumerate(axes)])
@@ -163,10 +188,14 @@ def polish(simulate, phi: np.ndarray, goal: Goal, window: float,
         if polishing and met(goal, start_sim, start_good, settings.margin * window).sum() >= keep:
             break
         batch, unknown = unknown[:keep], unknown[keep:]
-        start_phi[batch], start_sim[batch], start_good[batch] = run(batch, [axes[k] for k in batch])
+        start_phi[batch], start_sim[batch], start_good[batch], _ = run(
+            batch, [(axes[k], js[k]) for k in batch])
         screened += batch
     chosen = ranked(goal, start_sim, start_good, window)[:keep]
     index, axes = [index[k] for k in chosen], [axes[k] for k in chosen]
+    js, free_js = [js[k] for k in chosen], [free_js[k] for k in chosen]
+    mask = None if mask is None else mask[chosen]
+    phase = phase[chosen]
     best_phi, best_sim, best_good = start_phi[chosen], start_sim[chosen], start_good[chosen]
     best_f = score(goal, best_sim, best_good, window)
     start = best_sim.copy()
@@ -183,34 +212,45 @@ def polish(simulate, phi: np.ndarray, goal: Goal, window: float,
             n = min(settings.offspring, budget - used.sum())
             if n <= 0:
                 break
-            drawn = axes[k] + sigma[k] * rng.standard_normal(
-                (settings.proposals if predict else n, len(axes[k])))
+            m = settings.proposals if predict else n
+            drawn = list(zip(axes[k] + sigma[k] * rng.standard_normal((m, len(axes[k]))),
+                             np.clip(js[k] + settings.sigma_js * sigma[k] / settings.sigma
+                                     * rng.standard_normal(m), *js_range) if free_js[k]
+                             else np.full(m, js[k])))
             if predict:  # the surrogate picks the n children it predicts closest, read as
                 # changes from the simulated parent (its error at the parent cancels)
-                guess = predict(np.stack([best_phi[k]] + [build(k, a) for a in drawn]))
+                parent = samples([k], [(axes[k], js[k])])
+                child = samples([k] * m, drawn)
+                guess = predict(*(None if p is None else np.concatenate([a, p])
+                                  for a, p in zip(parent, child)))
                 guess = guess[1:] - guess[0] + best_sim[k]
-                drawn = drawn[np.argsort(score(goal, guess, np.ones(len(drawn), bool),
-                                               window), kind="stable")[:n]]
-            children += list(drawn)
+                pick = np.argsort(score(goal, guess, np.ones(m, bool), window), kind="stable")
+                drawn = [drawn[i] for i in pick[:n]]
+            children += drawn
             owners += [k] * n
             used[k] += n
         active = np.unique(owners)
         owners = np.array(owners)
-        structures, sim, good = run(owners, children)
+        structures, sim, good, child_js = run(owners, children)
         f = score(goal, sim, good, window)
         for k in active:
             mine = np.flatnonzero(owners == k)
             j = mine[np.argmin(f[mine])]
             if f[j] < best_f[k]:
-                best_f[k], axes[k] = f[j], canonical(children[j])
+                best_f[k], axes[k], js[k] = f[j], canonical(children[j][0]), float(child_js[j])
                 best_phi[k], best_sim[k], best_good[k] = structures[j], sim[j], good[j]
                 sigma[k] = min(1.5 * sigma[k], 1.0)
             else:  # a step that has shrunk tenfold without success starts over (ES restart)
                 sigma[k] *= 0.8
                 if sigma[k] < settings.sigma / 10:
                     sigma[k] = settings.sigma
-    empty = {"phi": np.zeros((0, *phi.shape[1:]), np.float32), "M": np.zeros((0, 0)),
-             "anchors": np.zeros((0, 6)), "converged": np.zeros(0, bool),
-             "flagged": np.zeros(0, bool)}
+    phase[:, 1] = js
+    ny, nx = phi.shape[1:]
+    empty = {"phi": np.zeros((0, ny, nx), np.float32), "mask": np.zeros((0, ny, nx), bool),
+             "phase": np.zeros((0, 3)), "M": np.zeros((0, 0)), "anchors": np.zeros((0, 6)),
+             "converged": np.zeros(0, bool), "flagged": np.zeros(0, bool)}
+    if mask is None:
+        del evaluated["mask"]
     return Polished(chosen, best_phi, best_sim, start, used, np.array(screened, int),
-                    {k: np.concatenate(v) if v else empty[k] for k, v in evaluated.items()})
+                    {k: np.concatenate(v) if v else empty[k] for k, v in evaluated.items()},
+                    mask, phase)

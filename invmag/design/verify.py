@@ -9,7 +9,8 @@ import numpy as np
 
 from .. import ANCHORS, BadParameter
 from ..files import replacing
-from ..physics.simulation import simulate_curves
+from ..data.labels import simulate_samples
+from ..physics.temperature import T_ROOM, material_at
 from ..physics.material import Material
 from ..physics.merit import FIGURES, figures, predicted_figures
 from .design_folder import Design, write_csv
@@ -38,6 +39,7 @@ class Verification:
     merit_predicted: np.ndarray
     material: Material
     goal: object = None  # the design's Goal
+    temperature: float = T_ROOM  # K, of the designs and their material
     files: list = field(default_factory=list)  # written by write_verification
 
     @property
@@ -51,7 +53,8 @@ class Verification:
 
 def verify(cfg, design: Design, top: int, window: float, progress=None) -> Verification:
     """Simulate the top `top` designs under cfg's grid, material and solver settings on
-    cfg.solver_device. progress: callable(n_fields, total_fields) as field steps complete."""
+    cfg.solver_device, with their boundary phase at their temperature (as labels are made).
+    progress: callable(n_fields, total_fields) as field steps complete."""
     if top < 1:
         raise BadParameter(f"{{}} must be ≥ 1, got {top}", 'top')
     if not window > 0:
@@ -62,15 +65,18 @@ def verify(cfg, design: Design, top: int, window: float, progress=None) -> Verif
         raise ValueError(f"design {design.id} holds {phi.shape[2]}×{phi.shape[1]} structures, "
                          f"the config's grid is {cfg.grid.nx}×{cfg.grid.ny}")
     total = k * len(cfg.solver.fields())
-    c = simulate_curves(phi, cfg, progress=progress and (lambda n: progress(n, total)))
+    mask = None if design.mask is None else design.mask[:k]
+    c = simulate_samples(phi, cfg, mask, design.phase[:k],
+                         progress and (lambda n: progress(n, total)))
+    material = material_at(design.temperature, cfg.material)
     hit = design.goal.hits(c.anchors, window)
     if hit is not None:
         hit &= c.converged & ~c.flagged
     return Verification(np.arange(1, k + 1), phi, c.H, c.M, c.anchors,
                         design.predicted[:k], c.converged, c.flagged, hit, window,
-                        figures(c.H, c.M, cfg.material),
-                        predicted_figures(design.predicted[:k], cfg.material), cfg.material,
-                        design.goal)
+                        figures(c.H, c.M, material),
+                        predicted_figures(design.predicted[:k], material), material,
+                        design.goal, temperature=design.temperature)
 
 
 def write_verification(folder, v: Verification) -> list[Path]:

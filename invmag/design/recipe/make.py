@@ -20,9 +20,8 @@ import time
 import numpy as np
 
 from ... import BadParameter
-from ...data.boundary import label_cells
+from ...data.labels import simulate_samples
 from ...models.surrogate import load_surrogate
-from ...physics.simulation import simulate_curves
 from ...runtime import one_thread, solver_device
 from ..design_folder import new_numbered_dir
 from ..targets import extrapolation
@@ -236,9 +235,7 @@ def simulate_recipe(cfg, real: Realizations, recipe, temperatures, progress=None
     phi = np.tile(sample.phi, (len(temps), 1, 1))
     mask = None if sample.mask is None else np.tile(sample.mask, (len(temps), 1, 1))
     total = len(phi) * len(cfg.solver.fields())
-    cells = label_cells(cfg, mask, phase) if cfg.temperature or cfg.boundary else None
-    c = simulate_curves(phi, cfg, progress=progress and (lambda n: progress(n, total)),
-                        cells=cells)
+    c = simulate_samples(phi, cfg, mask, phase, progress and (lambda n: progress(n, total)))
     good = (c.converged & ~c.flagged).reshape(len(temps), real.K)
     simulated = c.anchors.reshape(len(temps), real.K, 6)
     simulated[~good] = np.nan
