@@ -23,7 +23,7 @@ from conftest import assert_user_error, invoke, tiny_config, train_run
 from test_boundary import tiny_magnet
 
 HC, MR = ANCHORS.index("hc"), ANCHORS.index("mr")
-FAST = {"realizations": 64, "population": 12, "generations": 6, "top": 2}
+FAST = {"realizations": 64, "population": 12, "generations": 6, "top": 2, "calibrate": 0}
 
 
 @pytest.fixture(scope="module")

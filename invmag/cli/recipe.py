@@ -26,9 +26,11 @@ def recipes_table(r) -> Table:
     from ..design.recipe.plots import temperatures
 
     marked = r.goal.named
+    calibrated = (f", the surrogate's level set by {r.meta['calibrate']} simulated"
+                  if r.meta.get("calibrate") else "")
     table = Table(title=f"Recipes {r.id}: {r.goal.summary()} at {temperatures(r.temperatures)} "
-                        f"(predicted over {r.meta['realizations']} realizations each; * = in "
-                        "the goal)")
+                        f"(predicted over {r.meta['realizations']} realizations each"
+                        f"{calibrated}; * = in the goal)")
     table.add_column("recipe")
     table.add_column("")
     for a in ANCHORS:
@@ -93,6 +95,10 @@ def recipe(
     realizations: int = typer.Option(RecipeSettings.realizations,
                                      help="Realizations per recipe (common random numbers)."),
     top: int = typer.Option(RecipeSettings.top, help="Distinct recipes returned."),
+    calibrate: int = typer.Option(
+        RecipeSettings.calibrate, help="Realizations of each recipe returned simulated at each "
+                                       "temperature to correct the surrogate's mean error on "
+                                       "them (0: predictions alone)."),
     population: int = typer.Option(RecipeSettings.population, help="Search population."),
     generations: int = typer.Option(RecipeSettings.generations, help="Search generations."),
     seed: int = typer.Option(None, help="Seed of the search and its realizations (default: the "
@@ -123,19 +129,27 @@ def recipe(
         bounds = ({a: v for a in QUANTITIES if (v := anchor_values[f"{kind}_{a}"]) is not None}
                   for kind in BOUNDS)
         started = time.perf_counter()
-        stage = {"search": "recipe search", "map": "recipe map"}
+        stage = {"search": "recipe search", "calibration": "calibration", "map": "recipe map"}
         with stages() as bar:
             r = make(run, *bounds, maximize, minimize, weight, units, yield_, spreads,
                      density, diameter, None if theta is None else tuple(np.radians(theta)),
                      thickness=thickness, boundary_js=boundary_js, temperature=temperature,
                      progress=lambda kind, done, total: bar(stage[kind], done, total),
                      warn=warn, config=cfg, realizations=realizations, top=top,
+                     calibrate=calibrate,
                      population=population, generations=generations,
                      **({} if seed is None else {"seed": seed}))
     console.print(recipes_table(r))
     if r.meta["cv"][0] > 0:
         console.print(f"[red]not met:[/] no recipe in the box meets {r.goal.summary()}; "
                       f"#1 is the closest (constraint violation {r.meta['cv'][0]:.3f})")
+    bias = r.meta.get("calibration_bias")
+    if bias:
+        largest = np.abs(bias).max((0, 1))
+        console.print(f"calibration: {r.meta['calibrate']} realizations of each recipe simulated "
+                      f"at each temperature ({r.meta['calibrate'] * np.size(bias) // 6} "
+                      "simulations); the surrogate's level moved by up to "
+                      + ", ".join(f"{a} {v:.3f}" for a, v in zip(ANCHORS, largest)))
     console.print(f"recipes → {r.path} ({time.perf_counter() - started:.0f} s, "
                   f"{r.meta['evaluations']} recipes evaluated; recipe.png, map.png); "
                   "`invmag verify` simulates fresh realizations")

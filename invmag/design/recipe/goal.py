@@ -128,15 +128,21 @@ def recipe_temperatures(cfg, text=None) -> list[float]:
 @dataclass(frozen=True)
 class RecipeSettings:
     """realizations K per recipe (≥ 64: smooth statistics), population and generations of
-    the pymoo search, top recipes returned, seed of the search and its realizations."""
+    the pymoo search, top recipes returned, seed of the search and its realizations;
+    calibrate: realizations of each top recipe simulated at each temperature to correct the
+    surrogate's level (make.calibrated; 0: none)."""
 
     realizations: int = 64
     population: int = 24
     generations: int = 20
     top: int = 3
     seed: int = 0
+    calibrate: int = 32
 
     def check(self):
+        if not 0 <= self.calibrate <= self.realizations:
+            raise BadParameter(f"{{}} must lie in [0, {{}}] ({self.realizations}), got "
+                               f"{self.calibrate}", "calibrate", "realizations")
         for name, least in (("realizations", 64), ("population", 4), ("generations", 1),
                             ("top", 1)):
             if getattr(self, name) < least:

@@ -16,18 +16,21 @@ statistics with the predicted ones.
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 import time
+import warnings
 
 import numpy as np
 
 from ... import BadParameter
 from ...data.labels import simulate_samples
 from ...models.surrogate import load_surrogate
+from ...physics.anchors import ordered
 from ...runtime import one_thread, solver_device
 from ..design_folder import new_numbered_dir
+from ..latent_search import rank_order
 from ..targets import extrapolation
 from .recipe_folder import (RecipeSearch, find_recipe, read_recipes, write_recipes,
                             write_verification_csv)
-from .recipe_search import search_recipes
+from .recipe_search import Ranked, evaluate, search_recipes
 from .goal import RecipeGoal, RecipeSettings
 from .realizations import (SEARCH_STREAM, VERIFY_STREAM, Ranges, Realizations, realizations,
                            recipe_ranges)
@@ -76,7 +79,12 @@ def make_recipes(cfg, run, goals: list, temperatures, settings: RecipeSettings,
         ranked = search_recipes(predict, ranges, goals, surrogate.y_std, settings.population,
                                 settings.generations, settings.top, settings.seed, progress and (
                                     lambda g: progress("search", g, settings.generations)))
+    bias = None
+    if settings.calibrate:
+        ranked, bias = calibrated(cfg, real, predict, ranked, goals, surrogate.y_std,
+                                  settings.calibrate, progress)
     meta = {**asdict(settings), "evaluations": ranked.evaluations,
+            "calibration_bias": None if bias is None else bias.tolist(),
             "objectives": ranked.F.tolist(), "cv": ranked.cv.tolist(),
             "seconds": round(time.perf_counter() - started, 1)}
     r = RecipeSearch(list(goals), list(temperatures), ranges, ranked.recipes, ranked.stats, meta)
@@ -88,6 +96,31 @@ def make_recipes(cfg, run, goals: list, temperatures, settings: RecipeSettings,
         write_figures(r, real, predict, grid, check_points(
             Path(run) / "labels.h5", cfg.grid.area_nm2, temperatures[-1], r.recipes[0]))
     return r
+
+
+def calibrated(cfg, real: Realizations, predict, ranked: Ranked, goals: list, scale,
+               count: int, progress=None) -> tuple[Ranked, np.ndarray]:
+    """The top recipes with the surrogate's predictions corrected by its mean error on the
+    first `count` of each recipe's own realizations, simulated at each temperature (a control
+    variate: the predictions keep their spread, the simulations set their level), ranked again
+    on the corrected statistics. Returns (Ranked, bias (n, T, 6) added per recipe and
+    temperature, in its order). progress: callable("calibration", done, total) per recipe."""
+    pred = predict(ranked.recipes)  # (n, T, K, 6)
+    bias = np.zeros((len(pred), pred.shape[1], 6))
+    for i, recipe in enumerate(ranked.recipes):
+        _, simulated, _ = simulate_recipe(cfg, real, recipe, predict.temperatures, count=count)
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # no good curve: no correction
+            bias[i] = np.nan_to_num(np.nanmean(simulated - pred[i, :, :count], 1))
+        if progress:
+            progress("calibration", i + 1, len(pred))
+    corrected = ordered((pred + bias[:, :, None]).reshape(-1, 6)).reshape(pred.shape)
+    F, G = (np.array(v) for v in zip(*(evaluate(goals, p, scale) for p in corrected)))
+    cv = np.maximum(G.reshape(len(pred), -1), 0).sum(1)
+    order = rank_order(F, cv) if F.shape[1] > 1 else np.lexsort((F[:, 0], cv))
+    stats = [[Stats.of(p, goal) for goal, p in zip(goals, corrected[i])] for i in order]
+    return Ranked([ranked.recipes[i] for i in order], ranked.x[order], F[order], cv[order],
+                  stats, ranked.evaluations), bias[order]
 
 
 def _map(predict, recipes, goal: RecipeGoal) -> tuple[np.ndarray, np.ndarray]:
@@ -225,19 +258,20 @@ def verify_recipe(cfg, run, recipe_id: str | None = None, rank: int = 1, count: 
     return v
 
 
-def simulate_recipe(cfg, real: Realizations, recipe, temperatures, progress=None):
-    """The realizations real of a recipe simulated at each temperature (K) exactly as labels
-    are made: (Sample, anchors (T, K, 6) with NaN where not good, good (T, K)).
-    progress: callable(n_fields, total_fields)."""
-    sample = real.sample(recipe)
+def simulate_recipe(cfg, real: Realizations, recipe, temperatures, progress=None,
+                    count: int | None = None):
+    """The realizations real of a recipe (its first `count`; default all K) simulated at each
+    temperature (K) exactly as labels are made: (Sample, anchors (T, K, 6) with NaN where not
+    good, good (T, K)). progress: callable(n_fields, total_fields)."""
+    sample = real.sample(recipe).first(count)
     temps = list(temperatures)
     phase = np.concatenate([sample.at(T) for T in temps])
     phi = np.tile(sample.phi, (len(temps), 1, 1))
     mask = None if sample.mask is None else np.tile(sample.mask, (len(temps), 1, 1))
     total = len(phi) * len(cfg.solver.fields())
     c = simulate_samples(phi, cfg, mask, phase, progress and (lambda n: progress(n, total)))
-    good = (c.converged & ~c.flagged).reshape(len(temps), real.K)
-    simulated = c.anchors.reshape(len(temps), real.K, 6)
+    good = (c.converged & ~c.flagged).reshape(len(temps), len(sample.phi))
+    simulated = c.anchors.reshape(len(temps), len(sample.phi), 6)
     simulated[~good] = np.nan
     return sample, simulated, good
 

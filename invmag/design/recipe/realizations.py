@@ -130,6 +130,12 @@ class Sample:
         out[:, 2] = T
         return out
 
+    def first(self, count: int | None) -> "Sample":
+        """The first `count` realizations (all for None)."""
+        rows = slice(count)
+        return Sample(self.phi[rows], self.n_grains[rows],
+                      None if self.mask is None else self.mask[rows], self.phase[rows])
+
 
 def realizations(cfg, K: int, seed: int, stream: int) -> Realizations:
     """K realizations for the run config cfg from the search's seed and a stream
