@@ -154,6 +154,7 @@ def speed(cfg, count, baseline, repeats: int = 3):
 
     phi, seeds = samples(cfg, math.pi, count)
     modes = {"no boundary": None, "no boundary, 423 K": cells(cfg, seeds, 0.0, 0.0, 423.0),
+             "2 nm, 0.2 T": cells(cfg, seeds, 2.0, 0.2, 300.0),
              "2 nm, 0.5 T": cells(cfg, seeds, 2.0, 0.5, 300.0),
              "4 nm, 0 T": cells(cfg, seeds, 4.0, 0.0, 300.0)}
     here = Path(__file__).resolve().parents[1]

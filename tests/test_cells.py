@@ -105,3 +105,28 @@ def test_one_material_through_cells_is_bit_for_bit_the_same(voronoi):
     both = curves(phis, settings, mixed)
     np.testing.assert_array_equal(both.M[0], alone.M[0])
     assert np.isfinite(both.M[1][0])
+
+
+def test_the_preconditioner_scales_only_soft_cells_by_their_stiffness():
+    """A column of a 0.2 T boundary (no anisotropy) in a grain of Nd2Fe14B: its cells step by
+    the stiffest grain cell's stiffness over theirs, from the SI constants by hand (exchange
+    bonds 2·A_ij/(µ0·Ms_i·Ms0·d²), anisotropy 2K1/(µ0·Ms0²)); grain cells, and every cell of a
+    structure of one material, by 1; never by more than PRECONDITION_MAX."""
+    from invmag.physics.curve import PRECONDITION_MAX, preconditioner
+    from invmag.physics.material import MU0
+
+    ny, nx, js_b = 6, 7, 0.2
+    b = np.zeros((ny, nx), bool)
+    b[:, 3] = True
+    A_b = MAT.A * (js_b / MAT.Js) ** 2
+    cells = Cells(np.where(b, js_b, MAT.Js)[None], np.where(b, A_b, MAT.A)[None],
+                  np.where(b, 0.0, MAT.K1)[None])
+    P = preconditioner(CellTensors.of(cells, DX, DX, dtype=torch.float64), np.array([True]))[0]
+    ms0, ms_b = MAT.Js / MU0, js_b / MU0
+    grain = 4 * 2 * MAT.A / (MU0 * ms0 ** 2 * DX ** 2) + 2 * MAT.K1 / (MU0 * ms0 ** 2)
+    harmonic = 2 * MAT.A * A_b / (MAT.A + A_b)
+    soft = (2 * 2 * A_b + 2 * 2 * harmonic) / (MU0 * ms_b * ms0 * DX ** 2)  # 2 + 2 bonds
+    assert P[2, 3].item() == pytest.approx(min(grain / soft, PRECONDITION_MAX), rel=1e-9)
+    assert 1 < P[2, 3].item() and (P[:, [0, 1, 2, 4, 5, 6]] == 1).all()
+    one = Cells.uniform(MAT, 1, ny, nx)
+    assert (preconditioner(CellTensors.of(one, DX, DX), np.array([False])) == 1).all()

@@ -267,6 +267,8 @@ BAD = [
     (("--target-hc", 0.3, "--max-std", "hc=0"), "spread is never 0"),
     (("--min-hc", 0.3, "--max-hc", 0.3), "impossible with a yield"),
     (("--target-hc", 0.3, "--realizations", 16), "--realizations must be ≥ 64"),
+    (("--target-hc", 0.3, "--calibrate", 65), "--calibrate must lie in [0, --realizations = 64]"),
+    (("--target-hc", 0.3, "--calibrate", -1), "--calibrate must lie in [0, --realizations = 64]"),
 ]
 
 

@@ -15,7 +15,10 @@ BB converges slowly along the soft modes there (on a 160 × 160 isotropic struct
 iterations went into the last decade of torque), L-BFGS learns their curvature. Without stored
 pairs the L-BFGS step is the BB step, and the pairs are forgotten when the torque rises above
 ``lbfgs_torque`` again or the field changes, so an avalanche is always followed by the bounded
-BB flow.
+BB flow. A structure of several materials is preconditioned (`preconditioner`): a soft cell
+(a boundary phase without anisotropy) takes the step tau·P, P its stiffness ratio to the
+stiffest cell's, bounded by ``tau_max`` like every step, and the BB lengths are measured in the
+metric of P.
 
 Fast protocol (``fast``), every part checked to keep the anchors of the fixed-step curve: field
 steps of ``coarse`` × ``field_step`` while the state changes reversibly, on both branches; a coarse
@@ -88,6 +91,7 @@ class _Slots:
     saved: torch.Tensor            # state at the last accepted field k_saved
     previous: torch.Tensor         # state at the accepted field before it, k_previous
     hard: torch.Tensor             # 1 on cells with anisotropy, else 0: whose rotation counts
+    P: torch.Tensor                # diagonal preconditioner per cell (1 for one material)
     idx: np.ndarray
     several: np.ndarray            # the structure has more than one material (s, excess used)
     k: np.ndarray                  # field index being relaxed
@@ -99,7 +103,7 @@ class _Slots:
     pairs: np.ndarray              # L-BFGS pairs stored since the slot's torque fell
 
     TENSORS = ("theta", "g", "a", "b", "s", "excess", "hA", "h", "tau", "odd", "S", "Y", "rho",
-               "saved", "previous", "hard")
+               "saved", "previous", "hard", "P")
     ARRAYS = ("idx", "several", "k", "k_saved", "k_previous", "it", "fine_until", "torque",
               "pairs")
 
@@ -118,6 +122,24 @@ class _Slots:
 
     def __len__(self):
         return len(self.idx)
+
+
+PRECONDITION_MAX = 10.0  # the largest step ratio a cell gets (docs/engine.md)
+
+
+def preconditioner(cells: CellTensors, several: np.ndarray) -> torch.Tensor:
+    """Per cell (B, ny, nx): the diagonal preconditioner of the descent. On a soft cell (a
+    moment without anisotropy: a boundary phase) P = c_max / c, c the cell's stiffness, the sum
+    of its exchange-bond and anisotropy coefficients (field per unit rotation, Ms0), c_max the
+    stiffest cell's, at most PRECONDITION_MAX; 1 everywhere else and on every cell of a
+    structure of one material. A weakly magnetic boundary is soft (its exchange field a fraction
+    of the grains', no anisotropy): one step length for all cells, set by the stiff grains,
+    moves it slowly, and BB needed twice the iterations to settle it (docs/engine.md)."""
+    c = cells.exchange.sum(1) + cells.anisotropy
+    P = (c.amax(dim=(-2, -1), keepdim=True) / c.clamp_min(1e-30)).clamp(max=PRECONDITION_MAX)
+    soft = (torch.as_tensor(several, device=c.device)[:, None, None] & (c > 0)
+            & (cells.anisotropy == 0))
+    return torch.where(soft, P, torch.ones_like(P))
 
 
 class CurveSolver:
@@ -150,7 +172,11 @@ class CurveSolver:
         if forget.any():  # the torque rose again or the field changed: back to the BB flow
             s.rho[torch.as_tensor(forget, device=s.rho.device)] = 0
             s.pairs[forget] = 0
-        d = s.tau[:, None, None] * s.g
+        P = s.P if s.several.any() else None  # one material: P = 1, left out (no bit changes)
+        # a soft cell's step is tau·P, bounded by tau_max like every step: through an avalanche
+        # (tau at its bound) the descent follows the same flow as without P
+        d = (s.tau[:, None, None] * s.g if P is None else
+             (s.tau[:, None, None] * P).clamp(max=st.tau_max) * s.g)
         if lbfgs.any():
             mask = torch.as_tensor(lbfgs, device=d.device)
             d = torch.where(mask[:, None, None], self._lbfgs_direction(s, s.pairs.max()), d)
@@ -164,8 +190,10 @@ class CurveSolver:
             s.S[:, self._ring], s.Y[:, self._ring] = step, y
             s.rho[:, self._ring] = torch.where(mask & (sy > 0), 1 / sy, torch.zeros_like(sy))
             s.pairs[lbfgs] = np.minimum(s.pairs[lbfgs] + 1, st.lbfgs_memory)
-        num = torch.where(s.odd, sy, (step * step).sum(dim=(-2, -1)))
-        den = torch.where(s.odd, (y * y).sum(dim=(-2, -1)), sy)
+        # BB step lengths in the metric of P: s·P⁻¹s / s·y and s·y / y·P·y
+        num = torch.where(s.odd, sy, (step * step if P is None else step * step / P
+                                      ).sum(dim=(-2, -1)))
+        den = torch.where(s.odd, (y * y if P is None else P * y * y).sum(dim=(-2, -1)), sy)
         s.odd.logical_not_()
         tau = (num / den).abs().nan_to_num(nan=st.tau_max, posinf=st.tau_max)
         s.theta, s.g, s.tau = theta, g, tau.clamp(st.tau_min, st.tau_max)
@@ -183,14 +211,16 @@ class CurveSolver:
 
     def _lbfgs_direction(self, s: _Slots, pairs: int) -> torch.Tensor:
         """H·g by the L-BFGS two-loop recursion over the newest `pairs` pairs of the ring
-        (a slot's missing pairs have rho = 0), with H0 = tau (the BB step), scaled down where a
-        cell would rotate more than lbfgs_rotation (rad)."""
+        (a slot's missing pairs have rho = 0), with H0 = tau·P (the BB step), scaled down where
+        a cell would rotate more than lbfgs_rotation (rad)."""
         ring = [(self._ring - j) % self.settings.lbfgs_memory for j in range(pairs)]
         q, alpha = s.g.clone(), {}
         for i in ring:
             alpha[i] = s.rho[:, i] * (s.S[:, i] * q).sum(dim=(-2, -1))
             q.addcmul_(alpha[i][:, None, None], s.Y[:, i], value=-1)
         q.mul_(s.tau[:, None, None])
+        if s.several.any():
+            q.mul_(s.P)
         for i in reversed(ring):
             beta = s.rho[:, i] * (s.Y[:, i] * q).sum(dim=(-2, -1))
             q.addcmul_((alpha[i] - beta)[:, None, None], s.S[:, i])
@@ -247,7 +277,8 @@ class CurveSolver:
                       tau=tau, odd=torch.zeros(n, dtype=torch.bool, device=a.device), S=pairs,
                       Y=pairs.clone(), rho=a.new_zeros((n, self.settings.lbfgs_memory)),
                       saved=theta.clone(), previous=theta.clone(),
-                      hard=(cells.anisotropy > 0).to(theta.dtype), idx=np.asarray(idx),
+                      hard=(cells.anisotropy > 0).to(theta.dtype),
+                      P=preconditioner(cells, several), idx=np.asarray(idx),
                       several=several, k=k,
                       k_saved=k.copy(), k_previous=k.copy(), it=np.zeros(n, dtype=np.int64),
                       fine_until=np.full(n, -1), torque=np.full(n, np.inf),

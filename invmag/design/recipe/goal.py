@@ -140,10 +140,10 @@ class RecipeSettings:
     calibrate: int = 32
 
     def check(self):
-        if not 0 <= self.calibrate <= self.realizations:
-            raise BadParameter(f"{{}} must lie in [0, {{}}] ({self.realizations}), got "
-                               f"{self.calibrate}", "calibrate", "realizations")
         for name, least in (("realizations", 64), ("population", 4), ("generations", 1),
                             ("top", 1)):
             if getattr(self, name) < least:
                 raise BadParameter(f"{{}} must be ≥ {least}, got {getattr(self, name)}", name)
+        if not 0 <= self.calibrate <= self.realizations:
+            raise BadParameter(f"{{}} must lie in [0, {{}} = {self.realizations}], got "
+                               f"{self.calibrate}", "calibrate", "realizations")
