@@ -24,6 +24,10 @@ max_a |predict(encode(decode(z)))_a − predict(z)_a| ≤ consistency (Ms, H_A),
 predictions (the search itself sees them capped to the training labels' range); inconsistent ones
 are ranked after the consistent ones (feasible candidates always first), or dropped.
 
+Real magnets (docs/design.md §6): a design at a temperature carries its boundary cells and
+phase (thickness, boundary Js, T) from the pool's draws or the search's extra variables
+(phases.realize); the data route takes only structures simulated at that temperature.
+
 Grains and polish: every returned design is a grain structure (grains.grains), distinct from
 the designs ranked above it (mean |Δkx| ≥ `distinct`), and polished by simulation until
 its simulated anchors meet the goal or its budget is spent. The polish starts from the best of
@@ -39,14 +43,14 @@ import time
 import numpy as np
 
 from .. import BadParameter
-from ..data.holdout import describe
-from .polish import PolishSettings, met, polish, ranked, score
-from .grains import sharpen
-from .phases import phase_bounds, realize
-from .sources import Known, draw_pool
 from ..data.boundary import plain_phase
+from ..data.holdout import describe
 from ..physics.temperature import T_ROOM
 from .design_folder import Design
+from .grains import sharpen
+from .phases import phase_bounds, realize
+from .polish import PolishSettings, met, polish, ranked, score
+from .sources import Known, draw_pool
 from .targets import Goal
 
 CONSISTENCY = 0.05  # Ms, H_A
