@@ -163,25 +163,18 @@ def latent_search(surrogate, goal: Goal, settings: Settings, progress=None,
     roundtrip (K, 6) raw prediction of encode(decode(z)), deviation, consistent (K,), objectives
     (K, n_obj), cv (K,), history (per generation), and the structures they stand for at
     `temperature` K (phases.realize): phi, mask, phase. progress as search's."""
-    from .latent_search import latent_model, prior_radius2, search  # pymoo: imported when used
+    from .latent_search import prior_radius2, search  # pymoo: imported when used
 
     cfg, latent = surrogate.config, surrogate.config.vae.latent
 
     def structures(x):
         return realize(cfg, surrogate.decode(x[:, :latent]), x, temperature)
 
-    if cfg.boundary is None and not settings.project:
-        model = latent_model(lambda z: capped(surrogate, z, plain_phase(len(z), temperature)))
-    elif cfg.boundary is None:  # the code of the decoded image, as in the paper
-        def model(x):
-            phi, mask, phase = structures(x)
-            z = surrogate.encode(phi)
-            return z, capped(surrogate, z, phase, phi)
-    else:  # the code of the Voronoi structure with its boundary phase
-        def model(x):
-            phi, mask, phase = structures(x)
-            z = surrogate.encode(phi, mask) if settings.project else x[:, :latent]
-            return z, capped(surrogate, z, phase, phi, mask)
+    def model(x):  # projected: the code of the structure x stands for (its decoded image, or
+        phi, mask, phase = structures(x)  # with a boundary phase its Voronoi structure)
+        z = surrogate.encode(phi, mask) if settings.project else x[:, :latent]
+        return z, capped(surrogate, z, phase, phi, mask)
+
     result = search(model, goal, surrogate.y_std, latent, settings.bound,
                     prior_radius2(latent, settings.prior_quantile), settings.algorithm,
                     settings.population, settings.generations, settings.seed,
