@@ -219,10 +219,7 @@ def polish(simulate, phi: np.ndarray, goal: Goal, window: float,
                              else np.full(m, js[k])))
             if predict:  # the surrogate picks the n children it predicts closest, read as
                 # changes from the simulated parent (its error at the parent cancels)
-                parent = samples([k], [(axes[k], js[k])])
-                child = samples([k] * m, drawn)
-                guess = predict(*(None if p is None else np.concatenate([a, p])
-                                  for a, p in zip(parent, child)))
+                guess = predict(*samples([k] * (m + 1), [(axes[k], js[k])] + drawn))
                 guess = guess[1:] - guess[0] + best_sim[k]
                 pick = np.argsort(score(goal, guess, np.ones(m, bool), window), kind="stable")
                 drawn = [drawn[i] for i in pick[:n]]
