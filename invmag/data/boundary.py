@@ -138,6 +138,14 @@ def max_thickness(grain, dist, cell_size: float) -> float:
     return math.inf if depth == math.inf else math.floor(2 * (depth + EPS) / cell_size) * cell_size
 
 
+def boundary_band(grain, dist, thickness, cell_size: float, ny: int, nx: int):
+    """The boundary phase of N Voronoi structures from each cell's grain and edge distance
+    (N, ny·nx) nm (edge_distances): (thickness (N,) nm, the given one lowered to max_thickness
+    where a grain would keep no interior cell, as draw_sample does; mask (N, ny, nx) bool)."""
+    t = np.minimum(thickness, [max_thickness(g, d, cell_size) for g, d in zip(grain, dist)])
+    return t, (dist < t[:, None] / 2 - EPS).reshape(-1, ny, nx)
+
+
 def _mask(dist, thickness: float, ny: int, nx: int) -> np.ndarray:
     return (dist < thickness / 2 - EPS).reshape(ny, nx)
 

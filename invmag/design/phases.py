@@ -15,7 +15,7 @@ boundary has the thickness asked for.
 
 import numpy as np
 
-from ..data.boundary import EPS, edge_distances, max_thickness, plain_phase
+from ..data.boundary import boundary_band, edge_distances, plain_phase
 from ..data.structures import grain_axes
 from .grains import grains
 
@@ -64,8 +64,7 @@ def realize(cfg, decoded: np.ndarray, x: np.ndarray, temperature: float):
     grain, dist = edge_distances(seeds, count, nx, ny, c)
     levels = thickness_levels(cfg)
     u = np.clip(x[:, -2], 0, 1 - 1e-12)
-    cap = np.array([max_thickness(g, d, c) for g, d in zip(grain, dist)])
-    phase[:, 0] = np.minimum(levels[(u * len(levels)).astype(int)], cap)
+    phase[:, 0], mask = boundary_band(grain, dist, levels[(u * len(levels)).astype(int)], c,
+                                      ny, nx)
     phase[:, 1] = x[:, -1]
-    mask = (dist < phase[:, :1] / 2 - EPS).reshape(n, ny, nx)
     return grain_axes(axes, grain, ny, nx), mask, phase

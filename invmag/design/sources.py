@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data.boundary import EPS, edge_distances, max_thickness, plain_phase
+from ..data.boundary import boundary_band, edge_distances, plain_phase
 from ..data.holdout import inside
 from ..data.samples import VERIFIED, read_labels
 from ..data.structures import grain_axes, grain_range, voronoi_batch, voronoi_draws
@@ -97,8 +97,7 @@ def draw_pool(cfg, n: int, seed: int, temperature: float = T_ROOM):
         return voronoi_batch(rng, g.nx, g.ny, g.cell_size, n_grains, theta), None, phase
     seeds, axes = voronoi_draws(rng, g.nx, g.ny, g.cell_size, n_grains, theta)
     grain, dist = edge_distances(seeds, n_grains, g.nx, g.ny, g.cell_size)
-    cap = np.array([max_thickness(c, d, g.cell_size) for c, d in zip(grain, dist)])
-    phase[:, 0] = np.minimum(rng.choice(thickness_levels(cfg), n), cap)
+    phase[:, 0], mask = boundary_band(grain, dist, rng.choice(thickness_levels(cfg), n),
+                                      g.cell_size, g.ny, g.nx)
     phase[:, 1] = rng.uniform(*cfg.boundary.Js, n)
-    mask = (dist < phase[:, :1] / 2 - EPS).reshape(n, g.ny, g.nx)
     return grain_axes(axes, grain, g.ny, g.nx), mask, phase

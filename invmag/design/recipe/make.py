@@ -117,7 +117,7 @@ def calibrated(cfg, real: Realizations, predict, ranked: Ranked, goals: list, sc
     corrected = ordered((pred + bias[:, :, None]).reshape(-1, 6)).reshape(pred.shape)
     F, G = (np.array(v) for v in zip(*(evaluate(goals, p, scale) for p in corrected)))
     cv = np.maximum(G.reshape(len(pred), -1), 0).sum(1)
-    order = rank_order(F, cv) if F.shape[1] > 1 else np.lexsort((F[:, 0], cv))
+    order = rank_order(F, cv)
     stats = [[Stats.of(p, goal) for goal, p in zip(goals, corrected[i])] for i in order]
     return Ranked([ranked.recipes[i] for i in order], ranked.x[order], F[order], cv[order],
                   stats, ranked.evaluations), bias[order]

@@ -21,7 +21,7 @@ import math
 import numpy as np
 
 from ... import BadParameter
-from ...data.boundary import EPS, edge_distance, max_thickness
+from ...data.boundary import EPS, edge_distances, max_thickness
 from ...data.structures import canonical, nearest_grain
 
 SEARCH_STREAM, VERIFY_STREAM = 2, 3  # SeedSequence spawn keys (0, 1: the data's streams)
@@ -91,9 +91,10 @@ class Realizations:
     def edges(self, n: int) -> tuple[np.ndarray, np.ndarray]:
         if n not in self._edges:
             g = self.grid
-            found = [edge_distance(s[:n], g.nx, g.ny, g.cell_size) for s in self.seeds]
-            self._edges[n] = (np.stack([d for _, d in found]),
-                              np.array([max_thickness(*f, g.cell_size) for f in found]))
+            grain, dist = edge_distances(self.seeds[:, :n], np.full(self.K, n), g.nx, g.ny,
+                                         g.cell_size)
+            self._edges[n] = (dist, np.array([max_thickness(*f, g.cell_size)
+                                              for f in zip(grain, dist)]))
         return self._edges[n]
 
     def sample(self, recipe: Recipe) -> "Sample":
