@@ -46,7 +46,8 @@ import numpy as np
 
 from invmag import ANCHORS
 from invmag.api import open_run, resolve_run
-from invmag.data.samples import read_labels
+from invmag.data.sample import Samples
+from invmag.data.sample_files import read_labels
 from invmag.design.loop import design, verify_design
 from invmag.design.optimize import Settings
 from invmag.design.polish import PolishSettings
@@ -78,14 +79,15 @@ def reconstruction(run, cfg, labels, per_quintile: int = 16, device="cpu"):
     rng = np.random.default_rng(0)
     pick = np.concatenate([rng.choice(good[quintile == q], per_quintile, replace=False)
                            for q in range(5)])
-    s = np.stack([sharpen(p) for p in surrogate.decode(surrogate.encode(labels.phi[pick]))])
+    decoded = surrogate.decode(surrogate.encode(labels.samples.take(pick)))
+    s = np.stack([sharpen(p) for p in decoded])
     t0 = time.perf_counter()
     c = simulate_curves(s, cfg)
     sim, converged, flagged = c.anchors, c.converged, c.flagged
     seconds = time.perf_counter() - t0
     ok = converged & ~flagged
     err = np.abs(sim - labels.anchors[pick])
-    reg = np.abs(surrogate.predict(surrogate.encode(s)) - sim)
+    reg = np.abs(surrogate.predict_samples(Samples.plain(s)) - sim)
     print(f"{'quintile':<9}{'hc of x':>8}{'hc of s':>8}  |anchors(s) − anchors(x)| "
           + " ".join(f"{a:>5}" for a in ANCHORS) + "   |f(E(s)) − sim(s)| hc")
     for q in range(5):
@@ -202,8 +204,7 @@ def main():
     results = []
     if args.inside:
         train, _ = labels.split(cfg.data.test)
-        if labels.phase is not None:
-            train = train[np.abs(labels.phase[train, 2] - args.temperature) <= 10]
+        train = train[np.abs(labels.samples.temperature[train] - args.temperature) <= 10]
         grid_targets = grid(labels.anchors[train])
         if args.count:
             grid_targets = grid_targets[::max(1, len(grid_targets) // args.count)][:args.count]

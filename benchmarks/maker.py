@@ -83,12 +83,12 @@ def route_recipes(cfg, run, goal: dict, seed: int, boundary: bool):
 
 def lookup_recipes(cfg, run, goals, temperatures) -> list:
     """Recipes of the labels near the goal's temperatures that meet its bounds, best first."""
-    from invmag.data.samples import read_labels
+    from invmag.data.sample_files import read_labels
     from invmag.design.recipe.realizations import Recipe
 
     labels = read_labels(Path(run) / "labels.h5")
     good = labels.good
-    T = labels.phase[:, 2]
+    T = labels.samples.temperature
     rows, margins = [], []
     for goal, t in zip(goals, temperatures):
         near = np.flatnonzero(good & (np.abs(T - t) <= NEAR_T))
@@ -100,7 +100,7 @@ def lookup_recipes(cfg, run, goals, temperatures) -> list:
     seen, out = set(), []
     for i in np.array(rows, int)[order]:
         n, theta, _ = labels.params[i]
-        t, js, _ = labels.phase[i]
+        t, js, _ = labels.samples.phase[i]
         key = (int(n), round(theta, 3), t, round(js, 2))
         if key not in seen:
             seen.add(key)

@@ -51,11 +51,13 @@ def samples(cfg, theta: float, count: int):
 
 def cells(cfg, seeds, thickness: float, js_b: float, T: float):
     """Cells of the structures with a boundary phase of thickness nm and Js_b T, at T K."""
-    from invmag.data.boundary import boundary_masks, label_cells
+    from invmag.data.boundary import boundary_masks
+    from invmag.data.sample import from_columns
 
     g, n = cfg.grid, len(seeds)
     masks = boundary_masks(seeds, np.full(n, GRAINS), g.nx, g.ny, g.cell_size, np.full(n, thickness))
-    return label_cells(cfg, masks, np.tile([thickness, js_b, T], (n, 1)))
+    return from_columns(np.zeros(masks.shape), np.tile([thickness, js_b, T], (n, 1)),
+                        masks).material(cfg)
 
 
 def hc_tesla(curve) -> np.ndarray:

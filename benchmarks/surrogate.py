@@ -17,7 +17,7 @@ import torch
 
 from invmag import ANCHORS
 from invmag.config import load_config
-from invmag.data.samples import read_labels
+from invmag.data.sample_files import read_labels
 from invmag.models.train import (PAPER_MAE, fit_anchors, mae, torch_threads, train_run,
                                     write_json)
 from invmag.models.surrogate import Surrogate, encode_mirrors, load_surrogate
@@ -75,7 +75,7 @@ def learning_curve(cfg, surrogate: Surrogate, labels, device) -> list[dict]:
     """Test MAE of regressors cross-validated and trained on growing parts of the training
     split (a seeded random subset), on the trained run's latent codes."""
     train, test = labels.split(cfg.data.test)
-    z, y = encode_mirrors(surrogate.vae, labels.phi, cfg.regressor.mirrors), labels.anchors
+    z, y = encode_mirrors(surrogate.vae, labels.samples, cfg.regressor.mirrors), labels.anchors
     order = np.random.default_rng(cfg.seed).permutation(train)
     points = []
     for fraction in FRACTIONS:

@@ -3,6 +3,13 @@
 The Python API (invmag.api; imported on first use, so `import invmag` stays light): one call
 per command — generate, train, simulate (and kronmuller over temperatures), predict, morph,
 optimize, recipe, verify, export, info — and resolve_run, open_run. See README.md and docs/.
+
+>>> import invmag
+>>> invmag.ANCHORS                             # a demagnetization curve's anchors, in order
+('m1', 'mr', 'hk90', 'hk80', 'hk70', 'hc')
+>>> cfg, run = invmag.resolve_run("quick")     # the embedded quick config and its run folder
+>>> cfg.grid.nx, cfg.grid.ny, run.as_posix()
+(40, 40, 'runs/quick')
 """
 
 __version__ = "0.1.0"

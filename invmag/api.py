@@ -1,10 +1,18 @@
 """The Python API: one call per `invmag` command, for notebooks and scripts. Every command
 parses its options, makes its call here and prints what it returns.
 
-    import invmag
+A simulation needs no run: one grain of 16 × 16 cells, easy axis along the field, its anchors
+in Ms and H_A (a second on a CPU):
+
+>>> import numpy as np, invmag
+>>> curve = invmag.simulate(np.zeros((16, 16)), config="quick")  # one structure or a batch
+>>> print(*(f"{a} {v:.1f}" for a, v in zip(invmag.ANCHORS, curve.anchors[0])))
+m1 1.0 mr 1.0 hk90 0.8 hk80 0.8 hk70 0.8 hc 0.8
+
+A run, from data to verified designs (minutes on the quick config, so not run here):
+
     invmag.generate(config="quick")                        # runs/quick/: structures, labels
     invmag.train("runs/quick")                             # surrogate.pt, metrics.json, plots/
-    curve = invmag.simulate(phi)                           # one structure or a batch
     run = invmag.open_run("runs/quick")                    # a trained run
     run.predict(phi[None])                                 # (1, 6) anchors
     d = invmag.optimize("runs/quick", target={"hc": 0.3})  # written to designs/<id>/
@@ -26,6 +34,18 @@ from pathlib import Path
 
 import numpy as np
 
+# What the commands print and take as defaults, for them and for scripts:
+from .api_tables import (anchors_si, curve_figures, design_figures, device_name, figure_rows,
+                         label_figures, material_rows)
+from .design.optimize import CONSISTENCY, DISTINCT, DIVERSITY, HIT_WINDOW, POOL, PRIOR_QUANTILE
+from .design.polish import PolishSettings
+from .design.recipe.goal import RecipeSettings, temperature_label
+from .design.recipe.stats import QUANTIFIED
+from .design.report import nearest_miss, targeted
+from .design.targets import QUANTITIES, UNITS
+from .physics.merit import FIGURES, UNITS as FIGURE_UNITS
+from .physics.temperature import T_ROOM, parse_temperatures
+
 
 def resolve_run(config=None, run=None, device=None):
     """(Config, run folder) by the rule of the module docstring, the solver on `device`."""
@@ -44,14 +64,20 @@ def resolve_run(config=None, run=None, device=None):
     return cfg, run
 
 
-def structure(source, cfg, shape=None, cell_size=None) -> np.ndarray:
-    """A structure phi (ny, nx) rad from an array or a file (.npy, OVF; cell_size nm checked
-    against an OVF file's, default the config's)."""
-    from .data.structures import load_structure, validate_structure
+def sample(source, cfg, temperature: float | None = None, shape=None, cell_size=None,
+           cells=None):
+    """The Samples (invmag.data.sample) of a grain map phi (ny, nx) or a batch (N, ny, nx)
+    (rad), of Samples, or of a file (.npy, OVF, .npz with regions or per-cell material:
+    invmag.data.microstructure), at `temperature` K (default 300; a Samples keeps its own).
+    shape: (ny, nx) a file must have; cell_size: nm checked against an OVF file's (default the
+    config's); cells: per-cell material at 300 K (Cells) for an array."""
+    from .data.microstructure import microstructure
+    from .data.sample import Samples
 
-    if isinstance(source, (str, Path)):
-        return load_structure(source, shape, cell_size or cfg.grid.cell_size)
-    return validate_structure(source)
+    if isinstance(source, Samples):
+        return source if temperature is None else source.at(temperature)
+    return microstructure(source, cfg, cell_size, cells, T_ROOM if temperature is None
+                          else temperature, shape)
 
 
 @dataclass
@@ -62,9 +88,10 @@ class Run:
     config: object
     surrogate: object
 
-    def predict(self, phi) -> np.ndarray:
-        """Anchors (N, 6) predicted for structures (N, ny, nx) rad of the run's grid."""
-        return self.surrogate.predict_structures(np.asarray(phi))
+    def predict(self, samples, temperature: float | None = None) -> np.ndarray:
+        """Anchors (N, 6) predicted for Samples, or grain maps (N, ny, nx) rad of the run's
+        grid at `temperature` K (default 300), no simulation."""
+        return self.surrogate.predict_samples(sample(samples, self.config, temperature))
 
 
 def open_run(run=None, config=None, device=None) -> Run:
@@ -78,19 +105,28 @@ def open_run(run=None, config=None, device=None) -> Run:
 
 @dataclass
 class Info:
-    """A config and its untrained VAE and regressor (layer tables: model.tables())."""
+    """A config, its untrained VAE and regressor (layer tables: model.tables()), their
+    trainable parameters {"vae": n, "regressor": n}, the VAE's stride-2 levels and the
+    material over temperature (material_rows)."""
 
     config: object
     vae: object
     regressor: object
+    parameters: dict
+    levels: int
+    materials: list
 
 
 def info(config=None, run=None) -> Info:
-    """A config's models, built but not trained (paper Tables 1–2)."""
+    """A config's models, built but not trained (paper Tables 1–2), and its material."""
+    from .models.layers import n_params
     from .models.surrogate import build_regressor, build_vae
+    from .models.vae import conv_levels
 
     cfg, _ = resolve_run(config, run)
-    return Info(cfg, build_vae(cfg), build_regressor(cfg))
+    vae, regressor = build_vae(cfg), build_regressor(cfg)
+    return Info(cfg, vae, regressor, {"vae": n_params(vae), "regressor": n_params(regressor)},
+                conv_levels(cfg.grid.ny, cfg.grid.nx), material_rows(cfg))
 
 
 def generate(config=None, run=None, labelled: int | None = None,
@@ -134,24 +170,21 @@ def simulate(phi_or_file, config=None, fast: bool | None = None, cell_size: floa
     solver.fast), at `temperature` K (default 300; the material follows
     invmag.physics.temperature). cells: per-cell material at 300 K (Cells) for an array.
     progress: callable(n_fields) per accepted field step; states: keep the magnetization.
-    Returns the Curve (invmag.physics.simulation): M in the main phase's Ms(T), H in its
-    H_A(T) (Curve.materials). The files asked for are written for the first structure
+    Returns the SimulatedCurves (invmag.physics.simulation): M in the main phase's Ms(T), H in its
+    H_A(T) (SimulatedCurves.materials). The files asked for are written for the first structure
     (invmag.data.curve_files: out CSV with SI columns, plot PNG, states_file HDF5, merit CSV
-    at demagnetizing factor demag); Curve.files lists them."""
+    at demagnetizing factor demag); SimulatedCurves.files lists them."""
     from .data.curve_files import write_curve_files
-    from .data.microstructure import material_cells, microstructure
     from .physics.simulation import simulate_curves
-    from .physics.temperature import NDFEB, T_ROOM
 
     cfg, _ = resolve_run(config, None, device)
-    T = float(NDFEB.check(T_ROOM if temperature is None else temperature))
-    phi, cells = microstructure(phi_or_file, cfg, cell_size, cells)
-    curve = simulate_curves(phi, cfg, fast, cell_size, progress=progress,
+    samples = sample(phi_or_file, cfg, temperature, cell_size=cell_size, cells=cells)
+    curve = simulate_curves(samples.phi, cfg, fast, cell_size, progress=progress,
                             states=states or states_file is not None,
-                            cells=material_cells(phi, cfg, cells, T))
+                            cells=samples.material(cfg))
     title = Path(phi_or_file).name if isinstance(phi_or_file, (str, Path)) else ""
-    curve.files = write_curve_files(curve, phi[0], curve.materials[0], out, plot, states_file,
-                                    every_step, merit, demag, title)
+    curve.files = write_curve_files(curve, samples.phi[0], curve.materials[0], out, plot,
+                                    states_file, every_step, merit, demag, title)
     return curve
 
 
@@ -161,9 +194,9 @@ def kronmuller(phi_or_file, temperatures, config=None, fast: bool | None = None,
     """One structure (array or file, as simulate's) simulated at each of `temperatures` (K) in
     one batch, and the Kronmüller fit µ0Hc(T) = α·µ0H_A(T) − N_eff·Js(T)
     (invmag.physics.kronmuller). out: CSV per temperature (anchors, µ0Hc, µ0H_A, Js); plot:
-    PNG of Hc(T) and the Kronmüller plot. Returns (Curve, KronmullerFit); Curve.files."""
+    PNG of Hc(T) and the Kronmüller plot. Returns (SimulatedCurves, KronmullerFit);
+    SimulatedCurves.files."""
     from .data.curve_files import write_sweep_files
-    from .data.microstructure import material_cells, microstructure
     from .physics.kronmuller import kronmuller_fit
     from .physics.material import MU0
     from .physics.simulation import simulate_curves
@@ -171,10 +204,10 @@ def kronmuller(phi_or_file, temperatures, config=None, fast: bool | None = None,
 
     cfg, _ = resolve_run(config, None, device)
     T = NDFEB.check(temperatures, name="temperatures")
-    phi, cells = microstructure(phi_or_file, cfg, cell_size, cells)
-    phi = np.repeat(phi[:1], len(T), 0)
-    curve = simulate_curves(phi, cfg, fast, cell_size, progress=progress,
-                            cells=material_cells(phi, cfg, cells, T))
+    one = sample(phi_or_file, cfg, cell_size=cell_size, cells=cells).take([0])
+    samples = one.take(np.zeros(len(T), int)).at(T)
+    curve = simulate_curves(samples.phi, cfg, fast, cell_size, progress=progress,
+                            cells=samples.material(cfg))
     ha = np.array([MU0 * m.HA for m in curve.materials])
     js = np.array([m.Js for m in curve.materials])
     fit = kronmuller_fit(T, curve.anchors[:, 5] * ha, ha, js)
@@ -182,45 +215,61 @@ def kronmuller(phi_or_file, temperatures, config=None, fast: bool | None = None,
     return curve, fit
 
 
-def _without_phases(cfg, command: str):
-    """ValueError for a run whose model learns a boundary phase or a temperature: `command`
-    does not take them yet (recipe, verify and train do)."""
-    from .data.boundary import has_phases
+def _run_sample(r: Run, source, temperature: float | None):
+    """One sample of a trained run's grid (as sample's) at a temperature in its trained range."""
+    from .models.conditions import check_temperatures
 
-    if has_phases(cfg):
-        raise ValueError(f"run {cfg.name!r} learns a grain-boundary phase and the temperature, "
-                         f"which `invmag {command}` does not take yet; `invmag recipe "
-                         "--temperature` designs with them")
+    T = T_ROOM if temperature is None else float(temperature)
+    check_temperatures(r.config, T)
+    samples = sample(source, r.config, T, r.surrogate.grid)
+    if len(samples) != 1:
+        raise ValueError(f"one structure expected, got {len(samples)}")
+    return samples.check(r.config)
 
 
-def predict(phi_or_file, config=None, run=None, device=None, plot=None, merit=None,
-            demag: float = 0.0):
-    """Anchors a trained run predicts for one structure (array or file), no simulation:
-    (anchors (6,), figures of merit (6,) at demag, anchors outside the training labels'
-    range, files written: plot PNG, merit CSV)."""
+@dataclass
+class Prediction:
+    """A run's prediction for one sample: anchors (6,) (Ms, H_A of `material`), figures of
+    merit (6,) at the demagnetizing factor asked, the anchors outside the training labels'
+    range, the main phase's Material at the sample's temperature, files written."""
+
+    anchors: np.ndarray
+    figures: np.ndarray
+    outside: list
+    material: object
+    files: dict
+
+
+def predict(source, config=None, run=None, device=None, plot=None, merit=None,
+            demag: float = 0.0, temperature: float | None = None) -> Prediction:
+    """What a trained run predicts for one sample (grain map, Samples or file, as sample's) at
+    `temperature` K (default 300; a real magnet's run: any in its trained range), no
+    simulation; files: plot PNG, merit CSV."""
     from .data.curve_files import write_prediction_files
     from .physics.merit import predicted_figures
+    from .physics.temperature import material_at
 
     r = open_run(run, config, device)
-    _without_phases(r.config, "predict")
-    title = Path(phi_or_file).name if isinstance(phi_or_file, (str, Path)) else ""
-    phi = structure(phi_or_file, r.config, r.surrogate.grid)
-    values = r.predict(phi[None])[0]
-    figures = predicted_figures(values, r.config.material, demag)[0]
-    files = write_prediction_files(phi, values, figures, plot, merit, title)
-    return values, figures, r.surrogate.outside_range(values), files
+    one = _run_sample(r, source, temperature)
+    title = Path(source).name if isinstance(source, (str, Path)) else ""
+    values = r.predict(one)[0]
+    material = material_at(float(one.temperature[0]), r.config.material)
+    figures = predicted_figures(values, material, demag)[0]
+    files = write_prediction_files(one.phi[0], values, figures, plot, merit, title)
+    return Prediction(values, figures, r.surrogate.outside_range(values), material, files)
 
 
-def morph(a, b, steps: int = 6, out=None, config=None, run=None, device=None):
-    """Latent interpolation between structures a and b (arrays or files; paper 4.2): the
-    Morph, with its PNG strip `out` (default <run>/plots/morph_<a>_<b>.png, morph.png for
-    arrays) and the CSV beside it (Morph.files)."""
+def morph(a, b, steps: int = 6, out=None, config=None, run=None, device=None,
+          temperature: float | None = None):
+    """Latent interpolation between samples a and b (grain maps, Samples or files; paper 4.2)
+    at `temperature` K (default 300; a real magnet's boundary cells and Js interpolated with
+    the code, invmag.models.morph): the Morph, with its PNG strip `out` (default
+    <run>/plots/morph_<a>_<b>.png, morph.png for arrays) and the CSV beside it
+    (Morph.files)."""
     from .models.morph import morph as interpolate, write_morph
 
     r = open_run(run, config, device)
-    _without_phases(r.config, "morph")
-    result = interpolate(r.surrogate, *(structure(s, r.config, r.surrogate.grid)
-                                        for s in (a, b)), steps)
+    result = interpolate(r.surrogate, *(_run_sample(r, s, temperature) for s in (a, b)), steps)
     files = all(isinstance(s, (str, Path)) for s in (a, b))
     name = f"morph_{Path(a).stem}_{Path(b).stem}.png" if files else "morph.png"
     result.files = write_morph(result, out or r.path / "plots" / name)
@@ -241,12 +290,11 @@ def optimize(run=None, target: dict | None = None, minimum: dict | None = None,
     [design]) and `simulations` (polish budget per design, 0: none). device, learn and the
     callbacks progress, simulated, trained, warn as invmag.design.loop.design."""
     from . import BadParameter
-    from .data.boundary import has_phases
     from .design import loop
     from .design.optimize import Settings
     from .design.targets import parse_goal
     from .models.conditions import check_temperatures
-    from .physics.temperature import T_ROOM, material_at
+    from .physics.temperature import material_at
 
     cfg, path = resolve_run(config, run, device)
     T = T_ROOM if temperature is None else float(temperature)
@@ -260,9 +308,6 @@ def optimize(run=None, target: dict | None = None, minimum: dict | None = None,
     if learn and not chosen.polish:
         raise BadParameter("{} trains on the simulated designs: give {} > 0", "learn",
                            "simulations")
-    if learn and has_phases(cfg):
-        raise BadParameter("{} does not train a real magnet's model yet (run `invmag train` "
-                           "on more labels instead)", "learn")
     return loop.design(cfg, path, goal, chosen, learn, progress, simulated, trained, warn, T)
 
 
@@ -326,7 +371,7 @@ def verify(run=None, design_id: str | None = None, top: int | None = None,
 def export(source, out, config=None, run=None) -> list[Path]:
     """Structures, designs or states (a file or design folder) as OVF 2.0 or VTK files `out`
     on the config's grid; returns the paths written."""
-    from .data.export import export as write
+    from .data.export import write_fields
 
     grid = resolve_run(config, run)[0].grid
-    return write(source, out, grid.cell_size * 1e-9, grid.thickness * 1e-9)
+    return write_fields(source, out, grid.cell_size * 1e-9, grid.thickness * 1e-9)

@@ -249,7 +249,7 @@ SCHEMA: dict[str, dict[str, Field]] = {
                    "max_misorientation": number(0, math.pi, strict=False)},
     "boundary": {"thickness": interval(0, unit=" of nm"), "Js": interval(0, unit=" of T"),
                  "K1": number(strict=False)},
-    "temperature": {"range": interval(0, NDFEB.Tc, open_lo=True, open_hi=True, unit=" of K")},
+    "temperature": {"range": interval(NDFEB.T_sr, NDFEB.Tc, open_hi=True, unit=" of K")},
     "solver": {"tolerance": number(), "tau_max": number(), "tau_min": number(),
                "max_iterations": integer(1), "field_step": field_step(), "fast": boolean(),
                "coarse": integer(1), "jump_angle": number(),

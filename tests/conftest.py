@@ -44,6 +44,17 @@ def tiny_config(name="tiny", **sections):
     return config_from_dict(d)
 
 
+def tiny_magnet(boundary=None, temperature=None, **sections):
+    """tiny_config with [boundary] and [temperature] sections (the magnet config's by default;
+    False leaves one out)."""
+    d = tiny_config("tinymagnet", **sections).to_dict()
+    magnet = load_config("magnet").to_dict()
+    for name, given in (("boundary", boundary), ("temperature", temperature)):
+        if given is not False:
+            d[name] = given or magnet[name]
+    return config_from_dict(d)
+
+
 def reference(name):
     """A fidimag reference structure and its curve (H, M) from tests/data."""
     phi = np.load(DATA / f"{name}.npy")
@@ -91,3 +102,13 @@ def voronoi():
         return sample_structure(n, n, 2.0, n_grains, theta_max, seed)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def magnet_trained(tmp_path_factory):
+    """A 16 × 16 real-magnet run (1–3 grains, boundary and T drawn per label) trained by
+    `invmag train` on 192 curves, once per session: (config, run folder, train's output)."""
+    return train_run(tmp_path_factory.mktemp("magnet"), tiny_magnet(
+        data={"labelled": 192, "test": 24, "unlabelled": 256}, vae={"epochs": 10},
+        solver={"batch_size": 16},
+        regressor={"max_epochs": 60, "batch_size": 16, "learning_rate": 3e-3}))

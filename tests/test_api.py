@@ -44,20 +44,21 @@ def test_simulate_gives_the_anchors_generate_stored_where_the_retry_decides(tmp_
     iteration cap are computed again with half the step bounds, by `generate` as by
     `simulate`; the retry moves their anchors by up to 2e-3 (measured), so a simulate without
     it would not give the stored labels."""
-    from invmag.data.samples import read_labels
+    from invmag.data.sample_files import read_labels
 
     cfg = tiny_config(solver={"max_iterations": 150}, data={"labelled": 6, "unlabelled": 1})
     invmag.generate(cfg, tmp_path / "run", workers=1)
     labels = read_labels(tmp_path / "run" / "labels.h5")
-    first = build_solver(cfg, 16, 16).run(labels.phi)
+    phi = labels.samples.phi
+    first = build_solver(cfg, 16, 16).run(phi)
     retried = np.flatnonzero(~first.converged)
     assert len(retried) >= 1  # the case this test is about
     for row in retried:
-        np.save(tmp_path / "s.npy", labels.phi[row])
+        np.save(tmp_path / "s.npy", phi[row])
         result = invoke("simulate", tmp_path / "s.npy", "--config", tmp_path / "run" /
                         "config.toml", "--out", tmp_path / "c.csv")
         assert result.exit_code == 0, result.output
-        curve = invmag.simulate(labels.phi[row], cfg)
+        curve = invmag.simulate(phi[row], cfg)
         np.testing.assert_allclose(curve.anchors[0], labels.anchors[row], rtol=0, atol=1e-5)
         M = np.loadtxt(tmp_path / "c.csv", delimiter=",", skiprows=1)[:, 1]
         np.testing.assert_allclose(M, curve.M[0][np.isfinite(curve.M[0])], rtol=0, atol=1e-6)
@@ -73,7 +74,7 @@ def test_design_and_verify_from_python(tiny_model, tmp_path):
     assert v.hit.all() and v.simulated == pytest.approx(d.simulated, abs=2e-3)
     with pytest.raises(ValueError, match="unknown design setting"):
         invmag.optimize(run, target={"hc": 0.3}, populaton=8)
-    assert invmag.open_run(run).predict(d.phi).shape == (len(d.phi), 6)
+    assert invmag.open_run(run).predict(d.samples).shape == (len(d.samples), 6)
 
 
 def test_the_worked_example_runs(tiny_model, tmp_path, monkeypatch, capsys):

@@ -12,13 +12,14 @@ from invmag.config import config_from_dict, load_config, parse_config
 from invmag.data import generate as generate_module
 from invmag.data import labels as labels_module
 from invmag.data.boundary import (EPS, boundary_mask, boundary_masks, draw_phase, draw_sample,
-                                  edge_distance, label_cells)
+                                  edge_distance)
 from invmag.data.generate import LABELLED, UNLABELLED, generate
 from invmag.data.run_folder import SAMPLE_KEYS, config_changes
-from invmag.data.samples import read_labels, structure_layout
+from invmag.data.sample import Samples, from_columns
+from invmag.data.sample_files import read_labels, structure_layout
 from invmag.data.structures import draw, sample_seed
 from invmag.physics.temperature import material_at, scale_at
-from conftest import tiny_config
+from conftest import tiny_config, tiny_magnet
 
 # sha256 of quick.to_toml() and paper.to_toml() before the optional sections existed
 TOML_SHA256 = {"quick": "5737890bea8d25d6655f1f2fe30e3bafeee123429014b1d67f48b014369cd235",
@@ -27,17 +28,6 @@ TOML_SHA256 = {"quick": "5737890bea8d25d6655f1f2fe30e3bafeee123429014b1d67f48b01
 QUICK_DRAWS = [(5634659350049889, (10, 2.7269965433620165), "c0f77076406491326f25"),
                (1297343548419186, (16, 2.618070226591445), "c7d26d855375b953923c"),
                (4515543422309131, (2, 0.27842874270684903), "3ab9f52bbd54c09346c0")]
-
-
-def tiny_magnet(boundary=None, temperature=None, **sections):
-    """tiny_config with [boundary] and [temperature] sections (the magnet config's by default;
-    False leaves one out)."""
-    d = tiny_config("tinymagnet", **sections).to_dict()
-    magnet = load_config("magnet").to_dict()
-    for name, given in (("boundary", boundary), ("temperature", temperature)):
-        if given is not False:
-            d[name] = given or magnet[name]
-    return config_from_dict(d)
 
 
 # -- geometry --
@@ -99,7 +89,7 @@ def test_bad_thickness_is_one_line(thickness, message):
     assert np.flatnonzero(widest.any(0)).tolist() == [1, 2, 3, 4] and widest[:, 1:5].all()
     with pytest.raises(ValueError) as e:
         boundary_mask(seeds, 2, 40, 40, 2.0, thickness)
-    assert str(e.value).startswith(message) and "\n" not in str(e.value)
+    assert message in str(e.value) and "\n" not in str(e.value)
 
 
 # -- draws --
@@ -117,14 +107,15 @@ def test_phases_are_drawn_from_the_seed_beside_the_same_structures():
     seeds = [sample_seed(magnet.seed, LABELLED, i) for i in range(300)]
     assert seeds[:3] == [s for s, _, _ in QUICK_DRAWS]  # magnet keeps quick's seed
     drawn = [draw_sample(s, magnet) for s in seeds[:40]]
-    for s, (phi, params, mask, phase) in zip(seeds, drawn):
-        again = draw_sample(s, magnet)
-        assert phi.tobytes() == again[0].tobytes() and params == again[1]
-        np.testing.assert_array_equal(mask, again[2])
-        np.testing.assert_array_equal(phase, again[3])
+    for s, (sample, params) in zip(seeds, drawn):
+        again, again_params = draw_sample(s, magnet)
+        assert sample.phi.tobytes() == again.phi.tobytes() and params == again_params
+        np.testing.assert_array_equal(sample.mask, again.mask)
+        np.testing.assert_array_equal(sample.phase, again.phase)
         q_phi, q_params = draw(s, quick.grid, quick.structures)
-        assert phi.tobytes() == q_phi.tobytes() and params == q_params
-        assert mask.any() == (phase[0] > 0 and params[0] > 1)  # one grain: no edge
+        assert sample.phi[0].tobytes() == q_phi.tobytes() and params == q_params
+        # one grain: no edge
+        assert sample.mask.any() == (sample.phase[0, 0] > 0 and params[0] > 1)
     phases = np.array([draw_phase(s, magnet) for s in seeds])
     assert set(phases[:, 0]) == {0.0, 2.0, 4.0}
     assert 0 <= phases[:, 1].min() and phases[:, 1].max() <= 1.2
@@ -138,7 +129,7 @@ def test_phases_are_drawn_from_the_seed_beside_the_same_structures():
         assert draw_phase(s, no_t)[:2] == (t, js) and draw_phase(s, no_t)[2] == 300.0
         assert draw_phase(s, no_b)[2] == T and draw_phase(s, no_b)[0] == 0.0
         assert np.isnan(draw_phase(s, no_b)[1])
-        assert draw_sample(s, no_b)[2] is None
+        assert draw_sample(s, no_b)[0].boundary is None
 
 
 def test_a_thickness_that_would_swallow_a_grain_is_lowered():
@@ -148,7 +139,8 @@ def test_a_thickness_that_would_swallow_a_grain_is_lowered():
                       structures={"grain_density": [15625.0, 15625.0]})
     lowered = 0
     for s in range(30):
-        phi, (n, _, _), mask, (t, js, _) = draw_sample(s, cfg)
+        sample, (n, _, _) = draw_sample(s, cfg)
+        mask, (t, js, _) = sample.mask[0], sample.phase[0]
         assert n == 16 and t in (0.0, 2.0, 4.0, 6.0, 8.0) and js == 0.5
         lowered += t < 8
         np.testing.assert_array_equal(mask, boundary_mask(
@@ -194,7 +186,8 @@ def test_quick_and_paper_are_unchanged_and_magnet_round_trips():
     ("boundary", {"K1": -1.0}, "boundary.K1 must be a number ≥ 0"),
     ("boundary", {"A": 1e-12}, "boundary.A is an unknown key"),
     ("temperature", {"range": [0.0, 400.0]}, "temperature.range must be a list [lo, hi] of K"),
-    ("temperature", {"range": [300.0, 585.0]}, "with 0 < lo ≤ hi < 585, got [300.0, 585.0]"),
+    ("temperature", {"range": [300.0, 585.0]}, "with 135 ≤ lo ≤ hi < 585, got [300.0, 585.0]"),
+    ("temperature", {"range": [20.0, 180.0]}, "with 135 ≤ lo ≤ hi < 585, got [20.0, 180.0]"),
     ("temperature", {"range": [400.0, 300.0]}, "temperature.range must be a list [lo, hi] of K"),
     ("temperature", {"range": 300.0}, "temperature.range must be a list [lo, hi] of K"),
     ("temperature", {"range": [300.0, "hot"]}, "temperature.range must be a list [lo, hi] of K"),
@@ -217,7 +210,7 @@ def test_label_cells_follow_the_temperature_and_boundary_laws(T):
     masks = np.zeros((3, 16, 16), bool)
     masks[0, :, 7:9] = masks[1, 3, :] = True  # sample 2: no boundary cells
     phase = np.array([[4.0, 0.8, T], [2.0, 0.0, T], [0.0, np.nan, T]])
-    cells = label_cells(cfg, masks, phase)
+    cells = from_columns(np.zeros((3, 16, 16)), phase, masks).material(cfg)
     main = material_at(T, m)
     j, k, a = scale_at(T)
     assert cells.Js.shape == (3, 16, 16)
@@ -235,14 +228,14 @@ def test_label_cells_follow_the_temperature_and_boundary_laws(T):
         assert cells.main()[2] == m
     else:
         assert 0.8 < j < 1 and k < j and main.Js == m.Js * j
-    uniform = label_cells(tiny_magnet(boundary=False), None, phase)
+    uniform = from_columns(np.zeros((3, 16, 16)), phase).material(tiny_magnet(boundary=False))
     np.testing.assert_array_equal(uniform.Js, np.full((3, 16, 16), main.Js))
 
 
 @pytest.mark.parametrize("phase, masks, message", [
-    ([2.0, 0.5, 0.0], True, "temperature must lie in (0, 585) K, got 0"),
-    ([2.0, 0.5, 585.0], True, "temperature must lie in (0, 585) K, got 585"),
-    ([2.0, 0.5, -10.0], None, "temperature must lie in (0, 585) K, got -10"),
+    ([2.0, 0.5, 0.0], True, "0 K lies below Nd2Fe14B's spin reorientation (135 K)"),
+    ([2.0, 0.5, 585.0], True, "temperature must lie in [135, 585) K, got 585"),
+    ([2.0, 0.5, -10.0], None, "-10 K lies below Nd2Fe14B's spin reorientation (135 K)"),
     ([2.0, -0.1, 300.0], True, "boundary Js must lie in [0, 1.61] T (the main phase's), got -0.1"),
     ([2.0, 1.7, 300.0], True, "boundary Js must lie in [0, 1.61] T (the main phase's), got 1.7"),
     ([3.0, 0.5, 300.0], True, "boundary thickness 3 nm is not a multiple of the cell size"),
@@ -254,17 +247,20 @@ def test_bad_label_material_is_one_line(phase, masks, message):
         m = np.zeros((1, 16, 16), bool)
         m[0, 5] = True
     with pytest.raises(ValueError) as e:
-        label_cells(cfg, m, np.array([phase]))
-    assert str(e.value).startswith(message) and "\n" not in str(e.value)
+        from_columns(np.zeros((1, 16, 16)), np.array([phase]), m).material(cfg)
+    assert message in str(e.value) and "\n" not in str(e.value)
 
 
 def test_boundary_cells_need_a_boundary_section():
     m = np.zeros((1, 16, 16), bool)
     m[0, 5] = True
     with pytest.raises(ValueError, match=r"no \[boundary\] section"):
-        label_cells(tiny_magnet(boundary=False), m, np.array([[2.0, 0.5, 300.0]]))
-    with pytest.raises(ValueError, match=r"shape \(1, 16, 16\)"):
-        label_cells(tiny_magnet(), m[:, :8], np.array([[2.0, 0.5, 300.0]]))
+        from_columns(np.zeros((1, 16, 16)), np.array([[2.0, 0.5, 300.0]]), m).material(
+            tiny_magnet(boundary=False))
+    with pytest.raises(ValueError, match=r"must fit grain maps \(1, 16, 16\)"):
+        Samples(np.zeros((1, 16, 16)), 300.0,
+                {"boundary": from_columns(np.zeros((1, 8, 16)), [[2.0, 0.5, 300.0]],
+                                          m[:, :8]).boundary})
 
 
 # -- the run files and the solver's input --
@@ -272,27 +268,26 @@ def test_boundary_cells_need_a_boundary_section():
 def test_label_batch_gives_the_solver_per_cell_material(monkeypatch):
     seen = {}
 
-    class Curve:
+    class SimulatedCurves:
         M = np.zeros((2, 3))
         converged = np.ones(2, bool)
 
     def fake(phis, cfg, **kwargs):
         seen.update(kwargs, cfg=cfg)
-        return Curve
+        return SimulatedCurves
 
     monkeypatch.setattr(labels_module, "simulate_curves", fake)
     cfg = tiny_magnet()
     masks = np.zeros((2, 16, 16), bool)
     masks[1, :, 3] = True
     phase = np.array([[0.0, 0.3, 350.0], [2.0, 0.3, 400.0]])
-    labels_module.label_batch(np.zeros((2, 16, 16), np.float32), cfg.to_dict(), None, masks,
-                              phase)
+    labels_module.label_batch(from_columns(np.zeros((2, 16, 16)), phase, masks), cfg.to_dict())
     assert seen["cfg"] == cfg
     cells = seen["cells"]
     assert cells.Js[0, 0, 0] == material_at(350.0, cfg.material).Js
     assert cells.Js[1, 0, 3] == pytest.approx(0.3 * scale_at(400.0)[0], rel=1e-14)
     seen.clear()
-    labels_module.label_batch(np.zeros((2, 16, 16), np.float32), tiny_config().to_dict())
+    labels_module.label_batch(Samples.plain(np.zeros((2, 16, 16))), tiny_config().to_dict())
     assert seen["cells"] is None  # a config without phases: the solver as before
 
 
@@ -301,9 +296,9 @@ def test_generate_stores_the_phases_and_passes_them_to_the_labels(tmp_path, monk
     as draw_sample gives them, and label_batch gets the labelled ones."""
     calls = []
 
-    def fake_labels(phis, config, progress=None, masks=None, phase=None):
-        calls.append((phis, masks, phase))
-        return np.zeros((len(phis), len(cfg.solver.fields()))), np.ones(len(phis), bool)
+    def fake_labels(samples, config, progress=None):
+        calls.append(samples)
+        return np.zeros((len(samples), len(cfg.solver.fields()))), np.ones(len(samples), bool)
 
     monkeypatch.setattr(generate_module, "label_batch", fake_labels)
     cfg = tiny_magnet(data={"unlabelled": 4, "labelled": 5, "test": 1})
@@ -315,16 +310,15 @@ def test_generate_stores_the_phases_and_passes_them_to_the_labels(tmp_path, monk
             assert f["boundary"].shape == (n, 16, 16) and f["boundary"].dtype == bool
             assert f["boundary"].chunks == (1, 16, 16) and "phases" in f.attrs
             for i in range(n):
-                phi, params, mask, phase = draw_sample(sample_seed(cfg.seed, stream, i), cfg)
-                assert f["phi"][i].tobytes() == phi.tobytes()
-                np.testing.assert_array_equal(f["boundary"][i], mask)
-                np.testing.assert_array_equal(f["phase"][i], phase)
+                sample, params = draw_sample(sample_seed(cfg.seed, stream, i), cfg)
+                assert f["phi"][i].tobytes() == sample.phi[0].tobytes()
+                np.testing.assert_array_equal(f["boundary"][i], sample.mask[0])
+                np.testing.assert_array_equal(f["phase"][i], sample.phase[0])
     labels = read_labels(tmp_path / "run" / "labels.h5")
-    got_masks = np.concatenate([c[1] for c in calls])
-    got_phase = np.concatenate([c[2] for c in calls])
-    np.testing.assert_array_equal(got_masks, labels.boundary)
-    np.testing.assert_array_equal(got_phase, labels.phase)
-    assert labels.phase.shape == (5, 3)
+    got = Samples.join(calls)
+    np.testing.assert_array_equal(got.mask, labels.samples.mask)
+    np.testing.assert_array_equal(got.phase, labels.samples.phase)
+    assert labels.samples.phase.shape == (5, 3)
 
 
 def test_the_quick_layout_is_unchanged():
@@ -339,13 +333,14 @@ def test_labels_of_a_magnet_run_through_the_engine():
     from invmag.physics.anchors import anchors
 
     cfg = tiny_magnet()
-    phi, (n_grains, _, _), mask, _ = draw_sample(7, cfg)
+    sample, (n_grains, _, _) = draw_sample(7, cfg)
+    phi, mask = sample.phi[0], sample.mask[0]
     assert n_grains == 3 and 0 < mask.sum() < mask.size
     none = np.zeros_like(mask)
     phase = np.array([[0.0, np.nan, 300.0], [2.0, 0.0, 300.0], [2.0, 1.0, 423.0]])
-    M, converged = labels_module.label_batch(np.stack([phi] * 3), cfg.to_dict(), None,
-                                             np.stack([none, mask, mask]), phase)
-    uniform, _ = labels_module.label_batch(phi[None], tiny_config().to_dict())
+    M, converged = labels_module.label_batch(
+        from_columns(np.stack([phi] * 3), phase, np.stack([none, mask, mask])), cfg.to_dict())
+    uniform, _ = labels_module.label_batch(Samples.plain(phi), tiny_config().to_dict())
     np.testing.assert_array_equal(M[0], uniform[0])
     assert converged.all()
     values, flagged = anchors(cfg.solver.fields(), M)

@@ -13,7 +13,8 @@ import pytest
 
 from invmag.data import generate as generate_module
 from invmag.data.generate import generate
-from invmag.data.samples import read_labels
+from invmag.data.sample import Samples
+from invmag.data.sample_files import read_labels
 from invmag.data.structures import draw
 from conftest import assert_user_error, invoke, tiny_config
 from test_data import assert_same_file
@@ -65,7 +66,7 @@ def test_simulate_follows_the_configs_protocol_as_labels_do(tmp_path, tiny_toml)
     assert "fast protocol" in result.stdout, result.output
     curve = np.loadtxt(tmp_path / "c.csv", delimiter=",", skiprows=1)
     from invmag.data.labels import label_batch
-    M, _ = label_batch(phi[None], cfg.to_dict())
+    M, _ = label_batch(Samples.plain(phi), cfg.to_dict())
     ok = np.isfinite(M[0])
     assert curve[:, 1] == pytest.approx(M[0][ok], abs=1e-6) and len(curve) < 41
 

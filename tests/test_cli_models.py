@@ -10,7 +10,9 @@ import torch
 
 from invmag import ANCHORS
 from invmag.config import load_config
-from invmag.data.samples import read_labels
+from invmag.data.sample import Samples
+from invmag.data.sample_files import read_labels
+from invmag.design.sources import Candidates
 from invmag.models.surrogate import load_surrogate
 from invmag.physics.merit import FIGURES, bhmax_error, predicted_figures
 from invmag.data.structures import save_structure
@@ -100,7 +102,7 @@ def test_predict_and_morph(trained, structures, tmp_path):
     assert "Predicted anchors of a.npy" in result.output and "hk90" in result.output
     assert "Predicted figures of merit, N = 0.1" in result.output
     surrogate = load_surrogate(run, load_config(config), torch.device("cpu"))
-    values = surrogate.predict_structures(np.load(a)[None])
+    values = surrogate.predict_samples(Samples.plain(np.load(a)))
     expected = predicted_figures(values, surrogate.config.material, 0.1)[0]
     rows = np.genfromtxt(tmp_path / "m.csv", delimiter=",", skip_header=1, usecols=2)
     assert np.isfinite(expected).all()
@@ -257,7 +259,6 @@ def held_run(trained, tmp_path, box):
 
 
 def test_hold_out_removes_exactly_the_labels_inside_the_boxes(trained, tmp_path, monkeypatch):
-    import invmag.design.optimize as optimize_module
     from invmag.data.holdout import describe, inside, parse_box
 
     labels = read_labels(trained[1] / "labels.h5")
@@ -281,12 +282,13 @@ def test_hold_out_removes_exactly_the_labels_inside_the_boxes(trained, tmp_path,
     # starts, by file and row) is recorded on its way in
     taken = []
 
-    def recording(surrogate, known, rows):
-        taken.extend(zip(known.file[rows], known.row[rows]) if len(rows) else [])
-        return from_data(surrogate, known, rows)
+    def recording(self, rows):
+        out = take(self, rows)
+        taken.extend(zip(out.source, out.row))
+        return out
 
-    from_data = optimize_module.from_data
-    monkeypatch.setattr(optimize_module, "from_data", recording)
+    take = Candidates.take
+    monkeypatch.setattr(Candidates, "take", recording)
     result = invoke("optimize", "--run", run, "--target-hc", mid, "--top", 2,
                     "--simulations", 4, "--pool", 0, "--generations", 2)
     assert result.exit_code == 0, result.output
@@ -300,7 +302,7 @@ def test_hold_out_removes_exactly_the_labels_inside_the_boxes(trained, tmp_path,
     assert d.meta["from_data"] == 0 and d.meta["hold_out"] == metrics["hold_out"]
     from invmag.design.sources import known_structures
     known = known_structures(run, (16, 16), model.hold_out)  # the data a search may start from
-    labelled = known.file == "labels.h5"
+    labelled = known.source == "labels.h5"
     assert sorted(known.row[labelled]) == list(np.flatnonzero(labels.good & ~held))
 
 
@@ -313,8 +315,8 @@ def test_the_pool_is_ranked_by_the_trained_members_expected_misfit(trained, tmp_
     in that order, and the first simulated."""
     import invmag
     import invmag.design.optimize as optimize_module
-    from invmag.design.optimize import Settings, expected_order, pool_starts
-    from invmag.design.sources import draw_pool
+    from invmag.design.optimize import Settings
+    from invmag.design.sources import draw_pool, expected_order, pool_starts
     from invmag.design.targets import parse_goal
 
     run = tmp_path / "run"
@@ -326,8 +328,9 @@ def test_the_pool_is_ranked_by_the_trained_members_expected_misfit(trained, tmp_
     targets = {a: float(np.median(labels.anchors[labels.good, ANCHORS.index(a)]))
                for a in ("hc", "mr")}
     goal, window, N, seed = parse_goal(targets, {}, {}), 0.02, 400, 1
-    phi = draw_pool(cfg, N, seed)[0]
-    z = model.encode(phi)
+    pool = draw_pool(cfg, N, seed)
+    phi = pool.phi
+    z = model.encode(pool)
     members = model.predict_members(z)  # (2, N, 6)
 
     def misfit(anchors):  # the polish's score of targets: Σ ((anchor − target) / window)²
@@ -336,7 +339,7 @@ def test_the_pool_is_ranked_by_the_trained_members_expected_misfit(trained, tmp_
 
     expected = misfit(members).mean(0)
     of_mean = misfit(members.mean(0))
-    order = expected_order(model, goal, z, window)
+    order = expected_order(model, goal, z, window, pool)
     assert sorted(order) == list(range(N))
     rises = np.diff(expected[order])  # best first by expected misfit (to roundoff)
     assert rises.min() > -1e-9, f"not by expected misfit: it falls by {-rises.min():.3g}"
@@ -355,13 +358,13 @@ def test_the_pool_is_ranked_by_the_trained_members_expected_misfit(trained, tmp_
     best = distinct(np.argsort(expected, kind="stable")[:32], 4, settings.distinct)
     starts = pool_starts(model, cfg, goal, settings, 4, True)
     assert list(starts.source) == ["pool"] * 4
-    np.testing.assert_array_equal(starts.phi, phi[best])
+    np.testing.assert_array_equal(starts.samples.phi, phi[best])
     # the command line's pool route: the starts it hands to the polish, best first
     handed = []
 
-    def recording(simulate, phi, *args, **kwargs):
-        p = polish(simulate, phi, *args, **kwargs)
-        handed.append((phi, p.screened))
+    def recording(simulate, starts, *args, **kwargs):
+        p = polish(simulate, starts, *args, **kwargs)
+        handed.append((starts.phi, p.screened))
         return p
 
     polish = optimize_module.polish
@@ -405,7 +408,7 @@ def test_the_data_answers_a_goal_it_meets_at_zero_simulations(trained, tmp_path)
     assert d.meta["from_data"] == 3 and (d.simulations == 0).all()
     assert not (run / "verified.h5").exists()  # nothing was simulated
     for i, row in enumerate(d.row):  # the labelled structures themselves, as simulated
-        assert d.phi[i].tobytes() == labels.phi[row].tobytes()
+        assert d.samples.phi[i].tobytes() == labels.samples.phi[row].tobytes()
         assert d.simulated[i] == pytest.approx(labels.anchors[row])
         assert abs(labels.anchors[row, 5] - target) <= 0.02 and labels.good[row]
     assert f"labels.h5:{d.row[0]}" in result.output and "from the run's data" in result.output

@@ -9,7 +9,8 @@ import pytest
 
 from benchmarks.peers import magnumnp_curve
 from invmag.config import load_config
-from invmag.data.boundary import boundary_mask, label_cells
+from invmag.data.boundary import boundary_mask
+from invmag.data.sample import from_columns
 from invmag.data.structures import voronoi
 from invmag.physics.anchors import anchors
 from invmag.physics.solver_settings import SolverSettings
@@ -31,7 +32,7 @@ def test_magnumnp_gives_the_same_anchors_with_a_boundary_phase(thickness, js_b, 
                          np.random.default_rng(seed))
     mask = boundary_mask(seeds, 6, g.nx, g.ny, g.cell_size, thickness)
     assert mask.any() and not mask.all()
-    cells = label_cells(cfg, mask[None], np.array([[thickness, js_b, T]]))
+    cells = from_columns(phi, [[thickness, js_b, T]], mask).material(cfg)
     settings = SolverSettings()  # the paper's full protocol, float32
     ours = curves(phi, settings, cells)
     H, M = magnumnp_curve(phi, settings=SolverSettings(dtype="float64"),

@@ -22,7 +22,7 @@ from invmag.data.generate import LABELLED, generate
 from invmag.data.run_folder import claim_run, run_config
 from invmag.data.labels import label_batch
 from invmag.data.parallel import Pool
-from invmag.data.samples import read_labels
+from invmag.data.sample_files import read_labels
 from invmag.data.structures import draw, grain_range, sample_seed
 from invmag.physics.curve import CurveSolver
 from conftest import tiny_config
@@ -156,7 +156,7 @@ def test_same_structures_give_the_same_anchors(tiny_run):
 
     cfg, run, _ = tiny_run
     labels = read_labels(run / "labels.h5")
-    M, converged = label_batch(labels.phi[:3], cfg.to_dict())
+    M, converged = label_batch(labels.samples.take(slice(3)), cfg.to_dict())
     values, _ = anchors(labels.H, M)
     np.testing.assert_allclose(values, labels.anchors[:3], atol=1e-6, rtol=0)
     np.testing.assert_array_equal(converged, labels.converged[:3])
@@ -192,7 +192,7 @@ def test_stored_seed_regenerates_the_structure(tiny_run):
     for i in range(len(labels.done)):
         n_grains, theta, seed = labels.params[i]
         phi, params = draw(int(seed), cfg.grid, cfg.structures)
-        assert phi.tobytes() == labels.phi[i].tobytes()
+        assert phi.tobytes() == labels.samples.phi[i].tobytes()
         assert params == (n_grains, theta, seed) and int(seed) == sample_seed(cfg.seed, 1, i)
 
 
@@ -221,7 +221,8 @@ def test_rerun_computes_nothing_and_more_extends(tiny_run, tmp_path):
     assert (more.structures_computed, more.labels_computed) == (2, 3)
     before, after = read_labels(run / "labels.h5"), read_labels(copy / "labels.h5")
     assert after.done.all() and len(after.done) == 11
-    for name in ("phi", "params", "M", "anchors", "converged", "flagged"):  # kept as they were
+    np.testing.assert_array_equal(after.samples.phi[:8], before.samples.phi)  # kept as they were
+    for name in ("params", "M", "anchors", "converged", "flagged"):
         np.testing.assert_array_equal(getattr(after, name)[:8], getattr(before, name))
     with h5py.File(copy / "structures.h5", "r") as f:
         assert f["done"].shape == (12,) and f["done"][()].all()
@@ -233,14 +234,14 @@ def test_different_config_is_refused_and_force_replaces(tmp_path):
     other = tiny_config(grid={"nx": 12}, data={"labelled": 3, "unlabelled": 3})
     with pytest.raises(ValueError, match=r"different config \(grid.nx: 16 → 12\).*force"):
         generate(other, run)
-    assert read_labels(run / "labels.h5").phi.shape == (3, 16, 16)  # untouched
+    assert read_labels(run / "labels.h5").samples.phi.shape == (3, 16, 16)  # untouched
     with pytest.raises(ValueError, match=r"holds structures.h5, labels.h5 of other samples "
                                          r"\(grid.nx: 16 → 12\); `invmag generate --force`"):
         generate(other, run, force=True)  # what `train --force` asks: it deleted both files
-    assert read_labels(run / "labels.h5").phi.shape == (3, 16, 16)
+    assert read_labels(run / "labels.h5").samples.phi.shape == (3, 16, 16)
     replaced = generate(other, run, force=True, replace_data=True)
     assert sorted(replaced.deleted) == ["labels.h5", "structures.h5"]
-    assert read_labels(run / "labels.h5").phi.shape == (3, 16, 12)
+    assert read_labels(run / "labels.h5").samples.phi.shape == (3, 16, 12)
     # counts, batch size and device do not change any sample: accepted, nothing recomputed
     same = generate(tiny_config(grid={"nx": 12}, solver={"batch_size": 2},
                                 data={"labelled": 3, "unlabelled": 3}), run)
@@ -397,6 +398,7 @@ def test_dask_local_cluster_gives_the_same_labels(tiny_run, tmp_path):
     assert (summary.labels_computed, summary.labels_failed) == (8, 0)
     assert_same_file(run / "structures.h5", tmp_path / "dask" / "structures.h5")
     local, remote = read_labels(run / "labels.h5"), read_labels(tmp_path / "dask" / "labels.h5")
-    for name in ("phi", "params", "converged", "flagged", "done"):
+    np.testing.assert_array_equal(remote.samples.phi, local.samples.phi)
+    for name in ("params", "converged", "flagged", "done"):
         np.testing.assert_array_equal(getattr(remote, name), getattr(local, name))
     np.testing.assert_allclose(remote.anchors, local.anchors, atol=1e-6, rtol=0)

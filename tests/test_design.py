@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from invmag import ANCHORS
+from invmag.data.sample import Samples
 from invmag.runtime import one_thread
 from invmag.design.latent_search import latent_model, prior_radius2, search
 from invmag.design.grains import sharpen
@@ -153,11 +154,12 @@ def test_optimize_returns_distinct_grain_structures_from_the_search(run):
     assert abs(d.searched[0, 5] - 0.35) < 0.005  # the search found a code at the target
     assert abs(truth(d.z[:1])[0, 5] - 0.35) < 0.03  # the regressor learned truth
     assert d.meta["project"] and len(d.history["best"]) == 20
-    assert 1 <= len(d.z) <= 5 and d.phi.shape[1:] == (16, 16)
-    kx = np.sin(d.phi).reshape(len(d.phi), -1)
+    phi = d.samples.phi
+    assert 1 <= len(d.z) <= 5 and phi.shape[1:] == (16, 16)
+    kx = np.sin(phi).reshape(len(phi), -1)
     for i in range(len(kx)):  # grain structures: a few axes, each its own sharpening
-        assert len(np.unique(d.phi[i])) <= 16
-        assert sharpen(d.phi[i]) == pytest.approx(d.phi[i], abs=1e-6)
+        assert len(np.unique(phi[i])) <= 16
+        assert sharpen(phi[i]) == pytest.approx(phi[i], abs=1e-6)
         for j in range(i):
             assert np.abs(kx[i] - kx[j]).mean() >= 0.05  # distinct designs
     assert np.isnan(d.simulated).all() and (d.simulations == 0).all()
@@ -187,7 +189,7 @@ def test_designs_polished_by_simulation_verify_where_the_surrogate_alone_misses(
     g = cfg.grid
     solver = CurveSolver(cfg.material, g.nx, g.ny, g.cell_size * 1e-9, g.thickness * 1e-9,
                          cfg.solver, "cpu")
-    curves = solver.run(d.phi)
+    curves = solver.run(d.samples.phi)
     direct, _ = anchors(curves.H, curves.M)
     assert np.abs(direct[:, 5] - 0.3).max() <= 0.02
     assert d.simulated == pytest.approx(direct, abs=2e-3)
@@ -203,12 +205,11 @@ def test_polish_starts_from_the_candidates_that_simulate_closest(voronoi):
     phi = np.stack([voronoi(16, 3, theta, 2) for theta in (0.1, 0.6, 1.0, 1.5)])
     sim = simulate_curves(phi, cfg).anchors
     goal = parse_goal({"hc": float(sim[2, 5])}, {}, {})
-    p = polish(lambda x, *_: simulate_curves(x, cfg), phi, goal, 0.02,
-               PolishSettings(simulations=1),
-               keep=2)
+    p = polish(lambda s: simulate_curves(s.phi, cfg), Samples.plain(phi), goal, 0.02,
+               PolishSettings(simulations=1), keep=2)
     assert p.chosen[0] == 2 and len(p.chosen) == 2
-    assert p.phi[0] == pytest.approx(phi[2]) and p.simulated[0] == pytest.approx(sim[2])
-    first = p.evaluated["anchors"]  # every candidate simulated once, as grains
+    assert p.samples.phi[0] == pytest.approx(phi[2]) and p.simulated[0] == pytest.approx(sim[2])
+    first = p.evaluated.anchors  # every candidate simulated once, as grains
     assert len(first) == 4 and (p.simulations == 1).all()
     assert p.chosen[1] == np.argsort(np.abs(first[:, 5] - sim[2, 5]), kind="stable")[1]
 
@@ -278,7 +279,7 @@ def test_verify_agrees_with_direct_engine_runs(run):
     g = cfg.grid
     solver = CurveSolver(cfg.material, g.nx, g.ny, g.cell_size * 1e-9, g.thickness * 1e-9,
                          cfg.solver, "cpu")
-    curves = solver.run(d.phi[:2])
+    curves = solver.run(d.samples.phi[:2])
     direct, flagged = anchors(curves.H, curves.M)
     assert not flagged.any()
     for i, a in enumerate(ANCHORS):
@@ -293,7 +294,7 @@ def test_verify_agrees_with_direct_engine_runs(run):
             assert table[f"{kind}_{f}"] == pytest.approx(values[:, i], rel=1e-5)
     assert "Figures of merit, predicted vs simulated" in result.output
     from invmag.design.plots import verify_figure  # as written to verify_<rank>.png
-    fig = verify_figure(d.phi[0], curves.H, curves.M[0], direct[0], d.predicted[0], "",
+    fig = verify_figure(d.samples.phi[0], curves.H, curves.M[0], direct[0], d.predicted[0], "",
                         cfg.material)
     j = {line.get_label(): line.get_ydata() for line in fig.axes[2].get_lines()}["J = µ0·M"]
     m = curves.M[0][np.isfinite(curves.M[0])]  # the points computed
@@ -307,17 +308,17 @@ def test_verify_agrees_with_direct_engine_runs(run):
 def test_a_curve_that_did_not_converge_is_never_a_hit(run):
     from dataclasses import replace
 
-    from invmag.design.verify import verify
+    from invmag.design.verify import simulate_designs
 
     optimize(run, "--target-hc", 0.35, "--generations", 3, "--simulations", 0, "--top", 1)
     d = read_design(run / "designs" / "001")
     cfg = tiny_config(**DESIGN)
     capped = replace(cfg, solver=replace(cfg.solver, max_iterations=2))
-    v = verify(capped, d, 1, 0.02)
+    v = simulate_designs(capped, d, 1, 0.02)
     assert not v.converged[0]
     d.goal = parse_goal({a: float(x) for a, x in zip(ANCHORS, v.simulated[0])
                          if np.isfinite(x)}, {}, {})  # the cut-short curve's own anchors
-    assert not verify(capped, d, 1, 0.02).hit[0]
+    assert not simulate_designs(capped, d, 1, 0.02).hit[0]
 
 
 def test_designs_are_learned_from(run):
@@ -333,7 +334,8 @@ def test_designs_are_learned_from(run):
     assert n == d.meta["simulations"] and phi.shape == (n, 16, 16)
     before, after = (Surrogate.load(run / name) for name in ("surrogate.initial.pt",
                                                              "surrogate.pt"))
-    err = [np.abs(m.predict(m.encode(phi)) - y)[:, 5].mean() for m in (before, after)]
+    err = [np.abs(m.predict_samples(Samples.plain(phi)) - y)[:, 5].mean()
+           for m in (before, after)]
     assert err[1] < 0.5 * err[0], err
 
 
@@ -342,7 +344,7 @@ def test_learning_keeps_the_runs_metrics_current_and_retraining_drops_its_backup
     --force` then replaces the model, drops the backup of the old one, keeps verified.h5."""
     import json
 
-    from invmag.data.samples import read_labels
+    from invmag.data.sample_files import read_labels
     from invmag.models.surrogate import Surrogate
 
     assert invoke("generate", "--run", run, "--config", run / "config.toml",
@@ -356,7 +358,7 @@ def test_learning_keeps_the_runs_metrics_current_and_retraining_drops_its_backup
     labels = read_labels(run / "labels.h5")
     _, test = labels.split(tiny_config(**DESIGN).data.test)
     model = Surrogate.load(run / "surrogate.pt")
-    now = np.abs(model.predict(model.encode(labels.phi[test])) - labels.anchors[test]).mean(0)
+    now = np.abs(model.predict_samples(labels.samples.take(test)) - labels.anchors[test]).mean(0)
     assert [metrics["mae_test"][a] for a in ANCHORS] == pytest.approx(now)
     assert (run / "surrogate.initial.pt").is_file()
     result = invoke("train", "--run", run, "--config", run / "config.toml", "--force")
@@ -415,16 +417,16 @@ def test_surrogate_assisted_polish_needs_fewer_simulations_for_the_same_hits(vor
 
     cfg = tiny_config(**DESIGN)
     phi = np.stack([voronoi(16, 3, theta, seed) for theta, seed in ((0.9, 1), (1.3, 2))])
-    run = lambda x, *_: simulate_curves(x, cfg)  # noqa: E731
+    run = lambda s: simulate_curves(s.phi, cfg)  # noqa: E731
     noise = np.random.default_rng(7)
 
-    def model(x, *_):
-        return run(x).anchors + noise.normal(0, 0.02, (len(x), 6))
+    def model(s):
+        return run(s).anchors + noise.normal(0, 0.02, (len(s), 6))
 
     goal = parse_goal({"hc": 0.3}, {}, {})
     settings = PolishSettings(simulations=48, offspring=4, proposals=16)
-    plain = polish(run, phi, goal, 0.02, settings, seed=3)
-    assisted = polish(run, phi, goal, 0.02, settings, seed=3, predict=model)
+    plain = polish(run, Samples.plain(phi), goal, 0.02, settings, seed=3)
+    assisted = polish(run, Samples.plain(phi), goal, 0.02, settings, seed=3, predict=model)
     hits = [met(goal, p.simulated, np.ones(2, bool), 0.02).sum() for p in (plain, assisted)]
     assert hits[1] >= hits[0] == 2
     assert assisted.simulations.sum() < 0.7 * plain.simulations.sum(), (
@@ -437,7 +439,7 @@ def test_the_pool_is_ranked_by_the_ensembles_expected_misfit():
     alone the mean prediction orders them."""
     from types import SimpleNamespace
 
-    from invmag.design.optimize import expected_order
+    from invmag.design.sources import expected_order
 
     hc = ANCHORS.index("hc")
     members = np.full((2, 3, 6), 0.5)
@@ -447,11 +449,11 @@ def test_the_pool_is_ranked_by_the_ensembles_expected_misfit():
     surrogate = SimpleNamespace(predict_members=lambda z, *_: members,
                                 predict=lambda z, *_: members.mean(0))
     goal = parse_goal({"hc": 0.31}, {}, {})
-    assert expected_order(surrogate, goal, np.zeros((3, 4)), 0.02).tolist() == [0, 1, 2]
+    assert expected_order(surrogate, goal, np.zeros((3, 4)), 0.02, None).tolist() == [0, 1, 2]
     # a bound: both means keep hc ≥ 0.29, but one member of candidate 1 breaks it
     bound = parse_goal({}, {"hc": 0.29}, {}, bounds_only=True)
     members[:] = members[:, [1, 0, 2]]   # the disagreed one first: stable order alone won't do
-    assert expected_order(surrogate, bound, np.zeros((3, 4)), 0.02).tolist() == [1, 0, 2]
+    assert expected_order(surrogate, bound, np.zeros((3, 4)), 0.02, None).tolist() == [1, 0, 2]
     members[:] = members[:, [1, 0, 2]]
     most = parse_goal({}, {}, {}, maximize=["hc"])
-    assert expected_order(surrogate, most, np.zeros((3, 4)), 0.02).tolist() == [1, 0, 2]
+    assert expected_order(surrogate, most, np.zeros((3, 4)), 0.02, None).tolist() == [1, 0, 2]

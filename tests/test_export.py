@@ -112,6 +112,25 @@ def test_export_a_design_folder_one_file_per_rank(tmp_path, phi):
     assert not (tmp_path / "d.ovf").exists()
 
 
+@pytest.mark.parametrize("suffix", [".ovf", ".vtk"])
+def test_a_magnet_design_exports_its_boundary_cells_beside_the_axes(tmp_path, phi, suffix):
+    """A design of a real magnet (design.h5 with phase and boundary): per rank its easy axes and
+    its boundary cells, a scalar field 1 in the boundary that discretisedfield reads back."""
+    folder = tmp_path / "designs" / "001"
+    folder.mkdir(parents=True)
+    mask = np.zeros((2, *phi.shape), bool)
+    mask[0, :, 3] = mask[1, 2, :] = True
+    with h5py.File(folder / "design.h5", "w") as f:
+        f["phi"], f["boundary"] = np.stack([phi, -phi]), mask
+        f["phase"] = [[2.0, 0.5, 423.0], [2.0, 0.0, 423.0]]
+    result = invoke("export", folder, tmp_path / f"d{suffix}")
+    assert result.exit_code == 0, result.output
+    for i, (axes, cells) in enumerate(zip((phi, -phi), mask), 1):
+        assert_same_field(df.Field.from_file(tmp_path / f"d_{i}{suffix}"), axes)
+        region = df.Field.from_file(tmp_path / f"d_{i}_boundary{suffix}")
+        np.testing.assert_array_equal(np.asarray(region.array).reshape(cells.T.shape), cells.T)
+
+
 def test_simulate_keeps_the_states_and_exports_them(tmp_path):
     """The states at the anchors carry the curve's M (mean cos θ); exported, discretisedfield
     reads the same magnetization."""

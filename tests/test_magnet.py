@@ -13,27 +13,22 @@ import torch
 import invmag
 from invmag.config import load_config
 from invmag import ANCHORS
-from invmag.data.boundary import boundary_mask, edge_distance, label_cells, max_thickness
+from invmag.data.boundary import boundary_mask, edge_distance, max_thickness
+from invmag.data.sample import Samples, from_columns
 from invmag.design.recipe.realizations import SEARCH_STREAM, VERIFY_STREAM, realizations
 from invmag.models.surrogate import build_regressor, build_vae, mirror
 from invmag.physics.simulation import simulate_curves
 from invmag.physics.temperature import ha_ratio, material_at
 from invmag.runtime import one_thread
-from conftest import assert_user_error, invoke, tiny_config, train_run
-from test_boundary import tiny_magnet
+from conftest import assert_user_error, invoke, tiny_config, tiny_magnet
 
 HC, MR = ANCHORS.index("hc"), ANCHORS.index("mr")
 FAST = {"realizations": 64, "population": 12, "generations": 6, "top": 2, "calibrate": 0}
 
 
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory):
-    """A 16 × 16 real-magnet run (1–3 grains, boundary and T drawn per label) trained by
-    `invmag train` on 192 curves."""
-    return train_run(tmp_path_factory.mktemp("magnet"), tiny_magnet(
-        data={"labelled": 192, "test": 24, "unlabelled": 256}, vae={"epochs": 10},
-        solver={"batch_size": 16},
-        regressor={"max_epochs": 60, "batch_size": 16, "learning_rate": 3e-3}))
+@pytest.fixture
+def trained(magnet_trained):
+    return magnet_trained
 
 
 @pytest.fixture
@@ -116,7 +111,7 @@ def test_a_recipe_at_423_k_is_predicted_on_its_realizations_with_their_boundary(
         phi, mask, t = by_hand(cfg, best, 64, 3, SEARCH_STREAM)
         phase = np.c_[t, np.full(64, best.boundary_js), np.full(64, 423.0)]
         with one_thread():
-            pred = model.surrogate.predict_structures(phi, mask, phase)
+            pred = model.surrogate.predict_samples(from_columns(phi, phase, mask))
         at = r.stats[r.recipes.index(best)][0]
         np.testing.assert_allclose(at.mean, pred.mean(0), atol=1e-6)
         assert at.yield_ == pytest.approx((pred[:, HC] >= 1.0 / mu0_ha).mean())
@@ -147,7 +142,7 @@ def test_verify_simulates_the_fresh_realizations_at_each_temperature(run, traine
     phi, mask, t = by_hand(cfg, best, 8, 4, VERIFY_STREAM)
     for i, T in enumerate((300.0, 450.0)):
         phase = np.c_[t, np.full(8, best.boundary_js), np.full(8, T)]
-        c = simulate_curves(phi, cfg, cells=label_cells(cfg, mask, phase))
+        c = simulate_curves(phi, cfg, cells=from_columns(phi, phase, mask).material(cfg))
         good = c.converged & ~c.flagged
         np.testing.assert_allclose(v.simulated[i][good], c.anchors[good], rtol=0, atol=1e-12)
     # the hotter magnet: a lower coercive field in tesla, as the law and the labels say
@@ -189,7 +184,8 @@ def test_a_boundary_or_temperature_on_a_run_without_them(tmp_path, args, fragmen
 
 def test_the_stoner_wohlfarth_conditions_are_those_of_the_main_phase():
     """Grains at ±60° hold ⟨|cos φ|⟩ = 0.5 and switch alone at h_sw(60°) = 0.5240 H_A (the
-    astroid), whatever the boundary cells hold (here 0°, which would switch at 1)."""
+    astroid), whatever the boundary cells hold (here 0°, which would switch at 1); to the
+    float32 precision of a grain map's angles."""
     from invmag.models.conditions import sw_remanence, sw_switching
 
     phi = np.full((1, 4, 4), np.radians(60.0))
@@ -197,22 +193,15 @@ def test_the_stoner_wohlfarth_conditions_are_those_of_the_main_phase():
     mask = np.zeros((1, 4, 4), bool)
     mask[0, 1] = True
     phi[mask] = 0.0
-    assert sw_remanence(phi, mask) == pytest.approx([0.5], abs=1e-12)
-    assert sw_remanence(phi) == pytest.approx([(12 * 0.5 + 4) / 16], abs=1e-12)
+    both = from_columns(phi, [[2.0, 0.5, 300.0]], mask)
+    assert sw_remanence(both) == pytest.approx([0.5], abs=1e-7)
+    assert sw_remanence(Samples.plain(phi)) == pytest.approx([(12 * 0.5 + 4) / 16], abs=1e-7)
     c, s = math.cos(math.radians(60)), math.sin(math.radians(60))
     h60 = (c ** (2 / 3) + s ** (2 / 3)) ** -1.5
     assert h60 == pytest.approx(0.5240, abs=1e-4)
-    assert sw_switching(phi, mask) == pytest.approx([h60], abs=1e-12)
+    assert sw_switching(both) == pytest.approx([h60], abs=1e-7)
     phi[0, 0, 0] = np.radians(45)  # a grain at 45° switches first, at H_A/2
-    assert sw_switching(phi) == pytest.approx([0.5], abs=1e-12)
-
-
-@pytest.mark.parametrize("command", [("predict", "s.npy"), ("morph", "s.npy", "s.npy")])
-def test_commands_that_do_not_take_the_phases_yet_say_so(trained, tmp_path, command):
-    np.save(tmp_path / "s.npy", np.zeros((16, 16), np.float32))
-    args = [tmp_path / a if str(a).endswith(".npy") else a for a in command]
-    assert_user_error(invoke(*args, "--run", trained[1]), "does not take yet",
-                      "invmag recipe --temperature")
+    assert sw_switching(Samples.plain(phi)) == pytest.approx([0.5], abs=1e-7)
 
 
 # -- designs at a temperature --
@@ -223,18 +212,20 @@ DESIGN = {"population": 12, "generations": 3, "pool": 300, "top": 2}
 def test_optimize_designs_structures_with_their_boundary_at_the_temperature(run, trained):
     """Designs at 423 K: every one a structure with its boundary cells, thickness and Js (at the
     generator's levels and in its range) at 423 K, its simulated anchors those of an independent
-    simulation of that structure with label_cells at 423 K; `verify` simulates the same;
+    simulation of that structure with its material at 423 K; `verify` simulates the same;
     every structure simulated joins verified.h5 with its phase."""
     cfg = trained[0]
-    labels = invmag.data.samples.read_labels(run / "labels.h5")
+    labels = invmag.data.sample_files.read_labels(run / "labels.h5")
     hc = float(np.median(labels.anchors[labels.good, HC]))
     d = invmag.optimize(run, target={"hc": hc}, temperature=423, simulations=6, seed=2,
                         **DESIGN)
-    assert d.temperature == 423 and (d.phase[:, 2] == 423).all()
-    assert set(d.phase[:, 0]) <= {0.0, 2.0, 4.0} and (d.phase[:, 1] >= 0).all()
-    assert (d.phase[:, 1] <= 1.2).all()
-    assert ((d.mask.sum((1, 2)) > 0) == (d.phase[:, 0] > 0)).all()
-    c = simulate_curves(d.phi, cfg, cells=label_cells(cfg, d.mask, d.phase))
+    phase, mask = d.samples.phase, d.samples.mask
+    assert d.temperature == 423 and (phase[:, 2] == 423).all()
+    assert set(phase[:, 0]) <= {0.0, 2.0, 4.0} and (phase[:, 1] >= 0).all()
+    assert (phase[:, 1] <= 1.2).all()
+    assert ((mask.sum((1, 2)) > 0) == (phase[:, 0] > 0)).all()
+    c = simulate_curves(d.samples.phi, cfg,
+                        cells=from_columns(d.samples.phi, phase, mask).material(cfg))
     good = c.converged & ~c.flagged
     assert good.all()
     np.testing.assert_allclose(d.simulated, c.anchors, rtol=0, atol=1e-12)
@@ -242,24 +233,26 @@ def test_optimize_designs_structures_with_their_boundary_at_the_temperature(run,
     np.testing.assert_allclose(v.simulated, c.anchors, rtol=0, atol=1e-12)
     # the figures of merit are in SI of the material at 423 K: Jr = mr·Js(423 K)
     assert v.merit_simulated[:, 0] == pytest.approx(c.anchors[:, MR] * material_at(423).Js)
-    verified = invmag.data.samples.read_labels(run / "verified.h5")
-    assert (verified.phase[:, 2] == 423).all() and verified.boundary.shape[1:] == (16, 16)
+    verified = invmag.data.sample_files.read_labels(run / "verified.h5")
+    assert (verified.samples.temperature == 423).all()
+    assert verified.samples.mask.shape[1:] == (16, 16)
     assert d.meta["learned"] == len(verified.anchors) == d.meta["simulations"]
 
 
 def test_the_data_route_answers_only_from_labels_at_that_temperature(run):
     """A label's own anchors as the target: at its temperature the label is the design (no
     simulation); 60 K away the same label is not offered, nor any label further than 2 K."""
-    labels = invmag.data.samples.read_labels(run / "labels.h5")
+    labels = invmag.data.sample_files.read_labels(run / "labels.h5")
     train, _ = labels.split(24)
-    r = int(train[np.argmin(np.abs(labels.phase[train, 2] - 340))])
-    T = float(labels.phase[r, 2])
+    T_labels = labels.samples.temperature
+    r = int(train[np.argmin(np.abs(T_labels[train] - 340))])
+    T = float(T_labels[r])
     target = {"hc": float(labels.anchors[r, HC]), "mr": float(labels.anchors[r, MR])}
     for at in (T, T + 60):
         d = invmag.optimize(run, target=target, temperature=at, simulations=0,
                             starts=("data",), **DESIGN)
         rows = d.row[d.source == "labels.h5"]
-        assert len(rows) and (np.abs(labels.phase[rows, 2] - at) <= 2).all(), (at, rows)
+        assert len(rows) and (np.abs(T_labels[rows] - at) <= 2).all(), (at, rows)
         assert (r in rows) == (at == T)
     assert d.meta["from_data"] == 0
 
@@ -271,13 +264,9 @@ def test_an_si_goal_at_a_temperature_is_in_the_material_there(run):
     assert d.goal.targets["hc"] == pytest.approx(1.0 / mu0_ha, rel=1e-12)
 
 
-@pytest.mark.parametrize("args, fragment", [
-    (("--temperature", 500), "outside the run's trained range"),
-    (("--temperature", 423, "--learn", 2), "--learn does not train a real magnet"),
-])
-def test_optimize_refuses_in_one_line(trained, args, fragment):
-    assert_user_error(invoke("optimize", "--run", trained[1], "--target-hc", 0.3, *args),
-                      fragment)
+def test_optimize_refuses_a_temperature_outside_the_trained_range_in_one_line(trained):
+    assert_user_error(invoke("optimize", "--run", trained[1], "--target-hc", 0.3,
+                             "--temperature", 500), "outside the run's trained range")
     assert not (trained[1] / "designs").exists()
 
 
@@ -292,9 +281,10 @@ def test_a_decoded_structure_becomes_voronoi_grains_with_the_thickness_asked_for
     phi = np.full((1, 16, 16), 0.3, np.float32)
     phi[0, :, 8:] = -0.5
     for u, thickness, columns in ((0.9, 4.0, [7, 8]), (0.5, 2.0, []), (0.1, 0.0, [])):
-        out, mask, phase = realize(cfg, phi, np.array([[0.0, u, 0.7]]), 423.0)
-        np.testing.assert_array_equal(out, phi)
-        assert phase.tolist() == [[thickness, 0.7, 423.0]]
+        out = realize(cfg, phi, np.array([[0.0, u, 0.7]]), 423.0)
+        mask = out.mask
+        np.testing.assert_array_equal(out.phi, phi)
+        assert out.phase.tolist() == [[thickness, 0.7, 423.0]]
         assert np.flatnonzero(mask[0].any(0)).tolist() == columns and mask[0].all(0)[
             columns].all()
 
@@ -308,10 +298,10 @@ def test_the_polish_moves_the_boundary_js_within_its_range():
     from invmag.design.polish import PolishSettings, polish
     from invmag.design.targets import parse_goal
 
-    def engine(phi, mask, phase):
-        anchors = np.tile([1.0, 0.9, 0.1, 0.15, 0.2, 0.0], (len(phi), 1))
-        anchors[:, HC] = 0.2 + 0.25 * np.nan_to_num(phase[:, 1]) * mask.any((1, 2))
-        n = len(phi)
+    def engine(samples):
+        n = len(samples)
+        anchors = np.tile([1.0, 0.9, 0.1, 0.15, 0.2, 0.0], (n, 1))
+        anchors[:, HC] = 0.2 + 0.25 * np.nan_to_num(samples.phase[:, 1]) * samples.mask.any((1, 2))
         return SimpleNamespace(M=np.zeros((n, 1)), anchors=anchors,
                                converged=np.ones(n, bool), flagged=np.zeros(n, bool))
 
@@ -319,14 +309,15 @@ def test_the_polish_moves_the_boundary_js_within_its_range():
     mask = np.zeros((2, 16, 16), bool)
     mask[0, :, 8] = True
     phase = np.array([[2.0, 0.1, 423.0], [0.0, 0.1, 423.0]])
-    p = polish(engine, phi, parse_goal({"hc": 0.4}, {}, {}), 0.02,
-               PolishSettings(simulations=40), seed=1, mask=mask, phase=phase,
-               js_range=(0.0, 1.2))
+    p = polish(engine, from_columns(phi, phase, mask), parse_goal({"hc": 0.4}, {}, {}), 0.02,
+               PolishSettings(simulations=40), seed=1, js_range=(0.0, 1.2))
     first = list(p.chosen).index(0)
+    got = p.samples.phase
     assert abs(p.simulated[first, HC] - 0.4) <= 0.9 * 0.02
-    assert p.phase[first, 1] == pytest.approx(0.8, abs=0.08)
-    assert p.phase[1 - first, 1] == 0.1 and (p.phase[:, [0, 2]] == phase[p.chosen][:, [0, 2]]).all()
-    assert (p.evaluated["phase"][:, 1] >= 0).all() and (p.evaluated["phase"][:, 1] <= 1.2).all()
+    assert got[first, 1] == pytest.approx(0.8, abs=0.08)
+    assert got[1 - first, 1] == 0.1 and (got[:, [0, 2]] == phase[p.chosen][:, [0, 2]]).all()
+    tried = p.evaluated.samples.phase[:, 1]
+    assert (tried >= 0).all() and (tried <= 1.2).all()
 
 
 def test_temperature_goals_parse_to_the_temperatures_checked():

@@ -136,7 +136,7 @@ def test_bh_panel_draws_j_b_and_the_energy_product():
 
 
 def test_generate_prints_the_figures_of_merit_of_its_labels(tmp_path):
-    from invmag.data.samples import read_labels
+    from invmag.data.sample_files import read_labels
     from conftest import invoke, tiny_config
 
     (tmp_path / "tiny.toml").write_text(tiny_config().to_toml())

@@ -1,6 +1,8 @@
 """Models (docs/learning.md): paper Tables 1–2 parameter counts, shapes for other grids, the regressor's
 training loop on a known function, streaming, model files, resumable VAE training, morphing."""
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -8,7 +10,8 @@ import torch
 from invmag import ANCHORS
 from invmag.config import load_config
 from invmag.runtime import one_thread
-from invmag.data.samples import SampleStore, structure_layout
+from invmag.data.sample import Samples
+from invmag.data.sample_files import SampleStore, structure_layout
 from invmag.models.layers import n_params
 from invmag.models.morph import morph
 from invmag.models.regressor import Ensemble, Regressor
@@ -55,10 +58,15 @@ def test_encode_decode_shapes(grid, latent, dense, levels):
     kx = torch.rand(2, 1, grid, grid) * 2 - 1
     mu, logvar = vae.encode(kx)
     assert mu.shape == logvar.shape == (2, latent)
-    out = vae.decode(mu)
-    assert out.shape == kx.shape and out.abs().max() <= 1
+    assert vae.decode(mu).shape == kx.shape
     recon, _, _ = vae(kx)
     assert recon.shape == kx.shape
+    with torch.no_grad():  # hand-set decoder: every parameter 0 but the last layer's bias, 2
+        for p in vae.decoder.parameters():
+            p.zero_()
+        vae.decoder.layers[f"convtr_{levels}"].bias.fill_(2.0)
+    # kx = sin(phi) comes out of a tanh: tanh(2) = 0.96403 in every cell, for any z
+    np.testing.assert_allclose(vae.decode(mu).detach().numpy(), math.tanh(2.0), rtol=1e-6)
 
 
 def test_bad_layouts_are_refused():
@@ -217,15 +225,16 @@ def test_model_file_round_trip_and_checks(tmp_path):
         load_surrogate(tmp_path, cfg)
     surrogate.save(tmp_path / "surrogate.pt")
     loaded = load_surrogate(tmp_path, cfg)
-    np.testing.assert_allclose(loaded.predict_structures(phi), surrogate.predict_structures(phi),
+    samples = Samples.plain(phi)
+    np.testing.assert_allclose(loaded.predict_samples(samples), surrogate.predict_samples(samples),
                                rtol=1e-6)
-    assert loaded.config == cfg and loaded.predict_structures(phi).shape == (3, len(ANCHORS))
-    assert loaded.decode(loaded.encode(phi)).shape == phi.shape
+    assert loaded.config == cfg and loaded.predict_samples(samples).shape == (3, len(ANCHORS))
+    assert loaded.decode(loaded.encode(samples)).shape == phi.shape
     load_surrogate(tmp_path, small_config(name="renamed", design={"population": 8}))
     with pytest.raises(ValueError, match="different config.*vae.latent"):
         load_surrogate(tmp_path, small_config(vae={"latent": 4}))
     with pytest.raises(ValueError, match="16 × 16 cells"):
-        loaded.encode(phi[:, :8])
+        loaded.encode(Samples.plain(phi[:, :8]))
     (tmp_path / "surrogate.pt").write_bytes(b"not a model")
     with pytest.raises(ValueError, match="surrogate.pt cannot be read: truncated or not a model"):
         load_surrogate(tmp_path)
@@ -235,12 +244,12 @@ def test_morph_walks_the_latent_line():
     surrogate = untrained(small_config())
     rng = np.random.default_rng(2)
     a, b = rng.uniform(-1.5, 1.5, (2, 16, 16)).astype(np.float32)
-    result = morph(surrogate, a, b, steps=5)
+    result = morph(surrogate, Samples.plain(a), Samples.plain(b), steps=5)
     np.testing.assert_allclose(result.alphas, [0, 0.25, 0.5, 0.75, 1])
-    z_a, z_b = surrogate.encode(np.stack([a, b]))
+    z_a, z_b = surrogate.encode(Samples.plain(np.stack([a, b])))
     np.testing.assert_allclose(result.z[[0, -1]], [z_a, z_b], rtol=1e-6)
     np.testing.assert_allclose(result.z[2], (z_a + z_b) / 2, rtol=1e-5, atol=1e-6)
-    assert result.phi.shape == (5, 16, 16) and result.anchors.shape == (5, 6)
+    assert result.samples.phi.shape == (5, 16, 16) and result.anchors.shape == (5, 6)
     assert result.csv().splitlines()[0] == "alpha,m1,mr,hk90,hk80,hk70,hc"
     with pytest.raises(ValueError, match="steps must be ≥ 2"):
-        morph(surrogate, a, b, steps=1)
+        morph(surrogate, Samples.plain(a), Samples.plain(b), steps=1)

@@ -38,15 +38,15 @@ def test_shape_from_the_published_numbers():
     assert material_at(423).Js / material_at(293).Js == pytest.approx(11.69 / 13.82, abs=0.01)
 
 
-@pytest.mark.parametrize("T", [4.2, 150.0, 300.0, 423.0, 500.0, 584.0])
+@pytest.mark.parametrize("T", [4.2, 135.0, 150.0, 300.0, 423.0, 500.0, 584.0])
 def test_same_curve_as_mammos_analysis(T):
     """Our m(T) is mammos-analysis's Kuz'min formula (p = 5/2) with the same Tc and s, and the
-    K1 ∝ Ms³, A ∝ Ms² ratios it uses."""
+    K1 ∝ Ms³, A ∝ Ms² ratios it uses (from the spin reorientation, 135 K, up)."""
     peer = kuzmin_formula(1.0, NDFEB.Tc, NDFEB.s, np.array([T, 300.0]))
     assert NDFEB.m(T) == pytest.approx(peer[0], abs=1e-9)
-    j, k, a = scale_at(T)
-    r = peer[0] / peer[1]
-    assert (j, k, a) == pytest.approx((r, r**3, r**2), rel=1e-9)
+    if T >= NDFEB.T_sr:
+        r = peer[0] / peer[1]
+        assert scale_at(T) == pytest.approx((r, r**3, r**2), rel=1e-9)
 
 
 def test_anisotropy_field_ratio_423_over_300():
@@ -61,7 +61,7 @@ def test_anisotropy_field_ratio_423_over_300():
 
 
 def test_monotonic_decrease_and_vanishing_at_Tc():
-    T = np.linspace(1.0, NDFEB.Tc * (1 - 1e-9), 2000)
+    T = np.linspace(NDFEB.T_sr, NDFEB.Tc * (1 - 1e-9), 2000)
     for f in scale_at(T):
         assert np.all(np.diff(f) < 0)
     mats = [material_at(t) for t in (250.0, 300.0, 350.0, 423.0, 500.0, 580.0)]
@@ -73,15 +73,36 @@ def test_monotonic_decrease_and_vanishing_at_Tc():
 
 
 def test_boundary_phase_uses_the_same_reduced_curve():
-    gb = Material(A=4e-12, Js=0.8, K1=1e5)
-    hot, j = material_at(423, base=gb), scale_at(423)
-    assert (hot.Js, hot.K1, hot.A) == pytest.approx((0.8 * j[0], 1e5 * j[1], 4e-12 * j[2]))
+    """A boundary phase at 423 K, by hand: Kuz'min's m(T) = (1 − s·τ^1.5 − (1 − s)·τ^2.5)^(1/3)
+    with Tc = 585 K, s = 0.9718 gives r = m(423)/m(300) = 0.84873; its Js = 0.8 T·r,
+    K1 = 1e5 J/m³·r³ and A = 4e-12 J/m·r², the law's exponents written out here."""
+    def m(T):
+        tau = T / 585.0
+        return (1 - 0.9718 * tau**1.5 - (1 - 0.9718) * tau**2.5) ** (1 / 3)
+
+    r = m(423.0) / m(300.0)
+    assert r == pytest.approx(0.84873, abs=1e-5)
+    hot = material_at(423, base=Material(A=4e-12, Js=0.8, K1=1e5))
+    assert hot.Js == pytest.approx(0.8 * r, rel=1e-4)  # 0.6790 T
+    assert hot.K1 == pytest.approx(1e5 * r**3, rel=1e-4)  # 6.114e4 J/m³
+    assert hot.A == pytest.approx(4e-12 * r**2, rel=1e-4)  # 2.881e-12 J/m
 
 
-@pytest.mark.parametrize("T", [0, 0.0, -1.0, 585.0, 585.1, 700, math.nan, math.inf, -math.inf])
+@pytest.mark.parametrize("T", [585.0, 585.1, 700, math.nan, math.inf, -math.inf])
 def test_bad_temperatures_raise(T):
-    with pytest.raises(ValueError, match=r"^temperature must lie in \(0, 585\) K, got"):
+    with pytest.raises(ValueError, match=r"^temperature must lie in \[135, 585\) K, got"):
         material_at(T)
+
+
+@pytest.mark.parametrize("T", [134.9, 20, 0, -1.0])
+def test_below_the_spin_reorientation_the_law_is_refused(T):
+    """Below 135 K (Nd2Fe14B's spin reorientation) K1 ∝ m³ does not hold: one line that gives
+    the valid range and reads T as °C too (20 → 293 K)."""
+    with pytest.raises(ValueError) as err:
+        material_at(T)
+    msg = str(err.value)
+    assert msg.startswith(f"temperature {T:g} K lies below Nd2Fe14B's spin reorientation (135 K)")
+    assert "[135, 585) K" in msg and f"{T:g} °C = {T + 273.15:.0f} K" in msg and "\n" not in msg
 
 
 def test_material_at_takes_one_number():

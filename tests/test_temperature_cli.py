@@ -28,8 +28,8 @@ def structure(tmp_path, voronoi):
 
 def test_a_structure_at_423_K_is_in_the_units_of_the_material_at_423_K(tmp_path, config,
                                                                         structure):
-    """At 423 K the curve is in Ms(423 K) and H_A(423 K) (Curve.materials), and the CSV's SI
-    columns are µ0H = H·µ0H_A(T), J = M·Js(T); at 300 K it is the config's material."""
+    """At 423 K the curve is in Ms(423 K) and H_A(423 K) (SimulatedCurves.materials), and the
+    CSV's SI columns are µ0H = H·µ0H_A(T), J = M·Js(T); at 300 K it is the config's material."""
     hot = invmag.simulate(structure, config, temperature=423,
                           out=tmp_path / "c.csv")
     m = material_at(423)
@@ -84,9 +84,9 @@ def test_an_npz_of_per_cell_material_is_simulated_as_given(tmp_path, config, str
 
 
 @pytest.mark.parametrize("args, fragment", [
-    (("--temperature", "0"), "must lie in (0, 585) K"),
-    (("--temperature", "-5"), "must lie in (0, 585) K"),
-    (("--temperature", "585"), "must lie in (0, 585) K"),
+    (("--temperature", "0"), "below Nd2Fe14B's spin reorientation (135 K)"),
+    (("--temperature", "-5"), "below Nd2Fe14B's spin reorientation (135 K)"),
+    (("--temperature", "585"), "must lie in [135, 585) K"),
     (("--temperature", "300:450"), "start:stop:count"),
     (("--temperature", "450:300:4"), "start < stop"),
     (("--temperature", "300:450:1"), "count ≥ 2"),
@@ -150,7 +150,7 @@ def test_a_bad_boundary_or_temperature_section_is_one_line_and_generates_nothing
 
 def test_generate_reports_labels_in_si_at_their_temperature(tmp_path):
     """Labels drawn at 423 K: their remanence in tesla is mr·Js(423 K), not mr·Js(300 K)."""
-    from invmag.data.samples import read_labels
+    from invmag.data.sample_files import read_labels
 
     path = tmp_path / "hot.toml"
     path.write_text(tiny_config(data={"labelled": 3, "unlabelled": 1}).to_toml()
@@ -158,7 +158,7 @@ def test_generate_reports_labels_in_si_at_their_temperature(tmp_path):
     result = invoke("generate", "--config", path, "--run", tmp_path / "run")
     assert result.exit_code == 0, result.output
     labels = read_labels(tmp_path / "run" / "labels.h5")
-    assert (labels.phase[:, 2] == 423).all()
+    assert (labels.samples.temperature == 423).all()
     row = next(line for line in result.output.splitlines() if line.startswith("│ Jr"))
     jr_max = float(row.split("│")[-2])
     mr = labels.anchors[labels.good, 1]

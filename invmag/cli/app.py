@@ -1,5 +1,6 @@
 """The `invmag` command: one typer app, one module per command, each a thin layer over
-invmag.api. The modules know nothing of the app: it registers their commands here."""
+invmag.api. The modules know nothing of the app: it registers each one's <name>_command here
+as `invmag <name>`."""
 
 import typer
 
@@ -13,7 +14,7 @@ app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False,
                        "README.md and docs/ of the repository.")
 for module in COMMANDS:
     name = module.__name__.rsplit(".", 1)[1]
-    app.command(name, epilog=module.EPILOG)(getattr(module, name))
+    app.command(name, epilog=module.EPILOG)(getattr(module, f"{name}_command"))
 
 
 def main():

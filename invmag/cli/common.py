@@ -25,6 +25,11 @@ UNITS_HELP = "Units of targets and bounds: 'reduced' (Ms, H_A) or 'si' (µ0·M, 
 DEVICE_HELP = "torch device: auto, cpu, cuda, cuda:1 … (default: the config's solver.device)."
 STRUCTURE_HELP = ("Structure: .npy phi\\[iy, ix] (easy-axis angles, rad) or an OVF 2.0 easy-axis "
                   "field.")
+SAMPLE_HELP = ("Sample: .npy phi\\[iy, ix] (easy-axis angles, rad), an OVF 2.0 easy-axis field, or "
+               ".npz with phi and, for a real magnet's run, its grain-boundary phase: boundary "
+               "(bool cells), boundary_thickness_nm, boundary_Js_T.")
+PREDICT_TEMPERATURE_HELP = ("The sample's temperature, K (default 300; a real magnet's run: any "
+                            "in its trained range).")
 MERIT_HELP = "Write the figures of merit as CSV (figure, unit, value)."
 DEMAG_HELP = "Demagnetizing factor N of the magnet for HcB and (BH)max (0: closed circuit)."
 errors = Console(stderr=True)

@@ -5,12 +5,13 @@ from pathlib import Path
 
 import typer
 
+from ..api import export
 from .common import CONFIG_HELP, RUN_HELP, console, user_errors
 
 EPILOG = "Examples: invmag export s.npy s.ovf · invmag export runs/quick/designs/001 d.vtk"
 
 
-def export(
+def export_command(
     source: Path = typer.Argument(..., help="Structure (.npy, .ovf), design folder, or HDF5 "
                                             "with phi (design.h5, verified.h5) or states."),
     out: Path = typer.Argument(..., help="Output .ovf (OOMMF, mumax3, ubermag) or .vtk "
@@ -20,9 +21,7 @@ def export(
 ):
     """Write easy-axis fields or magnetization states, one unit vector per cell; the config's grid
     gives the cell size and thickness."""
-    from ..api import export as write
-
     with user_errors():
-        paths = write(source, out, config, run)
+        paths = export(source, out, config, run)
     more = f" … {paths[-1].name} ({len(paths)} files)" if len(paths) > 1 else ""
     console.print(f"export → {paths[0]}{more}")

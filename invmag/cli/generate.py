@@ -8,6 +8,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from .. import ANCHORS
+from ..api import FIGURE_UNITS, FIGURES, UNITS, generate, label_figures, resolve_run
 from .common import CONFIG_HELP, DEVICE_HELP, RUN_HELP, console, user_errors, warn
 
 EPILOG = ("Examples: invmag generate · invmag generate --labelled 3200 · "
@@ -16,8 +17,6 @@ EPILOG = ("Examples: invmag generate · invmag generate --labelled 3200 · "
 
 def label_table(labels) -> Table:
     """min / mean / max of each anchor over the good labels, and the sample counts."""
-    from ..physics.anchors import UNITS
-
     good = labels.good
     table = Table(title=f"Labels: {good.sum()} good of {labels.done.sum()} done "
                         f"({labels.flagged[labels.done].sum()} flagged, "
@@ -31,22 +30,20 @@ def label_table(labels) -> Table:
     return table
 
 
-def merit_table(labels, material) -> Table:
+def label_merit_table(labels, material) -> Table:
     """min / mean / max of each figure of merit (N = 0) over the good labels' curves, each in
     SI at its own temperature."""
-    from ..physics.merit import FIGURES, UNITS, figures_each
-
-    good = np.flatnonzero(labels.good)
-    f = figures_each(labels.H, labels.M[good], [labels.materials(material)[i] for i in good])
+    f = label_figures(labels, material)
     table = Table(title="Figures of merit of the good labels (N = 0)")
     for name in ("figure", "unit", "min", "mean", "max"):
         table.add_column(name, justify="left" if name == "figure" else "right")
     for i, name in enumerate(FIGURES):
-        table.add_row(name, UNITS[name], *[f"{g(f[:, i]):.4g}" for g in (np.min, np.mean, np.max)])
+        table.add_row(name, FIGURE_UNITS[name],
+                      *[f"{g(f[:, i]):.4g}" for g in (np.min, np.mean, np.max)])
     return table
 
 
-def generate(
+def generate_command(
     config: str = typer.Option(None, help=CONFIG_HELP),
     run: Path = typer.Option(None, help=RUN_HELP),
     labelled: int = typer.Option(None, help="Labelled curves (default: data.labelled)."),
@@ -59,14 +56,13 @@ def generate(
     device: str = typer.Option(None, help=DEVICE_HELP),
 ):
     """Sample grain structures and compute labelled demag curves into the run (resumable)."""
-    from ..api import generate as make_data, resolve_run
     from .progress import stages
 
     with user_errors():
         cfg, run = resolve_run(config, run, device)
         with stages({"structures": "structures", "labels": "curves"}, transient=False) as bar:
-            summary = make_data(cfg, run, labelled, unlabelled, workers, scheduler, force,
-                                progress=bar)
+            summary = generate(cfg, run, labelled, unlabelled, workers, scheduler, force,
+                               progress=bar)
     if summary.deleted:
         console.print(f"[yellow]config changed:[/] deleted {', '.join(summary.deleted)}")
     if summary.workers_lost:
@@ -77,7 +73,7 @@ def generate(
     labels = summary.labels
     console.print(label_table(labels))
     if labels.good.any():
-        console.print(merit_table(labels, cfg.material))
+        console.print(label_merit_table(labels, cfg.material))
     if summary.labels_computed:
         rate = 3600 * summary.labels_computed / summary.label_seconds
         console.print(f"{summary.labels_computed} curves in {summary.label_seconds:.1f} s: "

@@ -6,6 +6,7 @@ import typer
 from rich import box
 from rich.table import Table
 
+from ..api import info
 from .common import CONFIG_HELP, RUN_HELP, console, user_errors
 
 EPILOG = "Examples: invmag info · invmag info --config paper"
@@ -24,35 +25,29 @@ def layer_table(title: str, rows) -> Table:
     return table
 
 
-def material_table(cfg, temperatures=(300.0, 423.0)) -> Table:
-    """Js, K1, A and µ0H_A of the main phase at each temperature (physics.temperature), and of
-    the boundary phase's Js range where the config has one (A_b = A·(Js_b/Js)², its K1)."""
-    from ..data.boundary import boundary_exchange
-    from ..physics.material import MU0
-    from ..physics.temperature import material_at, scale_at
+def material_table(name: str, rows) -> Table:
+    """Config `name`'s material over temperature: api.material_rows in MJ/m³, pJ/m, tesla; a
+    (low, high) range as low–high."""
 
-    table = Table(title=f"Material of {cfg.name!r} (Nd2Fe14B; the Kuz'min temperature law)")
-    for name in ("phase", "T (K)", "Js (T)", "K1 (MJ/m³)", "A (pJ/m)", "µ0H_A (T)"):
-        table.add_column(name, justify="left" if name == "phase" else "right")
-    for T in temperatures:
-        m = material_at(T, cfg.material)
-        table.add_row("main", f"{T:g}", f"{m.Js:.3f}", f"{m.K1 / 1e6:.3f}", f"{m.A * 1e12:.2f}",
-                      f"{MU0 * m.HA:.3f}")
-    if cfg.boundary is not None:
-        b = cfg.boundary
-        for T in temperatures:
-            j, k, a = scale_at(T)
-            js = [v * j for v in b.Js]
-            A = [boundary_exchange(cfg.material.A, cfg.material.Js, v) * a * 1e12 for v in b.Js]
-            table.add_row("boundary", f"{T:g}", f"{js[0]:.3f}–{js[1]:.3f}",
-                          f"{b.K1 * k / 1e6:.3f}", f"{A[0]:.2f}–{A[1]:.2f}", "–")
+    def shown(value, digits, scale=1.0):
+        if value is None:
+            return "–"
+        if isinstance(value, tuple):
+            return "–".join(f"{v * scale:.{digits}f}" for v in value)
+        return f"{value * scale:.{digits}f}"
+
+    table = Table(title=f"Material of {name!r} (Nd2Fe14B; the Kuz'min temperature law)")
+    for column in ("phase", "T (K)", "Js (T)", "K1 (MJ/m³)", "A (pJ/m)", "µ0H_A (T)"):
+        table.add_column(column, justify="left" if column == "phase" else "right")
+    for r in rows:
+        table.add_row(r["phase"], f"{r['T']:g}", shown(r["Js"], 3), shown(r["K1"], 3, 1e-6),
+                      shown(r["A"], 2, 1e12), shown(r["µ0H_A"], 3))
     return table
 
 
-def config_table(cfg) -> Table:
-    """The settings that shape the data and models of a config."""
-    from ..models.vae import conv_levels
-
+def config_table(cfg, levels: int) -> Table:
+    """The settings that shape the data and models of a config (levels: the VAE's stride-2
+    levels)."""
     g, d, v, r = cfg.grid, cfg.data, cfg.vae, cfg.regressor
     table = Table(title=f"Config {cfg.name!r}", show_header=False)
     table.add_column(style="bold")
@@ -63,7 +58,7 @@ def config_table(cfg) -> Table:
         "data": f"{d.unlabelled} unlabelled structures, {d.labelled} labelled curves "
                 f"({d.test} test)",
         "VAE": f"latent {v.latent}, dense {v.dense}, channels {v.channels}, "
-               f"{conv_levels(g.ny, g.nx)} stride-2 levels; {v.epochs} epochs, batch "
+               f"{levels} stride-2 levels; {v.epochs} epochs, batch "
                f"{v.batch_size}, Nadam lr {v.learning_rate:g}, KL weight {v.kl_weight:g}",
         "regressor": f"shared {list(r.shared)}, head {list(r.head)} × 6; ≤ {r.max_epochs} "
                      f"epochs by {r.folds}-fold CV, batch {r.batch_size}, Nadam lr "
@@ -82,22 +77,18 @@ def config_table(cfg) -> Table:
     return table
 
 
-def info(config: str = typer.Option(None, help=CONFIG_HELP),
-         run: Path = typer.Option(None, help=RUN_HELP)):
+def info_command(config: str = typer.Option(None, help=CONFIG_HELP),
+                 run: Path = typer.Option(None, help=RUN_HELP)):
     """Print a config's summary and its VAE and regressor layer tables (no training)."""
-    from ..api import info as describe
-    from ..models.layers import n_params
-
     with user_errors():
-        about = describe(config, run)
+        about = info(config, run)
     cfg = about.config
-    console.print(config_table(cfg))
-    console.print(material_table(cfg))
-    for model, name in ((about.vae, "VAE (paper Table 1)"),
-                        (about.regressor, "Regressor (paper Table 2)")):
-        for part, rows in model.tables().items():
+    console.print(config_table(cfg, about.levels))
+    console.print(material_table(cfg.name, about.materials))
+    for key, name in (("vae", "VAE (paper Table 1)"), ("regressor", "Regressor (paper Table 2)")):
+        for part, rows in getattr(about, key).tables().items():
             console.print(layer_table(f"{name}: {part}", rows))
-        console.print(f"[bold]{name}: {n_params(model):,} trainable parameters in all[/]"
+        console.print(f"[bold]{name}: {about.parameters[key]:,} trainable parameters in all[/]"
                       .replace(",", " "))
     console.print(f"the trained model holds {cfg.regressor.folds} such regressors, one per "
                   "cross-validation fold, and predicts their mean (docs/learning.md)")

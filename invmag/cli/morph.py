@@ -7,26 +7,28 @@ import typer
 from rich.table import Table
 
 from .. import ANCHORS
-from .common import CONFIG_HELP, DEVICE_HELP, RUN_HELP, console, user_errors
+from ..api import morph
+from .common import (CONFIG_HELP, DEVICE_HELP, PREDICT_TEMPERATURE_HELP, RUN_HELP, SAMPLE_HELP,
+                     console, user_errors)
 
-EPILOG = "Example: invmag morph a.npy b.npy --steps 8"
+EPILOG = ("Examples: invmag morph a.npy b.npy --steps 8; "
+          "invmag morph a.npz b.npz --run runs/magnet --temperature 423")
 
 
-def morph(
-    a: Path = typer.Argument(..., help="Structure A (.npy, phi rad), α = 0."),
-    b: Path = typer.Argument(..., help="Structure B (.npy, phi rad), α = 1."),
+def morph_command(
+    a: Path = typer.Argument(..., help="Sample A, α = 0. " + SAMPLE_HELP),
+    b: Path = typer.Argument(..., help="Sample B, α = 1. " + SAMPLE_HELP),
     steps: int = typer.Option(6, help="Number of α values from 0 to 1 (ends included)."),
     out: Path = typer.Option(None, help="PNG strip (default: <run>/plots/morph_<A>_<B>.png); "
                                         "the CSV goes beside it."),
     config: str = typer.Option(None, help=CONFIG_HELP),
     run: Path = typer.Option(None, help=RUN_HELP),
     device: str = typer.Option(None, help=DEVICE_HELP),
+    temperature: float = typer.Option(None, help=PREDICT_TEMPERATURE_HELP),
 ):
     """Decode z = (1 − α)·z_A + α·z_B and predict its anchors: PNG strip, table and CSV."""
-    from ..api import morph as interpolate
-
     with user_errors():
-        result = interpolate(a, b, steps, out, config, run, device)
+        result = morph(a, b, steps, out, config, run, device, temperature)
     table = Table(title=f"Morphing {a.name} → {b.name} (Ms, H_A)")
     for name in ("α", *ANCHORS):
         table.add_column(name, justify="right")

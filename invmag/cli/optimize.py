@@ -4,14 +4,15 @@ import inspect
 from pathlib import Path
 import time
 
-
 import typer
 from rich.table import Table
 
 from .. import ANCHORS
-from ..design.optimize import CONSISTENCY, DISTINCT, DIVERSITY, HIT_WINDOW, POOL, PRIOR_QUANTILE
-from ..design.polish import PolishSettings
+from ..api import (CONSISTENCY, DISTINCT, DIVERSITY, HIT_WINDOW, POOL, PRIOR_QUANTILE,
+                   QUANTITIES, T_ROOM, UNITS, PolishSettings, design_figures, nearest_miss,
+                   optimize, resolve_run, targeted)
 from .common import CONFIG_HELP, DEVICE_HELP, RUN_HELP, UNITS_HELP, console, user_errors, warn
+from .tables import merit_table
 
 EPILOG = ("Examples: invmag optimize --target-hc 0.3 · invmag optimize --target-hc 0.3 "
           "--target-mr 0.6 --min-hk90 0.1 · invmag optimize --maximize hc --maximize mr")
@@ -24,8 +25,6 @@ def anchor_options(command):
     """Give a command the options --target-X, --min-X, --max-X for each anchor or figure of
     merit X; they arrive in its **anchor_values as target_X, min_X, max_X (None when not
     given)."""
-    from ..design.targets import QUANTITIES, UNITS
-
     si = {**{a: f"µ0·{'M' if UNITS[a] == 'Ms' else 'H'} in T" for a in ANCHORS},
           "bhmax": "kJ/m³", "squareness": "the same"}
     extra = [inspect.Parameter(
@@ -43,10 +42,7 @@ def design_table(design, hits) -> Table:
     """Per design: where it came from (a data file and row, or new), simulations used, hit
     (hits (K,) or None), the largest |simulated − predicted| over the targeted anchors and, for
     a real magnet, its boundary phase (thickness, Js at 300 K); the title gives T."""
-    from ..design.report import targeted
-    from ..physics.temperature import T_ROOM
-
-    boundary = design.mask is not None
+    boundary = design.samples.boundary is not None
     at = f" at {design.temperature:g} K" if design.temperature != T_ROOM or boundary else ""
     table = Table(title=f"Design {design.id}: {design.goal.summary()}{at}")
     names = ("#", "from", "sims", "hit", "|sim−pred|") + (("boundary",) if boundary else ())
@@ -59,7 +55,7 @@ def design_table(design, hits) -> Table:
         miss = abs(design.simulated[i, idx] - design.predicted[i, idx]).max()
         source = (f"{design.source[i]}:{design.row[i]}" if design.row[i] >= 0
                   else f"new ({design.source[i]})")
-        t, js, _ = design.phase[i]
+        t, js, _ = design.samples.phase[i]
         phase = (f"{t:g} nm, {js:.2f} T" if t > 0 else "none",) if boundary else ()
         table.add_row(str(i + 1), source, str(design.simulations[i]), hit, f"{miss:.3f}", *phase)
     return table
@@ -67,8 +63,6 @@ def design_table(design, hits) -> Table:
 
 def anchors_table(design) -> Table:
     """Per design: the simulated anchors (Ms, H_A; targeted ones marked *)."""
-    from ..design.report import targeted
-
     marked = targeted(design.goal)
     table = Table(title="Simulated anchors (Ms, H_A; * = in the goal)")
     table.add_column("#", justify="right")
@@ -79,17 +73,15 @@ def anchors_table(design) -> Table:
     return table
 
 
-def report(design, seconds: float, material):
+def design_report(design, seconds: float, material):
     """Tables (designs; simulated anchors; figures of merit, simulated beside predicted,
-    N = 0), hit count or an honest miss, first-shot error, where the files went."""
-    from ..design.report import merit_columns, nearest_miss, targeted
-    from .tables import merit_table
-
+    N = 0, in SI of `material` at 300 K), hit count or an honest miss, first-shot error, where
+    the files went."""
     goal, tol = design.goal, design.meta["window"]
     hits = goal.hits(design.simulated, tol)
     console.print(design_table(design, hits))
     console.print(anchors_table(design))
-    console.print(merit_table(merit_columns(design, material),
+    console.print(merit_table(design_figures(design, material),
                               "Figures of merit, N = 0: #k on the curve through its simulated "
                               "anchors, #k pred through the surrogate's"))
     if design.meta.get("from_data"):
@@ -114,7 +106,7 @@ def report(design, seconds: float, material):
 
 
 @anchor_options
-def optimize(
+def optimize_command(
     config: str = typer.Option(None, help=CONFIG_HELP),
     run: Path = typer.Option(None, help=RUN_HELP),
     units: str = typer.Option("reduced", help=UNITS_HELP),
@@ -186,9 +178,6 @@ def optimize(
     Reduced units: m1, mr in Ms; hk90, hk80, hk70, hc in H_A; bhmax in µ0·Ms²/4; squareness
     Hk/HcJ. E.g. --target-hc 0.3 --min-mr 0.7, --maximize bhmax --min-squareness 0.8, or a
     Pareto front with --maximize hc --maximize mr."""
-    from ..api import optimize as design, resolve_run
-    from ..design.targets import QUANTITIES
-    from ..physics.temperature import material_at
     from .progress import stages
 
     with user_errors():
@@ -198,7 +187,7 @@ def optimize(
                   for kind in BOUNDS)
         started = time.perf_counter()
         with stages() as bar:
-            result = design(
+            result = optimize(
                 run, *bounds, maximize, minimize, weight, units, learn=learn, config=cfg,
                 progress=lambda generation, best: bar("latent search", generation,
                                                       generations or cfg.design.generations),
@@ -211,4 +200,4 @@ def optimize(
                 starts=tuple(s for s, on in (("data", data), ("pool", pool > 0),
                                              ("search", True)) if on),
                 pool=pool, assist=assist, temperature=temperature)
-    report(result, time.perf_counter() - started, material_at(result.temperature, cfg.material))
+    design_report(result, time.perf_counter() - started, cfg.material)

@@ -8,8 +8,7 @@ import typer
 from rich.table import Table
 
 from .. import ANCHORS
-from ..design.recipe.goal import RecipeSettings
-from ..design.recipe.stats import QUANTIFIED
+from ..api import QUANTIFIED, QUANTITIES, RecipeSettings, recipe, resolve_run, temperature_label
 from .common import CONFIG_HELP, DEVICE_HELP, RUN_HELP, UNITS_HELP, console, user_errors, warn
 from .optimize import BOUNDS, anchor_options
 
@@ -23,13 +22,11 @@ RANGES = "Recipe box"
 def recipes_table(r) -> Table:
     """Per recipe and temperature: mean grain diameter, density, θ, the boundary phase, yield,
     and mean, std and quantiles of each anchor over the realizations."""
-    from ..design.recipe.plots import temperatures
-
     marked = r.goal.named
     calibrated = (f", the surrogate's level set by {r.meta['calibrate']} simulated"
                   if r.meta.get("calibrate") else "")
-    table = Table(title=f"Recipes {r.id}: {r.goal.summary()} at {temperatures(r.temperatures)} "
-                        f"(predicted over {r.meta['realizations']} realizations each"
+    table = Table(title=f"Recipes {r.id}: {r.goal.summary()} at "
+                        f"{temperature_label(r.temperatures)} (predicted over {r.meta['realizations']} realizations each"
                         f"{calibrated}; * = in the goal)")
     table.add_column("recipe")
     table.add_column("")
@@ -55,7 +52,7 @@ def recipes_table(r) -> Table:
 
 
 @anchor_options
-def recipe(
+def recipe_command(
     config: str = typer.Option(None, help=CONFIG_HELP),
     run: Path = typer.Option(None, help=RUN_HELP),
     units: str = typer.Option("reduced", help=UNITS_HELP),
@@ -112,8 +109,6 @@ def recipe(
     Targets apply to the mean over realizations, bounds must hold in --yield of them. Writes
     recipes/<id>/ (recipe.json, recipes.csv, recipe.png, map.png); `invmag verify` then
     simulates fresh realizations."""
-    from ..api import recipe as make, resolve_run
-    from ..design.targets import QUANTITIES
     from .progress import stages
 
     with user_errors():
@@ -131,14 +126,13 @@ def recipe(
         started = time.perf_counter()
         stage = {"search": "recipe search", "calibration": "calibration", "map": "recipe map"}
         with stages() as bar:
-            r = make(run, *bounds, maximize, minimize, weight, units, yield_, spreads,
-                     density, diameter, None if theta is None else tuple(np.radians(theta)),
-                     thickness=thickness, boundary_js=boundary_js, temperature=temperature,
-                     progress=lambda kind, done, total: bar(stage[kind], done, total),
-                     warn=warn, config=cfg, realizations=realizations, top=top,
-                     calibrate=calibrate,
-                     population=population, generations=generations,
-                     **({} if seed is None else {"seed": seed}))
+            r = recipe(run, *bounds, maximize, minimize, weight, units, yield_, spreads,
+                       density, diameter, None if theta is None else tuple(np.radians(theta)),
+                       thickness=thickness, boundary_js=boundary_js, temperature=temperature,
+                       progress=lambda kind, done, total: bar(stage[kind], done, total),
+                       warn=warn, config=cfg, realizations=realizations, top=top,
+                       calibrate=calibrate, population=population, generations=generations,
+                       **({} if seed is None else {"seed": seed}))
     console.print(recipes_table(r))
     if r.meta["cv"][0] > 0:
         console.print(f"[red]not met:[/] no recipe in the box meets {r.goal.summary()}; "

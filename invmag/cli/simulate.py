@@ -7,6 +7,8 @@ import numpy as np
 import typer
 
 from .. import ANCHORS
+from ..api import (T_ROOM, curve_figures, device_name, kronmuller, parse_temperatures,
+                   resolve_run, simulate)
 from .common import (CONFIG_HELP, DEMAG_HELP, DEVICE_HELP, MERIT_HELP, STRUCTURE_HELP,
                      UserError, console, demag_factor, user_errors, warn)
 from .tables import anchor_table, merit_table
@@ -15,7 +17,7 @@ EPILOG = ("Examples: invmag simulate s.npy --plot s.png · "
           "invmag simulate s.ovf --full --states s.h5")
 
 
-def simulate(
+def simulate_command(
     file: Path = typer.Argument(..., help=STRUCTURE_HELP + " Or an .npz of phi and, optionally, "
                                 "per-cell Js (T), A (J/m), K1 (J/m³) at 300 K."),
     out: Path = typer.Option(None, help="Write the curve as CSV (H_over_HA, M_over_Ms)."),
@@ -43,16 +45,12 @@ def simulate(
     """Demagnetization curve of one structure, +H_A → −H_A along y, by the config's protocol,
     at a temperature or over a range of them (the Kronmüller analysis). FILE may be an .npz of
     phi and per-cell Js (T), A (J/m), K1 (J/m³)."""
-    from ..api import kronmuller, resolve_run, simulate as run_simulate
-    from ..physics.merit import figures
-    from ..physics.temperature import parse_temperatures
-    from ..runtime import solver_device
     from .progress import stages
 
     with user_errors():
         demag_factor(demag)
         cfg, _ = resolve_run(config, None, device)
-        T = parse_temperatures(temperature) if temperature is not None else [300.0]
+        T = parse_temperatures(temperature) if temperature is not None else [T_ROOM]
         if len(T) > 1 and (states or merit or every_step):
             raise UserError("--states, --every-step and --merit take one temperature, not a "
                             "range")
@@ -64,14 +62,14 @@ def simulate(
             if len(T) > 1:
                 curve, fit = kronmuller(file, T, cfg, fast, cell_size, None, advance, out, plot)
             else:
-                curve = run_simulate(file, cfg, fast, cell_size, None, advance, out=out,
-                                     plot=plot, states_file=states, every_step=every_step,
-                                     merit=merit, demag=demag, temperature=T[0])
+                curve = simulate(file, cfg, fast, cell_size, None, advance, out=out, plot=plot,
+                                 states_file=states, every_step=every_step, merit=merit,
+                                 demag=demag, temperature=T[0])
     if len(T) > 1:
         return report_sweep(curve, fit, file.name)
     values, material = curve.anchors[0], curve.materials[0]
     console.print(anchor_table(values, material, title=f"Anchors of {file.name} at {T[0]:g} K"))
-    merits = {"value": figures(curve.H, curve.M, material, demag)[0]}
+    merits = {"value": curve_figures(curve, demag)[0]}
     console.print(merit_table(merits, f"Figures of merit, N = {demag:g}"))
     if not curve.converged[0]:
         warn(f"a field step hit the iteration cap ({cfg.solver.max_iterations}): the curve is "
@@ -81,7 +79,7 @@ def simulate(
         warn(f"never reached within ±H_A: {', '.join(missing)}")
     protocol = "fast" if (cfg.solver.fast if fast is None else fast) else "full"
     console.print(f"{protocol} protocol ({config or 'config ' + cfg.name}), "
-                  f"{curve.iterations[0]} iterations on {solver_device(cfg.solver_device)}")
+                  f"{curve.iterations[0]} iterations on {device_name(cfg)}")
     for kind, path in curve.files.items():
         console.print(f"{kind} → {path}")
 

@@ -3,9 +3,7 @@
 from rich.table import Table
 
 from .. import ANCHORS
-from ..physics.anchors import UNITS, si_factor
-from ..physics.material import MU0
-from ..physics.merit import FIGURES, UNITS as MERIT_UNITS
+from ..api import UNITS, anchors_si, figure_rows
 
 
 def anchor_table(values, material, title="Anchors", columns=None) -> Table:
@@ -13,9 +11,7 @@ def anchor_table(values, material, title="Anchors", columns=None) -> Table:
     table = Table(title=title)
     for name in ["anchor", "reduced", "unit", "SI (T)"] + list(columns or {}):
         table.add_column(name, justify="right" if name != "anchor" else "left")
-    for i, name in enumerate(ANCHORS):
-        v = values[i]
-        si = v * si_factor(name, material)
+    for i, (name, v, si) in enumerate(zip(ANCHORS, values, anchors_si(values, material))):
         label = "µ0·M" if UNITS[name] == "Ms" else "µ0·H"
         extra = [f"{c[i]:.4f}" for c in (columns or {}).values()]
         table.add_row(name, f"{v:.4f}", UNITS[name], f"{label} = {si:.3f}", *extra)
@@ -29,8 +25,6 @@ def merit_table(columns: dict, title="Figures of merit") -> Table:
     table.add_column("unit")
     for label in columns:
         table.add_column(label, justify="right")
-    rows = [(name, MERIT_UNITS[name] or "Hk/HcJ", i, 1.0) for i, name in enumerate(FIGURES)]
-    rows.insert(2, ("µ0·HcJ", "T", 1, MU0 * 1e3))
-    for name, unit, i, scale in rows:
-        table.add_row(name, unit, *[f"{v[i] * scale:.4g}" for v in columns.values()])
+    for name, (unit, values) in figure_rows(list(columns.values())).items():
+        table.add_row(name, unit, *[f"{v:.4g}" for v in values])
     return table

@@ -7,6 +7,7 @@ import typer
 from rich.table import Table
 
 from .. import ANCHORS
+from ..api import resolve_run, train
 from .common import CONFIG_HELP, DEVICE_HELP, RUN_HELP, console, user_errors, warn
 
 EPILOG = ("Examples: invmag train · invmag train --config paper --device cuda · "
@@ -40,7 +41,7 @@ def band_table(metrics: dict) -> Table:
     return table
 
 
-def train(
+def train_command(
     config: str = typer.Option(None, help=CONFIG_HELP),
     run: Path = typer.Option(None, help=RUN_HELP),
     device: str = typer.Option(None, help=DEVICE_HELP),
@@ -52,13 +53,12 @@ def train(
                  "treat them as absent (held-out evaluation)."),
 ):
     """Train the VAE (resumes from its checkpoint) and the cross-validated regressor."""
-    from ..api import resolve_run, train as train_run
     from .progress import stages
 
     with user_errors():
         cfg, run = resolve_run(config, run, device)
         with stages(transient=False) as bar:
-            metrics = train_run(cfg, run, force=force, hold_out=hold_out, progress=bar)
+            metrics = train(cfg, run, force=force, hold_out=hold_out, progress=bar)
     v = metrics["vae"]
     if v["checkpoint_replaced"]:
         warn(f"{v['checkpoint_replaced']}: the VAE was trained from the start and the "

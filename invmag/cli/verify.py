@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from .. import ANCHORS
-from ..physics.temperature import T_ROOM
+from ..api import FIGURE_UNITS, FIGURES, QUANTIFIED, T_ROOM, resolve_run, verify
 from .common import CONFIG_HELP, DEVICE_HELP, RUN_HELP, console, user_errors
 
 EPILOG = ("Examples: invmag verify · invmag verify --design 2 --top 3 · "
@@ -42,10 +42,8 @@ def verification_table(v, goal) -> Table:
 
 def merit_verification_table(v) -> Table:
     """Per candidate: predicted and simulated figures of merit (N = 0)."""
-    from ..physics.merit import FIGURES, UNITS
-
     table = Table(title="Figures of merit, predicted vs simulated (N = 0)")
-    for name in ["#", ""] + [f"{f}\n{UNITS[f]}" for f in FIGURES]:
+    for name in ["#", ""] + [f"{f}\n{FIGURE_UNITS[f]}" for f in FIGURES]:
         table.add_column(name, justify="right")
     for i, r in enumerate(v.rank):
         for j, (kind, values) in enumerate((("pred", v.merit_predicted[i]),
@@ -55,8 +53,8 @@ def merit_verification_table(v) -> Table:
     return table
 
 
-def report(v, goal):
-    """Tables, hit rate, where the files went."""
+def design_verification_report(v, goal):
+    """A design's verification: tables, hit rate, where the files went."""
     console.print(verification_table(v, goal))
     console.print(merit_verification_table(v))
     if v.hit is None:
@@ -73,8 +71,6 @@ def report(v, goal):
 def recipe_verification_table(v, t: int = 0) -> Table:
     """Per anchor at temperature t (index): the search's predicted mean, std and quantiles
     beside those simulated (and predicted) for the verified realizations."""
-    from ..design.recipe.stats import QUANTIFIED
-
     table = Table(title=f"Recipe {v.recipe_id} #{v.rank} at {v.temperatures[t]:.0f} K: "
                         f"{v.simulated.shape[1]} fresh realizations, simulated vs predicted")
     table.add_column("")
@@ -89,7 +85,9 @@ def recipe_verification_table(v, t: int = 0) -> Table:
     return table
 
 
-def recipe_report(v):
+def recipe_verification_report(v):
+    """A recipe's verification: per temperature the statistics, yields and the gap of the
+    mean; where the files went."""
     for t, T in enumerate(v.temperatures):
         console.print(recipe_verification_table(v, t))
         expected, predicted, simulated = (v.expected[t], v.predicted_stats[t],
@@ -107,7 +105,7 @@ def recipe_report(v):
     console.print(f"verification → {v.files[0]} (+ {v.files[1].name})")
 
 
-def verify(
+def verify_command(
     config: str = typer.Option(None, help=CONFIG_HELP),
     run: Path = typer.Option(None, help=RUN_HELP),
     design: str = typer.Option(None, help="Design id, e.g. 1 or 001."),
@@ -124,17 +122,15 @@ def verify(
     predicted with simulated anchors. Default: the run's newest design or recipe.
 
     The structures run with the run's solver settings, exactly as labels are made."""
-    from ..api import resolve_run, verify as simulate_again
     from .progress import stages
 
     with user_errors():
         cfg, run = resolve_run(config, run, device)
         with stages() as bar:
-            v = simulate_again(run, design, top, window, None,
-                               lambda n, total: bar("simulating", advance=n, total=total),
-                               recipe, realizations,
-                               rank, cfg)
+            v = verify(run, design, top, window, None,
+                       lambda n, total: bar("simulating", advance=n, total=total), recipe,
+                       realizations, rank, cfg)
     if hasattr(v, "recipe_id"):
-        recipe_report(v)
+        recipe_verification_report(v)
     else:
-        report(v, v.goal)
+        design_verification_report(v, v.goal)

@@ -23,10 +23,10 @@ import math
 import numpy as np
 
 from ..physics.material import Cells
-from ..physics.temperature import NDFEB, T_ROOM, cells_at
+from ..physics.temperature import T_ROOM
+from .sample import BOUNDARY, Region, Samples
 from .structures import draw_seeds
 
-PHASE = ("boundary_thickness_nm", "boundary_Js_T", "temperature_K")  # the `phase` columns
 PHASE_KEY = 2  # spawn key of a sample's phase stream: SeedSequence(seed, spawn_key=(PHASE_KEY,))
 EPS = 1e-9  # nm: a centre at t/2 − EPS or farther from every edge is interior
 NEIGHBOURS = 16  # seeds looked at per cell first (all of them where that cannot be sure)
@@ -35,12 +35,6 @@ NEIGHBOURS = 16  # seeds looked at per cell first (all of them where that cannot
 def has_phases(cfg) -> bool:
     """Whether a config draws per-sample phases (a [boundary] or [temperature] section)."""
     return any(getattr(cfg, name, None) is not None for name in ("boundary", "temperature"))
-
-
-def plain_phase(n: int, temperature: float = T_ROOM) -> np.ndarray:
-    """The phase (n, 3) = PHASE of samples without a boundary phase at `temperature` K:
-    (0 nm, NaN, T)."""
-    return np.tile([0.0, np.nan, float(temperature)], (n, 1))
 
 
 def boundary_exchange(A: float, Js: float, Js_b):
@@ -192,72 +186,36 @@ def draw_phase(seed: int, cfg) -> tuple[float, float, float]:
 
 
 def draw_sample(seed: int, cfg):
-    """The sample a seed stands for under a config with phases: (phi (ny, nx) float32, params
-    (n_grains, theta_max, seed) as structures.draw gives them, mask (ny, nx) bool or None without
-    a [boundary] section, phase (3,) float64 = PHASE). A drawn thickness that would leave a grain
-    without interior cells is lowered to the largest that does not (the stored one is used)."""
+    """The sample a seed stands for under a config with phases: (Samples of one, params
+    (n_grains, theta_max, seed) as structures.draw gives them). Its boundary region (with a
+    [boundary] section) has the drawn thickness, lowered to the largest that leaves every grain
+    an interior cell (the stored one is used)."""
     g = cfg.grid
     phi, params, seeds = draw_seeds(seed, g, cfg.structures)
     thickness, js, T = draw_phase(seed, cfg)
-    mask = None
+    regions = {}
     if cfg.boundary is not None:
         grain, dist = edge_distance(seeds, g.nx, g.ny, g.cell_size)
         thickness = min(thickness, max_thickness(grain, dist, g.cell_size))
-        mask = _mask(dist, thickness, g.ny, g.nx)
-    return phi, params, mask, np.array([thickness, js, T])
+        regions[BOUNDARY] = Region(_mask(dist, thickness, g.ny, g.nx)[None],
+                                   np.array([thickness]), np.array([js]))
+    return Samples(phi, T, regions), params
 
 
 def draw_phase_batch(seeds, cfg):
-    """draw_sample of many seeds: (phis (N, ny, nx) float32, params (N, 3) float64, masks
-    (N, ny, nx) bool or None, phase (N, 3) float64)."""
-    g = cfg.grid
+    """draw_sample of many seeds: (Samples, params (N, 3) float64)."""
     drawn = [draw_sample(int(s), cfg) for s in seeds]
-    phis = np.stack([d[0] for d in drawn]) if drawn else np.zeros((0, g.ny, g.nx), np.float32)
-    params = np.array([d[1] for d in drawn], dtype=np.float64).reshape(-1, 3)
-    phase = np.array([d[3] for d in drawn], dtype=np.float64).reshape(-1, 3)
-    masks = None
-    if cfg.boundary is not None:
-        masks = np.stack([d[2] for d in drawn]) if drawn else np.zeros((0, g.ny, g.nx), bool)
-    return phis, params, masks, phase
+    if not drawn:
+        return draw_sample(0, cfg)[0].empty(), np.zeros((0, 3))
+    return (Samples.join([d[0] for d in drawn]),
+            np.array([d[1] for d in drawn], dtype=np.float64).reshape(-1, 3))
 
 
-def check_phase(cfg, masks, phase) -> tuple[np.ndarray | None, np.ndarray]:
-    """Masks (N, ny, nx) bool or None, phase (N, 3) float64, checked: ValueError (one line) for
-    a temperature outside (0, Tc), a boundary Js outside [0, material.Js] or a thickness not a
-    multiple of the cell in a sample with boundary cells, masks without a [boundary] section or
-    of the wrong shape."""
-    phase = np.asarray(phase, float).reshape(-1, 3)
-    for T in phase[:, 2]:
-        NDFEB.check(float(T), got=f"{T:g}")
-    if masks is None:
-        return None, phase
-    g = cfg.grid
-    masks = np.asarray(masks).astype(bool)
-    if masks.shape != (len(phase), g.ny, g.nx):
-        raise ValueError(f"boundary masks must have the shape {(len(phase), g.ny, g.nx)} "
-                         f"(N, ny, nx), got {masks.shape}")
-    if masks.any() and cfg.boundary is None:
-        raise ValueError("boundary cells given, but the config has no [boundary] section")
-    for (t, js, _), m in zip(phase, masks):
-        if m.any():
-            check_thickness(t, g.cell_size)
-            if not 0 <= js <= cfg.material.Js:
-                raise ValueError(f"boundary Js must lie in [0, {cfg.material.Js:g}] T (the main "
-                                 f"phase's), got {js:g}")
-    return masks, phase
-
-
-def label_cells(cfg, masks, phase) -> Cells:
-    """Per-cell material (SI) of N samples at their temperatures: the main phase
-    material_at(T, cfg.material) everywhere but the boundary cells masks (N, ny, nx) (None: no
-    boundary phase), which hold the boundary phase of Js_b = phase[:, 1] (A_b, K1_b by the laws
-    of the module docstring) at T. phase (N, 3) = PHASE (thickness nm, Js_b T, T K)."""
-    masks, phase = check_phase(cfg, masks, phase)
-    g, m = cfg.grid, cfg.material
-    cells = Cells.uniform(m, len(phase), g.ny, g.nx)  # at 300 K
-    if masks is not None and masks.any():
-        js_b = np.nan_to_num(phase[:, 1]).reshape(-1, 1, 1)
-        cells = Cells(np.where(masks, js_b, cells.Js),
-                      np.where(masks, boundary_exchange(m.A, m.Js, js_b), cells.A),
-                      np.where(masks, cfg.boundary.K1, cells.K1))
-    return cells_at(cells, phase[:, 2])
+def boundary_cells(cells: Cells, region: Region, cfg) -> Cells:
+    """Per-cell material (SI, at 300 K) with the boundary phase of the module docstring in the
+    cells of region: Js_b = region.Js, A_b = A·(Js_b/Js)², K1_b = boundary.K1."""
+    m = cfg.material
+    js_b = np.nan_to_num(region.Js).reshape(-1, 1, 1)
+    return Cells(np.where(region.mask, js_b, cells.Js),
+                 np.where(region.mask, boundary_exchange(m.A, m.Js, js_b), cells.A),
+                 np.where(region.mask, cfg.boundary.K1, cells.K1))

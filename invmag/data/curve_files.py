@@ -21,7 +21,7 @@ def write_merit_csv(path, columns: dict):
 def write_curve_files(curve, phi, material, out=None, plot=None, states=None,
                       every_step: bool = False, merit=None, demag: float = 0.0,
                       title: str = "") -> dict:
-    """The files asked for, of the first curve of a Curve (invmag.physics.simulation) of
+    """The files asked for, of the first curve of SimulatedCurves (invmag.physics.simulation) of
     structure phi (ny, nx) rad, its main phase `material` (at the curve's temperature): out
     (CSV H/H_A, M/Ms, and in SI µ0H and J = µ0⟨M⟩ in tesla), plot (PNG: structure, curve, second
     quadrant of J and B), states (HDF5 at the anchors, every field step with every_step, and a

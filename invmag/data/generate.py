@@ -18,8 +18,9 @@ from .boundary import draw_phase_batch, has_phases
 from .labels import label_batch
 from .parallel import Pool
 from .run_folder import claim_run
-from .samples import (SampleStore, label_layout, phase_columns, read_labels, run_attrs,
-                      structure_layout)
+from .sample import Samples, columns, read_samples
+from .sample_files import (SampleStore, label_layout, phase_columns, read_labels, run_attrs,
+                           structure_layout)
 from .structures import draw_batch, sample_seed
 
 UNLABELLED, LABELLED = 0, 1  # seed streams: the two sets never share a structure
@@ -41,7 +42,7 @@ class Summary:
     label_seconds: float
     deleted: list
     workers_lost: int
-    labels: object = None  # the run's Labels after the call (invmag.data.samples)
+    labels: object = None  # the run's Labels after the call (invmag.data.sample_files)
     plot: Path | None = None  # plots/labels.png, where there are good labels
 
 
@@ -61,22 +62,15 @@ def _no_progress(stage, completed, total):
     pass
 
 
-def _draw(cfg: Config, seeds) -> tuple:
-    """The samples of seeds as draw_batch or, for a config with phases, draw_phase_batch."""
-    return draw_phase_batch(seeds, cfg) if has_phases(cfg) else draw_batch(
-        seeds, cfg.grid, cfg.structures)
-
-
-def _columns(drawn: tuple) -> dict:
-    """The HDF5 columns of drawn samples: phi, params and, with phases, phase and boundary."""
-    phis, params, *phases = drawn
-    out = {"phi": phis, "params": params}
-    if phases:
-        masks, phase = phases
-        out["phase"] = phase
-        if masks is not None:
-            out["boundary"] = masks
-    return out
+def _draw(cfg: Config, seeds) -> dict:
+    """The HDF5 columns (sample.columns and params) of the samples of seeds, as draw_batch or,
+    for a config with phases, draw_phase_batch draws them."""
+    if has_phases(cfg):
+        samples, params = draw_phase_batch(seeds, cfg)
+    else:
+        phis, params = draw_batch(seeds, cfg.grid, cfg.structures)
+        samples = Samples.plain(phis)
+    return {**columns(samples, **phase_columns(cfg)), "params": params}
 
 
 def make_structures(cfg: Config, path, n: int, pool: Pool, progress=_no_progress) -> int:
@@ -92,7 +86,7 @@ def make_structures(cfg: Config, path, n: int, pool: Pool, progress=_no_progress
         for rows, drawn, error in pool.unordered(_draw, tasks):
             if error:
                 raise RunFailed(f"structures {rows[0]}–{rows[-1]} failed twice: {error}")
-            store.write(rows, **_columns(drawn))
+            store.write(rows, **drawn)
             completed += len(rows)
             progress("structures", completed, n)
     return todo.size
@@ -114,11 +108,9 @@ def make_labels(cfg: Config, path, n: int, pool: Pool, progress=_no_progress):
 
         def tasks():
             for rows in _batches(todo, cfg.solver.batch_size):
-                columns = _columns(_draw(cfg, _seeds(cfg, LABELLED, rows)))
+                columns = _draw(cfg, _seeds(cfg, LABELLED, rows))
                 drawn[rows[0]] = columns
-                phases = (None, columns.get("boundary"), columns["phase"]) \
-                    if "phase" in columns else ()  # label_batch's progress, masks, phase
-                yield rows, (columns["phi"], config, *phases)
+                yield rows, (read_samples(columns), config)
 
         fn = label_batch
         if pool.in_process:  # per-field progress inside the batch
@@ -128,8 +120,8 @@ def make_labels(cfg: Config, path, n: int, pool: Pool, progress=_no_progress):
                 fields[0] += k
                 progress("labels", completed + fields[0] / len(H), n)
 
-            def fn(phis, config, _=None, *phases):
-                return label_batch(phis, config, on_fields, *phases)
+            def fn(samples, config):
+                return label_batch(samples, config, on_fields)
         for rows, result, error in pool.unordered(fn, tasks()):
             columns = drawn.pop(rows[0])
             if error:

@@ -1,11 +1,14 @@
-"""A microstructure to simulate: the easy axes phi[iy, ix] (rad) and, from an .npz, any per-cell
-material (`invmag simulate s.npz`), so that a structure made elsewhere can be simulated; and
-its material at temperatures (material_cells).
+"""A sample file to simulate or predict: the easy axes phi[iy, ix] (rad) and, from an .npz, its
+grain-boundary region or any per-cell material, so that a structure made elsewhere can be
+simulated (`invmag simulate s.npz`) or predicted by a real magnet's model (`invmag predict
+s.npz`). It is read as Samples (data.sample) at a temperature.
 
-.npz keys: phi (required; as a .npy structure), and optionally Js (T), A (J/m), K1 (J/m³), each
-an array of phi's shape: the material at 300 K (the temperature law scales it to T). A key left
-out takes the config's material in every cell. The main phase is the cells of the largest Js:
-magnetization is given in its Ms and fields in its H_A.
+.npz keys: phi (required; as a .npy structure); optionally the grain-boundary phase: boundary
+(bool, phi's shape: its cells), boundary_thickness_nm and boundary_Js_T (numbers; its material
+follows the config's [boundary] section, as the labels'); or per-cell material at 300 K: Js (T),
+A (J/m), K1 (J/m³), each an array of phi's shape (a key left out takes the config's material in
+every cell). The temperature law scales either to T. The main phase is the cells of the largest
+Js: magnetization is given in its Ms and fields in its H_A.
 """
 
 from pathlib import Path
@@ -13,70 +16,102 @@ from pathlib import Path
 import numpy as np
 
 from ..physics.material import Cells, Material
+from .sample import BOUNDARY, Region, Samples
 from .structures import load_structure, validate_structure
 
-KEYS = ("phi", "Js", "A", "K1")
+CELLS = ("Js", "A", "K1")
+REGION = ("boundary", "boundary_thickness_nm", "boundary_Js_T")
+KEYS = ("phi", *CELLS, *REGION)
 
 
-def load_microstructure(path, material: Material, shape=None,
-                        cell_size: float | None = None) -> tuple[np.ndarray, Cells | None]:
-    """(phi (ny, nx) float32 rad, Cells of one structure at 300 K or None for the config's
-    material everywhere) of a .npz, .npy or OVF file (shape, cell_size as load_structure)."""
+def load_microstructure(path, material: Material, shape=None, cell_size: float | None = None,
+                        temperature: float = 300.0) -> Samples:
+    """The Samples (of one) at `temperature` K of a .npz, .npy or OVF file (shape, cell_size
+    as load_structure); ValueError naming the file (and key) for anything it cannot use."""
     path = Path(path)
     if path.suffix.lower() != ".npz":
-        return load_structure(path, shape, cell_size), None
+        return Samples(load_structure(path, shape, cell_size), temperature)
     if not path.is_file():
         raise FileNotFoundError(f"no such structure file: {path}")
     try:
-        with np.load(path, allow_pickle=False) as f:
-            arrays = {k: f[k] for k in f.files}
+        archive = np.load(path, allow_pickle=False)
     except ValueError as e:
         raise ValueError(f"{path}: not a numeric .npz archive ({e})") from None
-    unknown = sorted(set(arrays) - set(KEYS))
-    if "phi" not in arrays or unknown:
-        raise ValueError(f"{path}: expected the keys phi and optionally Js, A, K1, got "
-                         f"{', '.join(sorted(arrays)) or 'none'}")
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise ValueError(f"{path}: one .npy array, not an .npz archive of phi, Js, A, K1")
+    with archive:
+        unknown = sorted(set(archive.files) - set(KEYS))
+        if "phi" not in archive.files or unknown:
+            raise ValueError(f"{path}: expected the keys phi and optionally Js, A, K1 or "
+                             f"{', '.join(REGION)}, got {', '.join(sorted(archive.files)) or 'none'}")
+        arrays = {k: _numbers(archive, k, path) for k in archive.files}
     phi = validate_structure(arrays["phi"], f"{path}: phi")
     if shape is not None and phi.shape != tuple(shape):
         raise ValueError(f"{path}: {phi.shape[0]} × {phi.shape[1]} cells, but the model takes "
                          f"structures of {shape[0]} × {shape[1]} cells (ny × nx)")
-    given = {k: np.asarray(arrays[k], float) for k in KEYS[1:] if k in arrays}
+    return Samples(phi, temperature, _regions(arrays, phi, path),
+                   _cells(arrays, phi, material, path))
+
+
+def _regions(arrays: dict, phi, path) -> dict:
+    """{"boundary": Region} of an .npz's boundary keys, or {}."""
+    given = [k for k in REGION if k in arrays]
     if not given:
-        return phi, None
+        return {}
+    if len(given) < len(REGION):
+        raise ValueError(f"{path}: a boundary needs all of {', '.join(REGION)}, got "
+                         f"{', '.join(given)}")
+    mask, t, js = (arrays[k] for k in REGION)
+    if mask.shape != phi.shape:
+        raise ValueError(f"{path}: boundary has shape {mask.shape}, phi {phi.shape}")
+    if np.ndim(t) or np.ndim(js):
+        raise ValueError(f"{path}: boundary_thickness_nm and boundary_Js_T must be numbers")
+    return {BOUNDARY: Region(mask.astype(bool)[None], np.array([float(t)]),
+                             np.array([float(js)]))}
+
+
+def _cells(arrays: dict, phi, material: Material, path) -> Cells | None:
+    """Per-cell material at 300 K of an .npz's Js, A, K1 keys, or None."""
+    given = {k: np.asarray(arrays[k], float) for k in CELLS if k in arrays}
+    if not given:
+        return None
     for k, v in given.items():
         if v.shape != phi.shape:
             raise ValueError(f"{path}: {k} has shape {v.shape}, phi {phi.shape}")
-    per_cell = {k: given.get(k, np.full(phi.shape, getattr(material, k)))[None] for k in KEYS[1:]}
+    per_cell = {k: given.get(k, np.full(phi.shape, getattr(material, k)))[None] for k in CELLS}
     try:
         cells = Cells(**per_cell)
         cells.main()  # the main phase must be a magnet: A > 0, K1 > 0
     except ValueError as e:
         raise ValueError(f"{path}: {e}") from None
-    return phi, cells
+    return cells
 
 
-def microstructure(source, cfg, cell_size=None, cells=None):
-    """(phi (N, ny, nx) rad, Cells at 300 K or None) of an array (ny, nx) or (N, ny, nx) or a
-    file (.npy, OVF, or .npz: load_microstructure) under the run config cfg; `cells`: per-cell
-    material given with an array."""
+def _numbers(archive, key, path) -> np.ndarray:
+    """Array `key` of the open .npz `archive`; ValueError naming the file and the key unless it
+    holds numbers (bool, int or float)."""
+    try:
+        v = archive[key]
+    except ValueError:  # an array of Python objects, which only pickle can load
+        raise ValueError(f"{path}: {key} must be an array of numbers, got Python objects") from None
+    if v.dtype.kind not in "biuf":
+        raise ValueError(f"{path}: {key} must be an array of numbers, got dtype {v.dtype}")
+    return v
+
+
+def microstructure(source, cfg, cell_size=None, cells=None, temperature: float = 300.0,
+                   shape=None) -> Samples:
+    """The Samples at `temperature` K of a grain map (ny, nx) or a batch (N, ny, nx) rad, with
+    per-cell material `cells` at 300 K (Cells) or None, or of a file (.npy, OVF, or .npz:
+    load_microstructure) under the run config cfg (shape, cell_size as load_structure)."""
     if isinstance(source, (str, Path)):
-        phi, cells = load_microstructure(source, cfg.material, None,
-                                         cell_size or cfg.grid.cell_size)
-        return phi[None], cells
+        return load_microstructure(source, cfg.material, shape, cell_size or cfg.grid.cell_size,
+                                   temperature)
     phi = np.asarray(source)
-    return np.stack([validate_structure(p) for p in (phi if phi.ndim == 3 else phi[None])]), cells
-
-
-def material_cells(phi, cfg, cells, temperatures):
-    """Per-cell material of structures phi (N, ny, nx) at temperatures (N,) K: `cells` (at 300
-    K; default the config's material) under the temperature law; None where that is the
-    config's material at 300 K (the engine's one-material path, exactly)."""
-    from ..physics.temperature import T_ROOM, cells_at
-
-    temperatures = np.broadcast_to(np.asarray(temperatures, float), len(phi))
-    if cells is None and (temperatures == T_ROOM).all():
-        return None
-    base = cells or Cells.uniform(cfg.material, 1, *phi.shape[1:])
-    if len(base.Js) == 1:
-        base = base.take(np.zeros(len(phi), int))
-    return cells_at(base, temperatures)
+    phi = np.stack([validate_structure(p) for p in (phi if phi.ndim == 3 else phi[None])])
+    if shape is not None and phi.shape[1:] != tuple(shape):
+        raise ValueError(f"{phi.shape[1]} × {phi.shape[2]} cells, but the model takes "
+                         f"structures of {shape[0]} × {shape[1]} cells (ny × nx)")
+    if cells is not None and len(cells.Js) == 1:
+        cells = cells.take(np.zeros(len(phi), int))
+    return Samples(phi, temperature, cells=cells)

@@ -1,7 +1,8 @@
 """OVF 2.0 files of in-plane unit-vector fields on one layer of cells, as OOMMF, mumax3 and
 ubermag's discretisedfield read and write them: the easy axes of a structure, or the
 magnetization of a state. An angle a[iy, ix] (rad, from +y towards +x) is the vector
-(sin a, cos a, 0) of cell (ix, iy, 0); x runs fastest in the data, as OVF prescribes."""
+(sin a, cos a, 0) of cell (ix, iy, 0); x runs fastest in the data, as OVF prescribes. A region's
+cells (bool) are a scalar field, 1 in the region."""
 
 from pathlib import Path
 
@@ -18,11 +19,20 @@ def unit_vectors(angles) -> np.ndarray:
     return np.stack([np.sin(a), np.cos(a), np.zeros_like(a)], -1)
 
 
-def write_ovf(path, angles, cell_size: float, thickness: float, title: str = "easy axis"):
-    """Write angles (ny, nx) rad as an OVF 2.0 vector field (Binary 8) of cells
-    cell_size × cell_size × thickness (m), the mesh starting at the origin."""
-    v = unit_vectors(angles)
-    ny, nx, _ = v.shape
+def cell_values(field) -> tuple[np.ndarray, list[str]]:
+    """(values (ny, nx, d), their labels) of a field: angles (ny, nx) rad as unit vectors
+    (k_x, k_y, k_z), or a region's cells (ny, nx) bool as a scalar (1 in the region)."""
+    if np.asarray(field).dtype == bool:
+        return np.asarray(field, np.float64)[..., None], ["region"]
+    return unit_vectors(field), ["k_x", "k_y", "k_z"]
+
+
+def write_ovf(path, field, cell_size: float, thickness: float, title: str = "easy axis"):
+    """Write a field (angles (ny, nx) rad, or a region's cells (ny, nx) bool: cell_values) as an
+    OVF 2.0 field (Binary 8) of cells cell_size × cell_size × thickness (m), the mesh starting
+    at the origin."""
+    v, labels = cell_values(field)
+    ny, nx, d = v.shape
     size = (cell_size, cell_size, thickness)
     lines = ["OOMMF OVF 2.0", "Segment count: 1", "Begin: Segment", "Begin: Header",
              f"Title: {title}", "meshunit: m", "meshtype: rectangular",
@@ -31,7 +41,8 @@ def write_ovf(path, angles, cell_size: float, thickness: float, title: str = "ea
              *[f"{c}stepsize: {s!r}" for c, s in zip("xyz", size)],
              *[f"{c}min: 0" for c in "xyz"],
              *[f"{c}max: {s * n!r}" for c, s, n in zip("xyz", size, (nx, ny, 1))],
-             "valuedim: 3", "valuelabels: k_x k_y k_z", "valueunits: 1 1 1",
+             f"valuedim: {d}", f"valuelabels: {' '.join(labels)}",
+             f"valueunits: {' '.join(['1'] * d)}",
              "End: Header", "Begin: Data Binary 8"]
     dtype, check = CHECK[8]
     with replacing(path) as tmp, open(tmp, "wb") as f:

@@ -29,7 +29,7 @@ def labels_figure(labels, examples: int = 3):
             continue
         i = picks[j]
         n_g, theta, _ = labels.params[i]
-        show_structure(a, labels.phi[i], f"#{i}: {n_g:.0f} grains, θ = {np.degrees(theta):.0f}°")
+        show_structure(a, labels.samples.phi[i], f"#{i}: {n_g:.0f} grains, θ = {np.degrees(theta):.0f}°")
         ok = np.isfinite(labels.M[i])
         show_curve(b, labels.H[ok], labels.M[i, ok], labels.anchors[i])
     fig.tight_layout()

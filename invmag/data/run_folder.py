@@ -5,7 +5,7 @@ from pathlib import Path
 from .. import BadParameter
 from ..files import replacing
 from ..config import Config, parse_config
-from .samples import in_use, in_use_message, stored_config
+from .sample_files import in_use, in_use_message, stored_config
 
 DATA_FILES = ("structures.h5", "labels.h5")
 # keys that change how much is computed or where, not what any sample is

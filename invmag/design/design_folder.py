@@ -1,7 +1,9 @@
 """Design folders: runs/<name>/designs/<id>/ with ids 001, 002, … (never reused or overwritten).
 
 design.h5 (written under a temporary name, then renamed) holds the ranked designs (K of them):
-phi (K, ny, nx) the grain structures (rad); source (K,) where each came from ("labels.h5" or
+their samples (data.sample: phi (K, ny, nx) the grain structures (rad), phase (K, 3) (boundary
+thickness nm, boundary Js T at 300 K, temperature K) and, for a real magnet, boundary
+(K, ny, nx) bool, the boundary phase's cells); source (K,) where each came from ("labels.h5" or
 "verified.h5": a structure of the run's data, "pool", "search" or "random": new, see
 design.optimize) and row (K,) its row in that file (-1 for new ones); predicted (K, 6) the
 surrogate's anchors for phi; first_shot (K, 6) simulated anchors of the structure before the
@@ -10,9 +12,7 @@ latent search: z (K, L) the code it was decoded from, searched (K, 6) the predic
 roundtrip (K, 6) of encode(decode(z)), deviation (K,) max |roundtrip − searched|, consistent
 (K,) deviation within the consistency (for starts not from the latent search, z is the code of
 the start), objectives (K, n_obj), cv (K,) constraint violation (0: feasible); history/{best,
-mean, feasible} per generation; phase (K, 3) (boundary thickness nm, boundary Js T at 300 K,
-temperature K) and, for a real magnet, boundary (K, ny, nx) bool, the boundary phase's cells;
-attributes goal (JSON) and meta (settings, JSON).
+mean, feasible} per generation; attributes goal (JSON) and meta (settings, JSON).
 All anchors in reduced units (Ms, H_A) of the main phase at the design's temperature.
 candidates.csv holds the same per design without the structures, with T and the boundary
 phase, and sim_/pred_ bhmax and squareness of the simulated and predicted anchors (reduced
@@ -27,12 +27,12 @@ import h5py
 import numpy as np
 
 from .. import ANCHORS
-from ..data.boundary import PHASE, plain_phase
+from ..data.sample import PHASE, Samples, columns, read_samples
 from ..files import replacing
 from ..physics.temperature import T_ROOM
 from .targets import MERIT, Goal
 
-ARRAYS = ("phi", "predicted", "first_shot", "simulated", "simulations", "row", "z", "searched",
+ARRAYS = ("predicted", "first_shot", "simulated", "simulations", "row", "z", "searched",
           "roundtrip", "deviation", "consistent", "objectives", "cv")
 
 
@@ -42,7 +42,7 @@ class Design:
     every structure simulated during the polish (polish.Polished.evaluated; not stored here)."""
 
     goal: Goal
-    phi: np.ndarray
+    samples: Samples
     predicted: np.ndarray
     first_shot: np.ndarray
     simulated: np.ndarray
@@ -59,18 +59,12 @@ class Design:
     row: np.ndarray
     meta: dict = field(default_factory=dict)
     path: Path | None = None
-    evaluated: dict | None = None
-    phase: np.ndarray | None = None  # (K, 3): boundary thickness nm, boundary Js T, T K
-    mask: np.ndarray | None = None   # (K, ny, nx) bool: the boundary cells (a real magnet's)
-
-    def __post_init__(self):
-        if self.phase is None:  # a design of a run without phases: no boundary, at 300 K
-            self.phase = plain_phase(len(self.phi))
+    evaluated: object = None  # polish.Simulated
 
     @property
     def temperature(self) -> float:
         """The temperature (K) the designs are made for."""
-        return float(self.phase[0, 2]) if len(self.phase) else T_ROOM
+        return float(self.samples.temperature[0]) if len(self.samples) else T_ROOM
 
     @property
     def id(self) -> str:
@@ -124,13 +118,13 @@ def write_design(path, design: Design):
     path = Path(path)
     with replacing(path / "design.h5") as tmp, h5py.File(tmp, "w") as f:
         for name in ARRAYS:
-            f.create_dataset(name, data=getattr(design, name),
-                             **({"compression": "gzip"} if name == "phi" else {}))
+            f.create_dataset(name, data=getattr(design, name))
+        s = design.samples
+        for name, v in columns(s, phases=True, boundary=s.boundary is not None).items():
+            f.create_dataset(name, data=v, **({"compression": "gzip"} if v.ndim == 3 else {}))
+        f["phase"].attrs["columns"] = list(PHASE)
         f.create_dataset("source", data=np.asarray(design.source, dtype=object),
                          dtype=h5py.string_dtype())
-        f.create_dataset("phase", data=design.phase).attrs["columns"] = list(PHASE)
-        if design.mask is not None:
-            f.create_dataset("boundary", data=design.mask, compression="gzip")
         for name in ("predicted", "first_shot", "simulated", "searched", "roundtrip"):
             f[name].attrs["names"] = list(ANCHORS)
         f["objectives"].attrs["names"] = design.goal.objective_names
@@ -147,9 +141,7 @@ def read_design(path) -> Design:
     with h5py.File(path / "design.h5", "r") as f:
         arrays = {name: f[name][:] for name in ARRAYS}
         arrays["source"] = f["source"].asstr()[:]
-        for name, field_name in (("phase", "phase"), ("boundary", "mask")):
-            if name in f:  # (a design written before phases has neither)
-                arrays[field_name] = f[name][:]
+        arrays["samples"] = read_samples(f)  # (a design written before phases: at 300 K)
         history = {name: f[f"history/{name}"][:] for name in f.get("history", {})}
         goal, meta = Goal.from_json(f.attrs["goal"]), json.loads(f.attrs["meta"])
     return Design(goal=goal, history=history, meta=meta, path=path, **arrays)
@@ -172,8 +164,9 @@ def write_candidates_csv(path, d: Design):
               + ["feasible", "consistent", "deviation"] + names
               + [f"z{i}" for i in range(d.z.shape[1])])
     merit = np.stack([d.goal.column(v, q) for v in (d.simulated, d.predicted) for q in MERIT], 1)
-    rows = ([i + 1, d.source[i], d.row[i], d.simulations[i], d.phase[i, 2], d.phase[i, 0],
-             d.phase[i, 1], *d.simulated[i], *d.predicted[i],
+    phase = d.samples.phase
+    rows = ([i + 1, d.source[i], d.row[i], d.simulations[i], phase[i, 2], phase[i, 0],
+             phase[i, 1], *d.simulated[i], *d.predicted[i],
              *d.first_shot[i], *merit[i], int(d.cv[i] <= 0), int(d.consistent[i]), d.deviation[i],
              *d.objectives[i], *d.z[i]]
             for i in range(len(d.z)))

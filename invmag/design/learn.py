@@ -15,18 +15,18 @@ import shutil
 import h5py
 import numpy as np
 
+from ..data.sample import Samples, columns
+from ..data.sample_files import (VERIFIED, SampleStore, label_layout, phase_columns, read_labels,
+                                 run_attrs)
 from ..runtime import one_thread
-from ..data.samples import (VERIFIED, SampleStore, label_layout, phase_columns, read_labels,
-                           run_attrs)
 
 STREAM = 2  # seed-stream number recorded in verified.h5 (0, 1: unlabelled, labelled)
 
 
-def add_verified(run, cfg, simulated: dict) -> int:
-    """Append the converged, unflagged ones of simulated structures (phi (N, ny, nx) rad, M
-    (N, n) Ms, anchors (N, 6), converged, flagged (N,); for a real magnet phase (N, 3) and
-    mask (N, ny, nx), its boundary cells) to verified.h5; returns how many were added."""
-    good = simulated["converged"] & ~simulated["flagged"]
+def add_verified(run, cfg, simulated) -> int:
+    """Append the converged, unflagged ones of simulated samples (polish.Simulated) to
+    verified.h5; returns how many were added."""
+    good = simulated.converged & ~simulated.flagged
     k = int(good.sum())
     if not k:
         return 0
@@ -38,35 +38,33 @@ def add_verified(run, cfg, simulated: dict) -> int:
     H = cfg.solver.fields()
     attrs = {**run_attrs(cfg, STREAM), "seeds": "designs verified by simulation: no generator, "
                                                "params are NaN"}
-    columns = phase_columns(cfg)
-    given = {"phase": "phase", "boundary": "mask"}
-    with SampleStore(path, label_layout(cfg.grid.ny, cfg.grid.nx, len(H), **columns),
+    flags = phase_columns(cfg)
+    with SampleStore(path, label_layout(cfg.grid.ny, cfg.grid.nx, len(H), **flags),
                      n_old + k, attrs, fixed={"H": H}) as store:
         store.write(np.arange(n_old, n_old + k), params=np.full((k, 3), np.nan),
-                    **{name: simulated[name][good] for name in
-                       ("phi", "M", "anchors", "converged", "flagged")},
-                    **{name: simulated[given[name]][good] for name in given
-                       if name in store.layout})
+                    **columns(simulated.samples.take(good), **flags),
+                    **{name: getattr(simulated, name)[good] for name in
+                       ("M", "anchors", "converged", "flagged")})
     return k
 
 
 def training_set(run, cfg, hold_out=()):
-    """(phi (N, ny, nx) rad, anchors (N, 6)): the training split of labels.h5 (when present)
-    without the labels inside the hold-out boxes, and the good rows of verified.h5."""
+    """(Samples, anchors (N, 6)): the training split of labels.h5 (when present) without the
+    labels inside the hold-out boxes, and the good rows of verified.h5."""
     run = Path(run)
-    phis, ys = [], []
+    parts, ys = [], []
     if (run / "labels.h5").is_file():
         labels = read_labels(run / "labels.h5")
         train, _ = labels.split(cfg.data.test, hold_out)
-        phis.append(labels.phi[train])
+        parts.append(labels.samples.take(train))
         ys.append(labels.anchors[train])
     if (run / VERIFIED).is_file():
         verified = read_labels(run / VERIFIED)
-        phis.append(verified.phi[verified.good])
+        parts.append(verified.samples.take(verified.good))
         ys.append(verified.anchors[verified.good])
-    if not phis:
+    if not parts:
         raise ValueError(f"run {run} has no labelled structures to train on")
-    return np.concatenate(phis), np.concatenate(ys)
+    return Samples.join(parts), np.concatenate(ys)
 
 
 def retrain(surrogate, run, epochs: int, seed: int, progress=None) -> list[float]:
@@ -77,13 +75,14 @@ def retrain(surrogate, run, epochs: int, seed: int, progress=None) -> list[float
     Returns the epoch losses (mean over the members)."""
     from ..models.train import mae, write_json
     from ..models.surrogate import encode_mirrors
-    from ..models.fitting import fit_regressor, images
+    from ..models.conditions import inputs
+    from ..models.fitting import code_pairs, fit_regressor
 
     cfg = surrogate.config
-    phi, y = training_set(run, cfg, surrogate.hold_out)
+    samples, y = training_set(run, cfg, surrogate.hold_out)
     with one_thread():  # batches of 16 small vectors: threads only contend
-        z = encode_mirrors(surrogate.vae, phi, cfg.regressor.mirrors)
-        pairs = images(z, (y - surrogate.y_mean) / surrogate.y_std)
+        z = inputs(cfg, encode_mirrors(surrogate.vae, samples, cfg.regressor.mirrors), samples)
+        pairs = code_pairs(z, (y - surrogate.y_mean) / surrogate.y_std)
         members = surrogate.regressor.members
 
         def report(k):  # the members one after another on one progress scale
@@ -104,7 +103,7 @@ def retrain(surrogate, run, epochs: int, seed: int, progress=None) -> list[float
         labels = read_labels(run / "labels.h5")
         _, test = labels.split(cfg.data.test, surrogate.hold_out)
         metrics = json.loads(metrics_path.read_text(encoding="utf-8"))
-        metrics["mae_test"] = mae(surrogate.predict(surrogate.encode(labels.phi[test])),
+        metrics["mae_test"] = mae(surrogate.predict_samples(labels.samples.take(test)),
                                   labels.anchors[test])
         verified = read_labels(run / VERIFIED).good.sum() if (run / VERIFIED).is_file() else 0
         metrics["learned"] = {"epochs": metrics.get("learned", {}).get("epochs", 0) + epochs,

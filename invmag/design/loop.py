@@ -1,9 +1,18 @@
 """The design loop of a run (invmag.optimize and invmag.verify call these):
 
-    from invmag.design import Settings, design, parse_goal, verify_design
+>>> import invmag
+>>> from invmag.design.loop import design, verify_design
+>>> from invmag.design.optimize import Settings
+>>> from invmag.design.targets import parse_goal
+>>> goal = parse_goal({"hc": 0.3}, {}, {})
+>>> goal.summary()
+'hc=0.300'
+>>> settings = Settings("ga", 64, 40, seed=0, bound=3.0)
+
+and on a trained run (minutes to make, so not run here):
+
     cfg, run = invmag.api.resolve_run(run="runs/quick")
-    goal = parse_goal({"hc": 0.3}, {}, {})
-    d = design(cfg, run, goal, Settings("ga", 64, 40, seed=0, bound=3.0))
+    d = design(cfg, run, goal, settings)
     v = verify_design(cfg, run, d.id)
 
 `design` looks into the run's data first (labels.h5 and verified.h5, without the labels its
@@ -24,7 +33,7 @@ from .learn import add_verified, retrain
 from .optimize import Settings, optimize
 from .sources import known_structures
 from .targets import Goal, extrapolation
-from .verify import Verification, verify, write_verification
+from .verify import Verification, simulate_designs, write_verification
 
 
 def design(cfg, run, goal: Goal, settings: Settings, learn: int = 0, progress=None,
@@ -45,17 +54,17 @@ def design(cfg, run, goal: Goal, settings: Settings, learn: int = 0, progress=No
         (warn or print)(text)
     known = known_structures(run, surrogate.grid, surrogate.hold_out, temperature)
     d = optimize(surrogate, goal, settings,
-                 lambda phi, mask, phase: simulate_samples(phi, cfg, mask, phase), progress,
+                 lambda samples: simulate_samples(samples, cfg), progress,
                  simulated, known, cfg, temperature)
     d.meta["learned"] = add_verified(run, cfg, d.evaluated) if d.evaluated else 0
     write_design(new_design_dir(run), d)
-    write_figures(d)
+    write_design_figures(d)
     if learn:
         retrain(surrogate, run, learn, settings.seed, trained)
     return d
 
 
-def write_figures(d):
+def write_design_figures(d):
     """candidates.png, convergence.png when a latent search ran (and pareto.png for several
     objectives) into the design's folder."""
     from ..plots import save_figure
@@ -77,6 +86,6 @@ def verify_design(cfg, run, design_id: str | None = None, top: int | None = None
     per design (Verification.files)."""
     d = read_design(find_design(run, design_id))
     window = d.meta.get("window", 0.02) if window is None else window
-    v = verify(cfg, d, len(d.z) if top is None else top, window, progress)
+    v = simulate_designs(cfg, d, len(d.z) if top is None else top, window, progress)
     v.files = write_verification(d.path, v)
     return v

@@ -43,14 +43,14 @@ import time
 import numpy as np
 
 from .. import BadParameter
-from ..data.boundary import plain_phase
 from ..data.holdout import describe
+from ..data.sample import Samples
 from ..physics.temperature import T_ROOM
 from .design_folder import Design
 from .grains import sharpen
 from .phases import phase_bounds, realize
-from .polish import PolishSettings, met, polish, ranked, score
-from .sources import Known, draw_pool
+from .polish import PolishSettings, met, polish, ranked
+from .sources import Candidates, distinct_first, pool_starts
 from .targets import Goal
 
 CONSISTENCY = 0.05  # Ms, H_A
@@ -137,259 +137,162 @@ class Settings:
             raise BadParameter(f"{{}} must be ≥ 0, got {self.pool}", 'pool')
 
 
-def capped(surrogate, z: np.ndarray, phase=None, phi=None, mask=None) -> np.ndarray:
-    """Anchors (N, 6) predicted for codes z (of structures phi with boundary cells mask and
-    phase, for a real magnet), capped to the range of the training labels: beyond it the
-    regressor extrapolates, and a search would be rewarded for exploiting that (e.g. predicted
-    mr > 1 when maximizing mr)."""
-    return np.clip(surrogate.predict(z, phase, phi, mask), surrogate.label_min,
-                   surrogate.label_max)
-
-
-def distinct_first(phi: np.ndarray, distance: float) -> np.ndarray:
-    """Indices of structures phi (K, ny, nx), in their order, that differ from every one taken
-    before by a mean |Δkx| of at least distance."""
-    kx = np.sin(phi).reshape(len(phi), -1) if len(phi) else np.zeros((0, 1))
-    taken = []
-    for i in range(len(kx)):
-        if all(np.abs(kx[i] - kx[j]).mean() >= distance for j in taken):
-            taken.append(i)
-    return np.array(taken, int)
+def capped(surrogate, z: np.ndarray, samples: Samples) -> np.ndarray:
+    """Anchors (N, 6) predicted for codes z of Samples, capped to the range of the training
+    labels: beyond it the regressor extrapolates, and a search would be rewarded for exploiting
+    that (e.g. predicted mr > 1 when maximizing mr)."""
+    return np.clip(surrogate.predict(z, samples), surrogate.label_min, surrogate.label_max)
 
 
 def latent_search(surrogate, goal: Goal, settings: Settings, progress=None,
                   temperature: float = T_ROOM) -> dict:
     """The latent search's ranked candidates: z (K, L), searched (K, 6) raw prediction of z,
     roundtrip (K, 6) raw prediction of encode(decode(z)), deviation, consistent (K,), objectives
-    (K, n_obj), cv (K,), history (per generation), and the structures they stand for at
-    `temperature` K (phases.realize): phi, mask, phase. progress as search's."""
+    (K, n_obj), cv (K,), history (per generation), and the Samples they stand for at
+    `temperature` K (phases.realize). progress as search's."""
     from .latent_search import prior_radius2, search  # pymoo: imported when used
 
     cfg, latent = surrogate.config, surrogate.config.vae.latent
 
-    def structures(x):
+    def structures(x) -> Samples:
         return realize(cfg, surrogate.decode(x[:, :latent]), x, temperature)
 
     def model(x):  # projected: the code of the structure x stands for (its decoded image, or
-        phi, mask, phase = structures(x)  # with a boundary phase its Voronoi structure)
-        z = surrogate.encode(phi, mask) if settings.project else x[:, :latent]
-        return z, capped(surrogate, z, phase, phi, mask)
+        samples = structures(x)  # with a boundary phase its Voronoi structure)
+        z = surrogate.encode(samples) if settings.project else x[:, :latent]
+        return z, capped(surrogate, z, samples)
 
     result = search(model, goal, surrogate.y_std, latent, settings.bound,
                     prior_radius2(latent, settings.prior_quantile), settings.algorithm,
                     settings.population, settings.generations, settings.seed,
                     settings.diversity, 16 * settings.top, progress, phase_bounds(cfg))
-    phi, mask, phase = structures(result.x)
+    samples = structures(result.x)
     if cfg.boundary is None:  # the structure of the candidate's own code
-        phi = surrogate.decode(result.z)
-    found = codes(surrogate, result.z, settings.consistency, phase, phi, mask)
+        samples = samples.with_phi(surrogate.decode(result.z))
+    found = codes(surrogate, result.z, settings.consistency, samples)
     # feasible before infeasible, then consistent before inconsistent, then the search's order
     order = np.lexsort((np.arange(len(result.z)), ~found["consistent"], result.cv > 0))
     if settings.drop_inconsistent:
         order = order[found["consistent"][order]]
-    found = {**found, "objectives": result.F, "cv": result.cv, "phi": phi, "phase": phase,
-             "mask": mask}
-    return {**{k: None if v is None else v[order] for k, v in found.items()},
+    found = {**found, "objectives": result.F, "cv": result.cv}
+    return {**{k: v[order] for k, v in found.items()}, "samples": samples.take(order),
             "history": result.history}
 
 
-def codes(surrogate, z: np.ndarray, consistency: float, phase=None, phi=None,
-          mask=None) -> dict:
-    """The latent record of codes z (K, L) of structures phi with boundary cells mask and phase
-    (K, 3) (a real magnet's; models.conditions): searched (K, 6) raw prediction of z, roundtrip
-    (K, 6) raw prediction of encode(decode(z)) (with the same boundary and phase), deviation
-    (K,) max |roundtrip − searched|, consistent (K,) deviation ≤ consistency."""
-    searched = surrogate.predict(z, phase, phi, mask)
-    decoded = surrogate.decode(z)
-    roundtrip = surrogate.predict(surrogate.encode(decoded, mask), phase, decoded, mask)
+def codes(surrogate, z: np.ndarray, consistency: float, samples: Samples) -> dict:
+    """The latent record of codes z (K, L) of Samples (a real magnet's; models.conditions):
+    searched (K, 6) raw prediction of z, roundtrip (K, 6) raw prediction of encode(decode(z))
+    (with the same regions and temperature), deviation (K,) max |roundtrip − searched|,
+    consistent (K,) deviation ≤ consistency."""
+    searched = surrogate.predict(z, samples)
+    decoded = samples.with_phi(surrogate.decode(z))
+    roundtrip = surrogate.predict(surrogate.encode(decoded), decoded)
     deviation = np.abs(roundtrip - searched).max(1)
     return {"z": z, "searched": searched, "roundtrip": roundtrip, "deviation": deviation,
             "consistent": deviation <= consistency}
 
 
-@dataclass
-class Starts:
-    """Candidate structures for the polish, best first: phi (K, ny, nx) rad, z (K, L) their codes,
-    predicted (K, 6) the surrogate's anchors of z, known (K, 6) simulated anchors (NaN: not yet
-    simulated), source (K,) and row (K,) (-1 where not from a data file), phase (K, 3)
-    (boundary thickness nm, boundary Js T, T K) and boundary cells mask (K, ny, nx) bool (None:
-    a run without a boundary phase)."""
+def search_starts(surrogate, goal: Goal, settings: Settings, need: int, progress,
+                  temperature: float) -> tuple[Candidates, dict]:
+    """One start per design still needed from the latent search (held out, its starts were 2–4
+    times further off than the pool's, docs/design.md), and the search's history."""
+    from ..runtime import one_thread  # torch
 
-    phi: np.ndarray
-    z: np.ndarray
-    predicted: np.ndarray
-    known: np.ndarray
-    source: np.ndarray
-    row: np.ndarray
-    phase: np.ndarray
-    mask: np.ndarray | None
-
-    def take(self, rows) -> "Starts":
-        return Starts(*(None if (v := getattr(self, f)) is None else v[rows]
-                        for f in self.__dataclass_fields__))
-
-    @classmethod
-    def join(cls, parts: list["Starts"]) -> "Starts":
-        return cls(*(None if getattr(parts[0], f) is None else
-                     np.concatenate([getattr(p, f) for p in parts])
-                     for f in cls.__dataclass_fields__))
-
-
-def from_data(surrogate, known: Known | None, rows) -> Starts:
-    """Starts of the rows of the run's data (none: an empty Starts)."""
-    if not len(rows):
-        ny, nx = surrogate.grid
-        return Starts(np.zeros((0, ny, nx), np.float32),
-                      np.zeros((0, surrogate.config.vae.latent)), np.zeros((0, 6)),
-                      np.zeros((0, 6)), np.zeros(0, dtype=object), np.zeros(0, int),
-                      plain_phase(0), None if surrogate.config.boundary is None
-                      else np.zeros((0, ny, nx), bool))
-    phi, phase = known.phi[rows], known.phase[rows]
-    mask = None if known.mask is None else known.mask[rows]
-    z = surrogate.encode(phi, mask)
-    return Starts(phi, z, surrogate.predict(z, phase, phi, mask), known.anchors[rows],
-                  known.file[rows], known.row[rows], phase, mask)
-
-
-def unsimulated(surrogate, phi, z, source: str, phase, mask) -> Starts:
-    return Starts(phi, z, surrogate.predict(z, phase, phi, mask), np.full((len(phi), 6), np.nan),
-                  np.full(len(phi), source, dtype=object), np.full(len(phi), -1), phase, mask)
-
-
-def expected_order(surrogate, goal: Goal, z: np.ndarray, window: float, phase=None, phi=None,
-                   mask=None) -> np.ndarray:
-    """Indices of codes z (N, L) best first by the surrogate's ensemble (for a real magnet's
-    structures phi with boundary cells mask and phase (N, 3)): for targets and bounds
-    by the members' mean score, the expected misfit ((mean − target)² plus the members'
-    variance, over window²), which puts candidates the members disagree on later; for
-    objectives alone as polish.ranked orders the mean prediction."""
-    if not (goal.targets or goal.n_constraints):
-        return ranked(goal, surrogate.predict(z, phase, phi, mask), np.ones(len(z), bool),
-                      window)
-    members = surrogate.predict_members(z, phase, phi, mask)
-    good = np.ones(len(z), bool)
-    return np.argsort(np.mean([score(goal, m, good, window) for m in members], 0), kind="stable")
-
-
-def pool_starts(surrogate, cfg, goal: Goal, settings: Settings, n: int, ranked_by_model: bool,
-                temperature: float = T_ROOM):
-    """n distinct starts from settings.pool fresh generator samples at `temperature` K: those
-    the surrogate predicts best for goal (virtual screening), or the first n drawn (random)."""
-    phi, mask, phase = draw_pool(cfg, settings.pool if ranked_by_model else 4 * n,
-                                 settings.seed, temperature)
-
-    def some(rows):
-        return phi[rows], phase[rows], None if mask is None else mask[rows]
-
-    if ranked_by_model:
-        z = surrogate.encode(phi, mask)
-        order = expected_order(surrogate, goal, z, settings.window, phase, phi, mask)
-        take = order[distinct_first(phi[order[:8 * n]], settings.distinct)][:n]
-        p, ph, m = some(take)
-        return unsimulated(surrogate, p, z[take], "pool", ph, m)
-    take = distinct_first(phi, settings.distinct)[:n]
-    p, ph, m = some(take)
-    return unsimulated(surrogate, p, surrogate.encode(p, m), "random", ph, m)
+    with one_thread():  # a generation is a few small matrix products: threads contend
+        found = latent_search(surrogate, goal, settings, progress, temperature)
+    if not len(found["z"]):
+        raise BadParameter("no candidate passed the consistency check: relax "
+                           "{} or leave out {}", 'consistency', 'drop_inconsistent')
+    samples = found["samples"]
+    if surrogate.config.boundary is None:
+        samples = samples.with_phi(np.stack([sharpen(p) for p in samples.phi]))
+    pick = distinct_first(samples.phi, settings.distinct)[:need]
+    return (Candidates.new(samples.take(pick), "search").coded(surrogate, found["z"][pick]),
+            found["history"])
 
 
 def optimize(surrogate, goal: Goal, settings: Settings, simulate=None, progress=None,
-             simulated=None, known: Known | None = None, cfg=None,
+             simulated=None, known: Candidates | None = None, cfg=None,
              temperature: float = T_ROOM) -> Design:
     """Design for goal at `temperature` K (see the module docstring). known: the run's data
-    simulated at that temperature (sources.Known; used with "data" in settings.starts); cfg:
-    the run's config (its generator, for "pool" and "random"); simulate: as polish.polish's
-    (None, or settings.polish None: the designs still needed after the data are returned
-    unsimulated, simulated anchors NaN); progress: callable(generation, best F) of the latent
-    search; simulated: callable(n) after each batch of n simulations."""
-    from ..runtime import one_thread  # torch
-
+    simulated at that temperature (sources.known_structures; used with "data" in
+    settings.starts); cfg: the run's config (its generator, for "pool" and "random"); simulate:
+    as polish.polish's (None, or settings.polish None: the designs still needed after the data
+    are returned unsimulated, simulated anchors NaN); progress: callable(generation, best F) of
+    the latent search; simulated: callable(n) after each batch of n simulations."""
     settings.check()
     start = time.perf_counter()
     polishing = bool(settings.polish and simulate)
-    hits = np.zeros(0, int)
-    history = {}
+    hits, history = np.zeros(0, int), {}
     use_data = known is not None and "data" in settings.starts and len(known) > 0
     if use_data:
         good = np.ones(len(known), bool)
         order = ranked(goal, known.anchors, good, settings.window)
         if goal.targets or goal.n_constraints:
             meet = order[met(goal, known.anchors[order], good[order], settings.window)]
-            hits = meet[distinct_first(known.phi[meet], settings.distinct)][:settings.top]
+            hits = meet[distinct_first(known.samples.phi[meet], settings.distinct)][:settings.top]
     need = settings.top - len(hits)
-    parts, with_known = [], []
+    parts = []
     if need:
         n = need * (settings.polish.screen if polishing else 1)
         if use_data:
             rest = order[~np.isin(order, hits)]
-            rest = rest[distinct_first(known.phi[rest[:8 * n]], settings.distinct)][:n]
-            with_known.append(from_data(surrogate, known, rest))
+            rest = rest[distinct_first(known.samples.phi[rest[:8 * n]], settings.distinct)][:n]
+            parts.append(known.take(rest).coded(surrogate))
         if "pool" in settings.starts and settings.pool:
             parts.append(pool_starts(surrogate, cfg, goal, settings, n, True, temperature))
         if "random" in settings.starts:
             parts.append(pool_starts(surrogate, cfg, goal, settings, n, False, temperature))
         if "search" in settings.starts:
-            with one_thread():  # a generation is a few small matrix products: threads contend
-                found = latent_search(surrogate, goal, settings, progress, temperature)
-            history = found["history"]
-            if not len(found["z"]):
-                raise BadParameter("no candidate passed the consistency check: relax "
-                                   "{} or leave out {}", 'consistency', 'drop_inconsistent')
-            grains = (np.stack([sharpen(p) for p in found["phi"]])
-                      if surrogate.config.boundary is None else found["phi"])
-            pick = distinct_first(grains, settings.distinct)[:need]  # one per design: held
-            # out, its starts were 2–4 times further off than the pool's (docs/design.md)
-            mask = None if found["mask"] is None else found["mask"][pick]
-            parts.append(unsimulated(surrogate, grains[pick], found["z"][pick], "search",
-                                     found["phase"][pick], mask))
+            found, history = search_starts(surrogate, goal, settings, need, progress,
+                                           temperature)
+            parts.append(found)
     searched_at = time.perf_counter()
-    none = from_data(surrogate, None, [])
-    starts = Starts.join([none, *with_known, *parts])
-    if need and not len(starts.phi):
+    if need and not sum(map(len, parts)):
         raise ValueError("no design starts: every source came back empty")
+    data = known.take(hits).coded(surrogate) if use_data else None
     first_shot_mae, by_source, evaluated = None, {}, None
-    new, phi, first, sim, sims = none, none.phi, none.known, none.known, np.zeros(0, int)
-    phase, mask = none.phase, none.mask
-    if need and polishing:
-        p = polish(simulate, starts.phi, goal, settings.window, settings.polish, settings.seed,
-                   simulated, keep=need, known=starts.known,
-                   predict=surrogate.predict_structures if settings.assist else None,
-                   mask=starts.mask, phase=starts.phase,
-                   js_range=None if cfg is None or cfg.boundary is None else cfg.boundary.Js)
-        evaluated = p.evaluated
-        first_shot_mae, by_source = screened_error(p, starts)
-        new = starts.take(p.chosen)
-        phi, first, sim, sims = p.phi, p.start, p.simulated, p.simulations
-        phase, mask = p.phase, p.mask  # the boundary's Js polished
-    elif need:
-        new = starts.take(np.arange(min(need, len(starts.phi))))
-        phi, first, sims = new.phi, new.known, np.zeros(len(new.phi), int)
-        sim, phase, mask = first.copy(), new.phase, new.mask
-    data = from_data(surrogate, known, hits)
-    phi = np.concatenate([data.phi, phi]).astype(np.float32)
-    first = np.concatenate([data.known, first])
-    sim = np.concatenate([data.known, sim])
-    sims = np.concatenate([np.zeros(len(hits), int), sims])
-    phase = np.concatenate([data.phase, phase])
-    mask = None if mask is None else np.concatenate([data.mask, mask])
-    chosen = Starts.join([data, new])
+    designs = [] if data is None else [data]
+    first, sims = [np.zeros((0, 6))], [np.zeros(0, int)]
+    if data is not None:
+        first, sims = [data.anchors], [np.zeros(len(hits), int)]
+    sim = list(first)
+    if need:
+        starts = Candidates.join(parts)
+        if polishing:
+            p = polish(simulate, starts.samples, goal, settings.window, settings.polish,
+                       settings.seed, simulated, keep=need, known=starts.anchors,
+                       predict=surrogate.predict_samples if settings.assist else None,
+                       js_range=None if cfg is None or cfg.boundary is None else cfg.boundary.Js)
+            evaluated = p.evaluated
+            first_shot_mae, by_source = screened_error(p, starts)
+            chosen = starts.take(p.chosen)
+            new, start_sim, new_sim, new_sims = p.samples, p.start, p.simulated, p.simulations
+        else:
+            chosen = starts.take(np.arange(min(need, len(starts))))
+            new, start_sim = chosen.samples, chosen.anchors
+            new_sim, new_sims = start_sim.copy(), np.zeros(len(chosen), int)
+        designs.append(chosen)
+        first, sim, sims = first + [start_sim], sim + [new_sim], sims + [new_sims]
+    chosen = Candidates.join(designs)
+    samples = Samples.join(([data.samples] if data is not None else []) +
+                           ([new] if need else []))
+    first, sim, sims = (np.concatenate(v) for v in (first, sim, sims))
     order = (ranked(goal, sim, np.isfinite(sim).all(1), settings.window) if polishing
              else np.arange(len(sim)))  # unsimulated: as found
-    z = surrogate.encode(phi, mask)
-    record = codes(surrogate, chosen.z, settings.consistency, chosen.phase, chosen.phi,
-                   chosen.mask)
+    record = codes(surrogate, chosen.z, settings.consistency, chosen.samples)
     pred = np.clip(record["searched"], surrogate.label_min, surrogate.label_max)
     cv = np.maximum(goal.constraints(pred), 0).sum(1)
     meta = {**asdict(settings), "latent": surrogate.config.vae.latent,
             "seconds": time.perf_counter() - start, "search_seconds": searched_at - start,
-            "simulations": len(evaluated["phi"]) if evaluated else 0,
+            "simulations": len(evaluated.samples) if evaluated else 0,
             "from_data": int(len(hits)), "first_shot_mae": first_shot_mae,
             "first_shot_by_source": by_source,
             "hold_out": [describe(box) for box in surrogate.hold_out],
             "model_config": surrogate.config.to_toml(), "temperature_K": float(temperature),
             "created": time.strftime("%Y-%m-%d %H:%M:%S")}
-    return Design(goal=goal, phi=phi[order],
-                  predicted=surrogate.predict(z, phase, phi, mask)[order],
-                  phase=phase[order], mask=None if mask is None else mask[order],
+    return Design(goal=goal, samples=samples.take(order),
+                  predicted=surrogate.predict_samples(samples)[order],
                   first_shot=first[order], simulated=sim[order], simulations=sims[order],
                   source=chosen.source[order].astype(str), row=chosen.row[order],
                   objectives=goal.objectives(pred, surrogate.y_std)[order], cv=cv[order],
@@ -397,7 +300,7 @@ def optimize(surrogate, goal: Goal, settings: Settings, simulate=None, progress=
                   **{k: v[order] for k, v in record.items()})
 
 
-def screened_error(p, starts: Starts) -> tuple[list[float] | None, dict]:
+def screened_error(p, starts: Candidates) -> tuple[list[float] | None, dict]:
     """The surrogate's first-shot error per anchor (6,): mean |simulated − predicted| over the
     starts simulated while screening, before any selection by simulation (the first rows of
     polish's `evaluated`; curves that did not converge or miss an anchor left out); and the
@@ -406,8 +309,8 @@ def screened_error(p, starts: Starts) -> tuple[list[float] | None, dict]:
     if not k:
         return None, {}
     e = p.evaluated
-    good = e["converged"][:k] & ~e["flagged"][:k]
-    err = np.abs(e["anchors"][:k] - starts.predicted[p.screened])
+    good = e.converged[:k] & ~e.flagged[:k]
+    err = np.abs(e.anchors[:k] - starts.predicted[p.screened])
     source = starts.source[p.screened]
     by_source = {str(s): err[good & (source == s)].mean(0).tolist()
                  for s in np.unique(source) if (good & (source == s)).any()}

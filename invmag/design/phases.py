@@ -15,7 +15,8 @@ boundary has the thickness asked for.
 
 import numpy as np
 
-from ..data.boundary import boundary_band, edge_distances, plain_phase
+from ..data.boundary import boundary_band, edge_distances
+from ..data.sample import BOUNDARY, Region, Samples
 from ..data.structures import grain_axes
 from .grains import grains
 
@@ -46,14 +47,12 @@ def voronoi_seeds(phi: np.ndarray, cell_size: float):
     return seeds[count > 0], axes[count > 0]
 
 
-def realize(cfg, decoded: np.ndarray, x: np.ndarray, temperature: float):
-    """The structures (phi (N, ny, nx) rad, boundary cells mask (N, ny, nx) bool or None, phase
-    (N, 3) = (thickness nm, boundary Js T, T K)) of decision vectors x (N, latent + k) whose
-    codes decoded to `decoded` (N, ny, nx) rad (module docstring)."""
+def realize(cfg, decoded: np.ndarray, x: np.ndarray, temperature: float) -> Samples:
+    """The Samples at `temperature` K of decision vectors x (N, latent + k) whose codes decoded
+    to `decoded` (N, ny, nx) rad (module docstring)."""
     n, (ny, nx) = len(decoded), decoded.shape[1:]
-    phase = plain_phase(n, temperature)
     if cfg.boundary is None:
-        return np.asarray(decoded, np.float32), None, phase
+        return Samples(decoded, temperature)
     c = cfg.grid.cell_size
     found = [voronoi_seeds(p, c) for p in decoded]
     G = max(len(a) for _, a in found)
@@ -64,7 +63,7 @@ def realize(cfg, decoded: np.ndarray, x: np.ndarray, temperature: float):
     grain, dist = edge_distances(seeds, count, nx, ny, c)
     levels = thickness_levels(cfg)
     u = np.clip(x[:, -2], 0, 1 - 1e-12)
-    phase[:, 0], mask = boundary_band(grain, dist, levels[(u * len(levels)).astype(int)], c,
-                                      ny, nx)
-    phase[:, 1] = x[:, -1]
-    return grain_axes(axes, grain, ny, nx), mask, phase
+    thickness, mask = boundary_band(grain, dist, levels[(u * len(levels)).astype(int)], c,
+                                    ny, nx)
+    return Samples(grain_axes(axes, grain, ny, nx), temperature,
+                   {BOUNDARY: Region(mask, thickness, np.asarray(x[:, -1], float))})

@@ -16,7 +16,7 @@ def candidates_figure(design, top: int = 6):
     k = min(top, len(design.z))
     fig, axes = plt.subplots(2, k, figsize=(2.6 * k, 5.4), squeeze=False)
     for i in range(k):
-        show_structure(axes[0, i], design.phi[i], f"#{i + 1} ({design.source[i]})")
+        show_structure(axes[0, i], design.samples.phi[i], f"#{i + 1} ({design.source[i]})")
         sim = design.simulated[i]
         shown = sim if np.isfinite(sim).all() else design.predicted[i]
         show_curve(axes[1, i], values=sim if np.isfinite(sim).all() else None,

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import BadParameter
-from ..data.boundary import plain_phase
+from ..data.sample import Samples
 from ..data.structures import canonical
 from .grains import grains
 from .targets import Goal
@@ -69,25 +69,37 @@ class PolishSettings:
 
 
 @dataclass
+class Simulated:
+    """Simulated samples: Samples, M (N, n) Ms, anchors (N, 6), converged, flagged (N,)."""
+
+    samples: Samples
+    M: np.ndarray
+    anchors: np.ndarray
+    converged: np.ndarray
+    flagged: np.ndarray
+
+    @classmethod
+    def join(cls, parts: list["Simulated"]) -> "Simulated":
+        return cls(Samples.join([p.samples for p in parts]),
+                   *(np.concatenate([getattr(p, f) for p in parts])
+                     for f in ("M", "anchors", "converged", "flagged")))
+
+
+@dataclass
 class Polished:
     """K polished designs: chosen (K,) the indices of the given starts they began from;
-    phi (K, ny, nx) rad, simulated (K, 6) anchors; start (K, 6): anchors of the unpolished
-    starts; simulations (K,) used per design (0 for a known start left as it was); screened
-    (S,): the starts simulated while screening, in the order of evaluated's first S rows;
-    evaluated: every simulated structure (phi (E, ny, nx), M (E, n), anchors (E, 6),
-    converged (E,), flagged (E,); mask (E, ny, nx) and phase (E, 3) as simulated), to be
-    learned from; mask (K, ny, nx) bool or None and phase (K, 3): the designs' boundary cells
-    and phase (their Js polished)."""
+    samples (K) (their boundary's Js polished), simulated (K, 6) anchors; start (K, 6): anchors
+    of the unpolished starts; simulations (K,) used per design (0 for a known start left as it
+    was); screened (S,): the starts simulated while screening, in the order of evaluated's
+    first S rows; evaluated: every simulated sample (Simulated), to be learned from, or None."""
 
     chosen: np.ndarray
-    phi: np.ndarray
+    samples: Samples
     simulated: np.ndarray
     start: np.ndarray
     simulations: np.ndarray
     screened: np.ndarray
-    evaluated: dict
-    mask: np.ndarray | None
-    phase: np.ndarray
+    evaluated: Simulated | None
 
 
 def score(goal: Goal, simulated: np.ndarray, good: np.ndarray, window: float) -> np.ndarray:
@@ -125,62 +137,53 @@ def met(goal: Goal, simulated: np.ndarray, good: np.ndarray, within: float) -> n
     return ok & (goal.constraints(simulated) <= 0).all(1)
 
 
-def polish(simulate, phi: np.ndarray, goal: Goal, window: float,
+def polish(simulate, starts: Samples, goal: Goal, window: float,
            settings: PolishSettings = PolishSettings(), seed: int = 0, progress=None,
            keep: int | None = None, known: np.ndarray | None = None,
-           predict=None, mask: np.ndarray | None = None, phase: np.ndarray | None = None,
-           js_range=None) -> Polished:
-    """Refine starts phi (K, ny, nx) rad, best first, for goal by simulation. Each start may
-    have boundary cells mask (K, ny, nx) bool and a phase (K, 3) (thickness nm, boundary Js T,
-    T K; default none at 300 K); the geometry, the boundary cells and T are kept; with js_range
-    (lo, hi) T the boundary's Js of a start that has boundary cells is a design variable too,
-    stepped with the axes (σ_js = sigma_js × σ / sigma). simulate: callable (phi (N, ny, nx),
-    mask (N, ny, nx) or None, phase (N, 3)) -> invmag.physics.simulation.Curve. known (K, 6):
+           predict=None, js_range=None) -> Polished:
+    """Refine starts (Samples of K), best first, for goal by simulation. The geometry, the
+    regions and T are kept; with js_range (lo, hi) T the boundary's Js of a start that has
+    boundary cells is a design variable too, stepped with the axes (σ_js = sigma_js × σ /
+    sigma). simulate: callable(Samples) -> invmag.physics.simulation's curves. known (K, 6):
     simulated anchors of starts from the data (NaN rows: unknown, screened by simulation).
     The `keep` best-scoring starts (all by default; ties in their given order) are polished.
-    predict: callable as simulate's -> predicted anchors (N, 6), to rank the children (see
+    predict: callable(Samples) -> predicted anchors (N, 6), to rank the children (see
     the module docstring). Without targets or bounds (maximize / minimize only) nothing is
     polished: the unknown starts are simulated and the best `keep` returned. progress:
     callable(n_simulations) after each batch."""
     settings.check()
     rng = np.random.default_rng(seed)
-    keep = len(phi) if keep is None else min(keep, len(phi))
-    phase = plain_phase(len(phi)) if phase is None else np.array(phase, float)
-    found = [grains(p) for p in phi]
+    keep = len(starts) if keep is None else min(keep, len(starts))
+    found = [grains(p) for p in starts.phi]
     index = [f[0] for f in found]
     axes = [f[1] for f in found]
-    js = list(phase[:, 1])
-    free_js = ([js_range is not None and m.any() for m in mask] if mask is not None
-               else [False] * len(phi))
+    js = list(starts.phase[:, 1])
+    free_js = ([js_range is not None and m.any() for m in starts.mask]
+               if starts.mask is not None else [False] * len(starts))
     polishing = bool(goal.targets or goal.n_constraints)
 
     def build(k, a):
         return canonical(a)[index[k]].astype(np.float32)
 
-    def samples(owners, candidates):
-        """(phi, mask, phase) of candidates (axes, boundary Js) of the starts owners."""
-        structures = np.stack([build(k, a) for k, (a, _) in zip(owners, candidates)])
-        phases = phase[owners].copy()
-        phases[:, 1] = [j for _, j in candidates]
-        return structures, None if mask is None else mask[owners], phases
+    def samples(owners, candidates) -> Samples:
+        """The Samples of candidates (axes, boundary Js) of the starts owners."""
+        out = starts.take(owners).with_phi(
+            np.stack([build(k, a) for k, (a, _) in zip(owners, candidates)]))
+        return out if out.boundary is None else out.with_boundary_js([j for _, j in candidates])
 
-    evaluated = {"phi": [], "mask": [], "phase": [], "M": [], "anchors": [], "converged": [],
-                 "flagged": []}
+    evaluated = []
 
     def run(owners, candidates):
-        structures, masks, phases = samples(owners, candidates)
-        c = simulate(structures, masks, phases)
-        M, sim, converged, flagged = c.M, c.anchors, c.converged, c.flagged
-        for name, value in zip(evaluated, (structures, masks, phases, M, sim, converged,
-                                           flagged)):
-            evaluated[name].append(value)
+        batch = samples(owners, candidates)
+        c = simulate(batch)
+        evaluated.append(Simulated(batch, c.M, c.anchors, c.converged, c.flagged))
         if progress:
-            progress(len(structures))
-        return structures, sim, converged & ~flagged, phases[:, 1]
+            progress(len(batch))
+        return batch.phi, c.anchors, c.converged & ~c.flagged, batch.phase[:, 1]
 
     # screening: known starts are free; the others are simulated keep at a time, best first
     start_phi = np.stack([build(k, a) for k, a in enumerate(axes)])
-    start_sim = np.full((len(phi), 6), np.nan) if known is None else np.array(known, float)
+    start_sim = np.full((len(starts), 6), np.nan) if known is None else np.array(known, float)
     start_good = np.isfinite(start_sim).all(1)
     unknown = list(np.flatnonzero(~start_good))
     screened = []
@@ -194,8 +197,7 @@ def polish(simulate, phi: np.ndarray, goal: Goal, window: float,
     chosen = ranked(goal, start_sim, start_good, window)[:keep]
     index, axes = [index[k] for k in chosen], [axes[k] for k in chosen]
     js, free_js = [js[k] for k in chosen], [free_js[k] for k in chosen]
-    mask = None if mask is None else mask[chosen]
-    phase = phase[chosen]
+    starts = starts.take(chosen)
     best_phi, best_sim, best_good = start_phi[chosen], start_sim[chosen], start_good[chosen]
     best_f = score(goal, best_sim, best_good, window)
     start = best_sim.copy()
@@ -219,7 +221,7 @@ def polish(simulate, phi: np.ndarray, goal: Goal, window: float,
                              else np.full(m, js[k])))
             if predict:  # the surrogate picks the n children it predicts closest, read as
                 # changes from the simulated parent (its error at the parent cancels)
-                guess = predict(*samples([k] * (m + 1), [(axes[k], js[k])] + drawn))
+                guess = predict(samples([k] * (m + 1), [(axes[k], js[k])] + drawn))
                 guess = guess[1:] - guess[0] + best_sim[k]
                 pick = np.argsort(score(goal, guess, np.ones(m, bool), window), kind="stable")
                 drawn = [drawn[i] for i in pick[:n]]
@@ -241,13 +243,8 @@ def polish(simulate, phi: np.ndarray, goal: Goal, window: float,
                 sigma[k] *= 0.8
                 if sigma[k] < settings.sigma / 10:
                     sigma[k] = settings.sigma
-    phase[:, 1] = js
-    ny, nx = phi.shape[1:]
-    empty = {"phi": np.zeros((0, ny, nx), np.float32), "mask": np.zeros((0, ny, nx), bool),
-             "phase": np.zeros((0, 3)), "M": np.zeros((0, 0)), "anchors": np.zeros((0, 6)),
-             "converged": np.zeros(0, bool), "flagged": np.zeros(0, bool)}
-    if mask is None:
-        del evaluated["mask"]
-    return Polished(chosen, best_phi, best_sim, start, used, np.array(screened, int),
-                    {k: np.concatenate(v) if v else empty[k] for k, v in evaluated.items()},
-                    mask, phase)
+    designs = starts.with_phi(best_phi)
+    if designs.boundary is not None:
+        designs = designs.with_boundary_js(js)
+    return Polished(chosen, designs, best_sim, start, used, np.array(screened, int),
+                    Simulated.join(evaluated) if evaluated else None)

@@ -25,7 +25,7 @@ def nearest_miss(design) -> tuple[int, float]:
 def merit_columns(design, material, top: int = 3) -> dict:
     """Figures of merit (N = 0) of the top designs on the curve through their simulated
     anchors ('#k'), with the surrogate's prediction beside each ('#k pred')."""
-    k = min(top, len(design.phi))
+    k = min(top, len(design.samples))
     sim, pred = (predicted_figures(v[:k], material) for v in (design.simulated,
                                                                 design.predicted))
     columns = {}

@@ -15,12 +15,15 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data.boundary import boundary_band, edge_distances, plain_phase
+from ..data.boundary import boundary_band, edge_distances
 from ..data.holdout import inside
-from ..data.samples import VERIFIED, read_labels
+from ..data.sample import BOUNDARY, Region, Samples
+from ..data.sample_files import VERIFIED, read_labels
 from ..data.structures import grain_axes, grain_range, voronoi_batch, voronoi_draws
 from ..physics.temperature import T_ROOM
 from .phases import thickness_levels
+from .polish import ranked, score
+from .targets import Goal
 
 DATA_FILES = ("labels.h5", VERIFIED)
 POOL_STREAM = 3  # seed stream of pool structures (0, 1: unlabelled, labelled; 2: verified.h5)
@@ -30,74 +33,128 @@ DATA_KELVIN = 2.0  # K: a label this close to the design temperature counts as s
 
 
 @dataclass
-class Known:
-    """Simulated structures of a run: phi (N, ny, nx) rad, anchors (N, 6) (Ms, H_A), and where
-    each comes from: file (N,) name in the run folder, row (N,) in that file; phase (N, 3)
-    (boundary thickness nm, boundary Js T, T K) and boundary cells mask (N, ny, nx) bool (None:
-    a run without a boundary phase)."""
+class Candidates:
+    """Structures for a design, best first: samples (Samples of K), anchors (K, 6) simulated
+    (NaN: not yet), source (K,) where each comes from (a data file's name in the run folder,
+    "pool", "random" or "search") and row (K,) its row in that file (-1: new); z (K, L) their
+    codes and predicted (K, 6) the surrogate's anchors of z, or None before coded()."""
 
-    phi: np.ndarray
+    samples: Samples
     anchors: np.ndarray
-    file: np.ndarray
+    source: np.ndarray
     row: np.ndarray
-    phase: np.ndarray
-    mask: np.ndarray | None = None
+    z: np.ndarray | None = None
+    predicted: np.ndarray | None = None
 
     def __len__(self):
         return len(self.anchors)
 
+    def take(self, rows) -> "Candidates":
+        return Candidates(self.samples.take(rows), *(None if (v := getattr(self, f)) is None
+                                                     else v[rows] for f in FIELDS))
+
+    @classmethod
+    def join(cls, parts: list["Candidates"]) -> "Candidates":
+        return cls(Samples.join([p.samples for p in parts]),
+                   *(None if getattr(parts[0], f) is None else
+                     np.concatenate([getattr(p, f) for p in parts]) for f in FIELDS))
+
+    @classmethod
+    def new(cls, samples: Samples, source: str) -> "Candidates":
+        """Unsimulated samples of one source."""
+        n = len(samples)
+        return cls(samples, np.full((n, 6), np.nan), np.full(n, source, dtype=object),
+                   np.full(n, -1))
+
+    def coded(self, surrogate, z=None) -> "Candidates":
+        """These with their codes z (default: encoded) and the surrogate's prediction."""
+        z = surrogate.encode(self.samples) if z is None else z
+        return Candidates(self.samples, self.anchors, self.source, self.row, z,
+                          surrogate.predict(z, self.samples))
+
+
+FIELDS = ("anchors", "source", "row", "z", "predicted")
+
 
 def known_structures(run, shape: tuple[int, int], hold_out=(),
-                     temperature: float = T_ROOM) -> Known:
+                     temperature: float = T_ROOM) -> Candidates | None:
     """The good rows of the run's labels.h5 (without those inside the hold-out boxes) and
     verified.h5 (the run's own simulations for earlier designs) of grid shape (ny, nx) that
     were simulated at `temperature` K (within DATA_KELVIN; a file without phases is at
-    300 K)."""
-    parts, boundary = [], False
+    300 K); None where the run has no such file."""
+    parts = []
     for name in DATA_FILES:
         path = Path(run) / name
         if not path.is_file():
             continue
         labels = read_labels(path)
-        phase = plain_phase(len(labels.anchors)) if labels.phase is None else labels.phase
-        rows = np.flatnonzero(labels.good & (np.abs(phase[:, 2] - temperature) <= DATA_KELVIN))
+        at = np.abs(labels.samples.temperature - temperature) <= DATA_KELVIN
+        rows = np.flatnonzero(labels.good & at)
         if name == "labels.h5":
             rows = rows[~inside(labels.anchors[rows], hold_out)]
-        if labels.phi.shape[1:] != tuple(shape):
-            raise ValueError(f"{path} holds structures of {labels.phi.shape[1:]} cells, the "
+        if labels.samples.grid != tuple(shape):
+            raise ValueError(f"{path} holds structures of {labels.samples.grid} cells, the "
                              f"model takes {tuple(shape)}")
-        boundary |= labels.boundary is not None
-        parts.append((Known(labels.phi[rows], labels.anchors[rows],
-                            np.full(len(rows), name, dtype=object), rows, phase[rows]),
-                      labels.boundary))
-    if not parts:
-        return Known(np.zeros((0, *shape), np.float32), np.zeros((0, 6)),
-                     np.zeros(0, dtype=object), np.zeros(0, int), plain_phase(0))
-    if boundary:
-        for k, b in parts:
-            k.mask = np.zeros(k.phi.shape, bool) if b is None else b[k.row]
-    return Known(*(np.concatenate([getattr(k, f) for k, _ in parts])
-                   for f in ("phi", "anchors", "file", "row", "phase")),
-                 np.concatenate([k.mask for k, _ in parts]) if boundary else None)
+        parts.append(Candidates(labels.samples.take(rows), labels.anchors[rows],
+                                np.full(len(rows), name, dtype=object), rows))
+    return Candidates.join(parts) if parts else None
 
 
-def draw_pool(cfg, n: int, seed: int, temperature: float = T_ROOM):
+def draw_pool(cfg, n: int, seed: int, temperature: float = T_ROOM) -> Samples:
     """n fresh samples of the run's generator (cfg's grid and structures sections: grain counts
     uniform over their range, maximum misorientations uniform; with a [boundary] section its
     thickness and Js drawn uniformly as the data's, capped where a grain would lose its
     interior), at `temperature` K, seeded by (cfg.seed, POOL_STREAM, seed): never the run's own
-    samples. Returns (phi (n, ny, nx) rad, mask (n, ny, nx) bool or None, phase (n, 3))."""
+    samples."""
     g, st = cfg.grid, cfg.structures
     rng = np.random.default_rng([cfg.seed, POOL_STREAM, seed])
     lo, hi = grain_range(g.nx * g.ny * g.cell_size ** 2, st.grain_density)
     n_grains = rng.integers(lo, hi + 1, n)
     theta = rng.uniform(0, st.max_misorientation, n)
-    phase = plain_phase(n, temperature)
     if cfg.boundary is None:
-        return voronoi_batch(rng, g.nx, g.ny, g.cell_size, n_grains, theta), None, phase
+        return Samples(voronoi_batch(rng, g.nx, g.ny, g.cell_size, n_grains, theta), temperature)
     seeds, axes = voronoi_draws(rng, g.nx, g.ny, g.cell_size, n_grains, theta)
     grain, dist = edge_distances(seeds, n_grains, g.nx, g.ny, g.cell_size)
-    phase[:, 0], mask = boundary_band(grain, dist, rng.choice(thickness_levels(cfg), n),
-                                      g.cell_size, g.ny, g.nx)
-    phase[:, 1] = rng.uniform(*cfg.boundary.Js, n)
-    return grain_axes(axes, grain, g.ny, g.nx), mask, phase
+    thickness, mask = boundary_band(grain, dist, rng.choice(thickness_levels(cfg), n),
+                                    g.cell_size, g.ny, g.nx)
+    return Samples(grain_axes(axes, grain, g.ny, g.nx), temperature,
+                   {BOUNDARY: Region(mask, thickness, rng.uniform(*cfg.boundary.Js, n))})
+
+
+def distinct_first(phi: np.ndarray, distance: float) -> np.ndarray:
+    """Indices of structures phi (K, ny, nx), in their order, that differ from every one taken
+    before by a mean |Δkx| of at least distance."""
+    kx = np.sin(phi).reshape(len(phi), -1) if len(phi) else np.zeros((0, 1))
+    taken = []
+    for i in range(len(kx)):
+        if all(np.abs(kx[i] - kx[j]).mean() >= distance for j in taken):
+            taken.append(i)
+    return np.array(taken, int)
+
+
+def expected_order(surrogate, goal: Goal, z: np.ndarray, window: float,
+                   samples: Samples) -> np.ndarray:
+    """Indices of codes z (N, L) of Samples best first by the surrogate's ensemble: for targets
+    and bounds by the members' mean score, the expected misfit ((mean − target)² plus the
+    members' variance, over window²), which puts candidates the members disagree on later; for
+    objectives alone as polish.ranked orders the mean prediction."""
+    if not (goal.targets or goal.n_constraints):
+        return ranked(goal, surrogate.predict(z, samples), np.ones(len(z), bool), window)
+    members = surrogate.predict_members(z, samples)
+    good = np.ones(len(z), bool)
+    return np.argsort(np.mean([score(goal, m, good, window) for m in members], 0), kind="stable")
+
+
+def pool_starts(surrogate, cfg, goal: Goal, settings, n: int, ranked_by_model: bool,
+                temperature: float = T_ROOM) -> Candidates:
+    """n distinct starts from settings.pool fresh generator samples at `temperature` K: those
+    the surrogate predicts best for goal (virtual screening), or the first n drawn (random)."""
+    pool = draw_pool(cfg, settings.pool if ranked_by_model else 4 * n, settings.seed,
+                     temperature)
+    if ranked_by_model:
+        z = surrogate.encode(pool)
+        order = expected_order(surrogate, goal, z, settings.window, pool)
+        take = order[distinct_first(pool.phi[order[:8 * n]], settings.distinct)][:n]
+        return Candidates.new(pool.take(take), "pool").coded(surrogate, z[take])
+    take = distinct_first(pool.phi, settings.distinct)[:n]
+    return Candidates.new(pool.take(take), "random").coded(surrogate)

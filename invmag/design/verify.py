@@ -10,6 +10,7 @@ import numpy as np
 from .. import ANCHORS, BadParameter
 from ..files import replacing
 from ..data.labels import simulate_samples
+from ..data.sample import Samples, columns
 from ..physics.temperature import T_ROOM, material_at
 from ..physics.material import Material
 from ..physics.merit import FIGURES, figures, predicted_figures
@@ -18,7 +19,7 @@ from .design_folder import Design, write_csv
 
 @dataclass
 class Verification:
-    """K simulated designs: rank (K,) 1-based; phi (K, ny, nx) rad as simulated; H (n,) in
+    """K simulated designs: rank (K,) 1-based; samples (K) as simulated; H (n,) in
     H_A; M (K, n) in Ms; simulated and predicted anchors (K, 6); converged, flagged (K,);
     hit (K,) or None when the goal has no target or bound (a curve that did not converge or
     misses an anchor is never a hit); window: the hit window (Ms, H_A); merit_simulated,
@@ -26,7 +27,7 @@ class Verification:
     simulated curves and of the curves through the predicted anchors; material: as simulated."""
 
     rank: np.ndarray
-    phi: np.ndarray
+    samples: Samples
     H: np.ndarray
     M: np.ndarray
     simulated: np.ndarray
@@ -51,7 +52,8 @@ class Verification:
         return None if self.hit is None else float(self.hit.mean())
 
 
-def verify(cfg, design: Design, top: int, window: float, progress=None) -> Verification:
+def simulate_designs(cfg, design: Design, top: int, window: float,
+                     progress=None) -> Verification:
     """Simulate the top `top` designs under cfg's grid, material and solver settings on
     cfg.solver_device, with their boundary phase at their temperature (as labels are made).
     progress: callable(n_fields, total_fields) as field steps complete."""
@@ -60,19 +62,18 @@ def verify(cfg, design: Design, top: int, window: float, progress=None) -> Verif
     if not window > 0:
         raise BadParameter(f"{{}} must be positive, got {window}", 'window')
     k = min(top, len(design.z))
-    phi = design.phi[:k].astype(np.float32)
-    if phi.shape[1:] != (cfg.grid.ny, cfg.grid.nx):
-        raise ValueError(f"design {design.id} holds {phi.shape[2]}×{phi.shape[1]} structures, "
-                         f"the config's grid is {cfg.grid.nx}×{cfg.grid.ny}")
+    samples = design.samples.take(slice(0, k))
+    (ny, nx) = samples.grid
+    if (ny, nx) != (cfg.grid.ny, cfg.grid.nx):
+        raise ValueError(f"design {design.id} holds {nx}×{ny} structures, the config's grid is "
+                         f"{cfg.grid.nx}×{cfg.grid.ny}")
     total = k * len(cfg.solver.fields())
-    mask = None if design.mask is None else design.mask[:k]
-    c = simulate_samples(phi, cfg, mask, design.phase[:k],
-                         progress and (lambda n: progress(n, total)))
+    c = simulate_samples(samples, cfg, progress and (lambda n: progress(n, total)))
     material = material_at(design.temperature, cfg.material)
     hit = design.goal.hits(c.anchors, window)
     if hit is not None:
         hit &= c.converged & ~c.flagged
-    return Verification(np.arange(1, k + 1), phi, c.H, c.M, c.anchors,
+    return Verification(np.arange(1, k + 1), samples, c.H, c.M, c.anchors,
                         design.predicted[:k], c.converged, c.flagged, hit, window,
                         figures(c.H, c.M, material),
                         predicted_figures(design.predicted[:k], material), material,
@@ -101,12 +102,14 @@ def write_verification(folder, v: Verification) -> list[Path]:
     for old in folder.glob("verify_*.png"):  # of an earlier verification with more designs
         old.unlink()
     with replacing(paths[1]) as tmp, h5py.File(tmp, "w") as f:
-        for name in ("rank", "phi", "H", "M", "simulated", "predicted", "converged", "flagged"):
+        for name in ("rank", "H", "M", "simulated", "predicted", "converged", "flagged"):
             f.create_dataset(name, data=getattr(v, name))
+        for name, value in columns(v.samples, True, v.samples.boundary is not None).items():
+            f.create_dataset(name, data=value)
         f["simulated"].attrs["names"] = f["predicted"].attrs["names"] = list(ANCHORS)
         f.attrs["window"] = v.window
     for i, r in enumerate(v.rank):
-        fig = verify_figure(v.phi[i], v.H, v.M[i], v.simulated[i], v.predicted[i], f"#{r}",
+        fig = verify_figure(v.samples.phi[i], v.H, v.M[i], v.simulated[i], v.predicted[i], f"#{r}",
                             v.material)
         paths.append(folder / f"verify_{r}.png")
         save_figure(fig, paths[-1])

@@ -37,65 +37,66 @@ def condition_names(cfg) -> list[str]:
     return names + ["sw_remanence", "sw_switching"] if names else []
 
 
-def sw_remanence(phi, mask=None) -> np.ndarray:
-    """⟨|cos φ|⟩ (N,) over the main phase's cells (not in mask) of structures phi (N, ny, nx)
-    rad: the Stoner–Wohlfarth remanence of their grains, in their Ms."""
-    c = np.abs(np.cos(np.asarray(phi, np.float64)))
-    if mask is None:
+def sw_remanence(samples) -> np.ndarray:
+    """⟨|cos φ|⟩ (N,) over the main phase's cells (not in the boundary) of Samples: the
+    Stoner–Wohlfarth remanence of their grains, in their Ms."""
+    c = np.abs(np.cos(np.asarray(samples.phi, np.float64)))
+    if samples.mask is None:
         return c.mean((1, 2))
-    main = ~np.asarray(mask, bool)
+    main = ~samples.mask
     return (c * main).sum((1, 2)) / np.maximum(main.sum((1, 2)), 1)
 
 
-def sw_switching(phi, mask=None) -> np.ndarray:
+def sw_switching(samples) -> np.ndarray:
     """The smallest Stoner–Wohlfarth switching field (N,) over the main phase's cells (not in
-    mask) of structures phi (N, ny, nx) rad, in H_A: h_sw(ψ) = (cos^⅔ψ + sin^⅔ψ)^(−3/2) of the
-    angle ψ = φ between easy axis and field, the field that reverses the worst-placed grain
-    alone (0.5 at 45°, 1 along the field)."""
-    s = np.abs(np.sin(np.asarray(phi, np.float64)))
+    the boundary) of Samples, in H_A: h_sw(ψ) = (cos^⅔ψ + sin^⅔ψ)^(−3/2) of the angle ψ = φ
+    between easy axis and field, the field that reverses the worst-placed grain alone (0.5 at
+    45°, 1 along the field)."""
+    s = np.abs(np.sin(np.asarray(samples.phi, np.float64)))
     h = ((1 - s * s) ** (1 / 3) + s ** (2 / 3)) ** -1.5
-    if mask is not None:
-        h = np.where(np.asarray(mask, bool), np.inf, h)
+    if samples.mask is not None:
+        h = np.where(samples.mask, np.inf, h)
     low = h.min((1, 2))
     return np.where(np.isfinite(low), low, 1.0)
 
 
-def conditions(cfg, phase, phi, mask=None) -> np.ndarray:
+def conditions(cfg, samples) -> np.ndarray:
     """The regressor's conditions (N, k) float32 (condition_names of a config that has some) of
-    samples phase (N, 3) = (thickness nm, boundary Js T, T K) with structures phi (N, ny, nx)
-    rad and boundary cells mask. A sample without a boundary (thickness 0) has boundary Js 0
-    whatever was drawn: the same sample."""
+    Samples. A sample without a boundary (thickness 0) has boundary Js 0 whatever was drawn:
+    the same sample."""
     names = condition_names(cfg)
-    phase = np.asarray(phase, float).reshape(-1, 3)
-    t, js, T = phase.T
+    t, js, T = samples.phase.T
     columns = {"boundary_Js_T": np.where(t > 0, np.nan_to_num(js), 0.0) / cfg.material.Js,
-               "temperature_K": (T - T_ROOM) / T_SPAN, "sw_remanence": sw_remanence(phi, mask),
-               "sw_switching": sw_switching(phi, mask)}
+               "temperature_K": (T - T_ROOM) / T_SPAN, "sw_remanence": sw_remanence(samples),
+               "sw_switching": sw_switching(samples)}
     return np.stack([columns[n] for n in names], 1).astype(np.float32)
 
 
-def inputs(cfg, z, phase=None, phi=None, mask=None) -> np.ndarray:
+def inputs(cfg, z, samples=None) -> np.ndarray:
     """The regressor's inputs (..., N, latent + k) float32: codes z (..., N, latent) followed by
-    the conditions of samples phase (N, 3) or (3,) (the same for all) with structures phi
-    (N, ny, nx) and boundary cells mask; z alone without conditions. ValueError when a config
-    with conditions gets no phase or structures."""
+    the conditions of their Samples; z alone without conditions. ValueError when a config with
+    conditions gets no samples."""
     z = np.asarray(z, np.float32)
     if not condition_names(cfg):
         return z
-    if phase is None or phi is None:
+    if samples is None:
         raise ValueError("a model of a real magnet needs each sample's structure, boundary "
                          "phase and temperature")
-    c = conditions(cfg, np.broadcast_to(np.asarray(phase, float), (z.shape[-2], 3)), phi, mask)
+    c = conditions(cfg, samples)
     return np.concatenate([z, np.broadcast_to(c, (*z.shape[:-1], c.shape[1]))], -1)
 
 
-def images(phi, mask=None) -> np.ndarray:
-    """Structure images (N, C, ny, nx) float32: kx = sin(phi) (phi (N, ny, nx) rad) and, given
-    the boundary cells mask (N, ny, nx) bool, a channel of them."""
-    kx = kx_from_phi(np.asarray(phi, np.float32))[:, None]
-    if mask is None:
+def structure_images(samples, channels: int) -> np.ndarray:
+    """The VAE's input images (N, channels, ny, nx) float32 of Samples: kx = sin(phi) and, with
+    two channels, the boundary cells (none where the samples have no boundary region).
+    ValueError for boundary cells given to a model of one channel."""
+    kx = kx_from_phi(samples.phi)[:, None]
+    if channels == 1:
+        if samples.mask is not None and samples.mask.any():
+            raise ValueError("boundary cells given to a model trained without a boundary phase")
         return kx
-    return np.concatenate([kx, np.asarray(mask, np.float32)[:, None]], 1)
+    mask = np.zeros(samples.phi.shape, bool) if samples.mask is None else samples.mask
+    return np.concatenate([kx, mask.astype(np.float32)[:, None]], 1)
 
 
 def trained_range(cfg) -> tuple[float, float]:

@@ -94,7 +94,7 @@ def _vae_evaluate(vae: VAE, kx: torch.Tensor, batch: int) -> tuple[float, float]
 def train_vae(cfg: Config, structures, checkpoint, device, validation=None,
               progress=no_progress) -> tuple[VAE, list[dict], int, str | None]:
     """Train the VAE of cfg on structures.h5 for cfg.vae.epochs, resuming from `checkpoint`
-    (written every epoch). validation: structure images (N, C, ny, nx) (models.conditions.images)
+    (written every epoch). validation: structure images (N, C, ny, nx) (models.conditions.structure_images)
     for a held-out loss.
     progress(stage, completed, total, **fields) with completed in epochs.
     Returns (vae, history: one dict per epoch, epoch resumed from, why a checkpoint there was
@@ -185,7 +185,7 @@ def fit_regressor(regressor: Regressor, z, y_norm, epochs: int, batch_size: int,
     return losses
 
 
-def images(z, y, rows=slice(None)) -> tuple[np.ndarray, np.ndarray]:
+def code_pairs(z, y, rows=slice(None)) -> tuple[np.ndarray, np.ndarray]:
     """Training pairs of the structures `rows` (default all): codes z (C, N, latent) of their C
     images, each with its structure's anchors y (N, 6). Returns (C·n, latent), (C·n, 6)."""
     return z[:, rows].reshape(-1, z.shape[2]), np.tile(y[rows], (z.shape[0], 1))
@@ -226,10 +226,10 @@ def cross_validate(cfg: Config, z, y_norm, device,
             progress(stage, epoch, epochs, loss=loss)
 
         progress(stage, 0, r.max_epochs)
-        return fit_regressor(models[k], *images(z, y_norm, train),
+        return fit_regressor(models[k], *code_pairs(z, y_norm, train),
                              r.max_epochs, r.batch_size, r.learning_rate,
                              derive_seed(cfg.seed, REGRESSOR, 1 + k), progress=report,
-                             validation=images(z, y_norm, folds[k]))
+                             validation=code_pairs(z, y_norm, folds[k]))
 
     cpu = torch.device(device).type == "cpu"
     pool = ThreadPoolExecutor(min(r.folds, os.cpu_count() or 1) if cpu else 1)

@@ -12,12 +12,13 @@ import h5py
 import numpy as np
 import torch
 
-from .conditions import images
+from ..data.sample import read_samples
+from .conditions import structure_images
 
 
 class StructureStream:
-    """Batches of structure images (models.conditions.images), float32 tensors (B, C, ny, nx):
-    kx = sin(phi) and, where the file holds a boundary phase, its cells; of the done rows of a
+    """Batches of structure images (models.conditions.structure_images), float32 tensors
+    (B, C, ny, nx): kx = sin(phi) and, where the file holds a boundary phase, its cells; of the done rows of a
     structures.h5."""
 
     def __init__(self, path, batch_size: int, memory: int = 2 ** 29):
@@ -40,9 +41,8 @@ class StructureStream:
             return self._cached
         a, b = block
         with h5py.File(self.path, "r") as f:
-            done = self.done[a:b]
-            mask = f["boundary"][a:b][done] if self.channels == 2 else None
-            kx = torch.from_numpy(images(f["phi"][a:b][done], mask))
+            samples = read_samples(f, slice(a, b)).take(self.done[a:b])
+        kx = torch.from_numpy(structure_images(samples, self.channels))
         if len(self.blocks) == 1:
             self._cached = kx
         return kx

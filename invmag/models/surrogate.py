@@ -15,7 +15,7 @@ from ..data.holdout import describe, parse_box
 from ..data.run_folder import config_changes
 from ..data.structures import phi_from_kx
 from ..physics.anchors import ordered
-from .conditions import condition_names, image_channels, images, inputs
+from .conditions import condition_names, image_channels, inputs, structure_images
 from .regressor import Ensemble, Regressor
 from .vae import VAE
 
@@ -71,12 +71,11 @@ def mirror(x: torch.Tensor, which) -> torch.Tensor:
 
 
 @torch.no_grad()
-def encode_mirrors(vae: VAE, phi, mirrors: bool, mask=None) -> np.ndarray:
-    """Latent means (C, N, latent) of structures phi (N, ny, nx) rad with boundary cells mask
-    (N, ny, nx) bool (for a VAE of two image channels): of the structures alone (C = 1), or with
-    mirrors of all four images (see mirror), the structures first (C = MIRRORS)."""
+def encode_mirrors(vae: VAE, samples, mirrors: bool) -> np.ndarray:
+    """Latent means (C, N, latent) of Samples: of the structures alone (C = 1), or with mirrors
+    of all four images (see mirror), the structures first (C = MIRRORS)."""
     vae.eval()
-    x = torch.from_numpy(_images(vae, phi, mask))
+    x = torch.from_numpy(structure_images(samples, vae.images))
     codes = []
     for which in range(MIRRORS if mirrors else 1):
         out = [vae.encode(mirror(x[i:i + BATCH].to(_device_of(vae)), which))[0].cpu()
@@ -85,31 +84,20 @@ def encode_mirrors(vae: VAE, phi, mirrors: bool, mask=None) -> np.ndarray:
     return np.stack(codes)
 
 
-def _images(vae: VAE, phi, mask) -> np.ndarray:
-    """The VAE's input images of structures phi with boundary cells mask (None: none)."""
-    phi = np.asarray(phi, np.float32)
-    if vae.images == 2 and mask is None:
-        mask = np.zeros(phi.shape, bool)
-    elif vae.images == 1 and mask is not None and np.any(mask):
-        raise ValueError("boundary cells given to a model trained without a boundary phase")
-    return images(phi, mask if vae.images == 2 else None)
-
-
-def encode(vae: VAE, phi, mask=None) -> np.ndarray:
-    """Latent mean vectors (N, latent) of structures phi (N, ny, nx) rad (mask: their boundary
-    cells (N, ny, nx) bool, for a model of a real magnet)."""
-    return encode_mirrors(vae, phi, False, mask)[0]
-
-
 @torch.no_grad()
-def decode(vae: VAE, z) -> np.ndarray:
-    """Structures phi = arcsin(kx) (N, ny, nx) rad decoded from latent codes z (N, latent)."""
+def decode_images(vae: VAE, z) -> np.ndarray:
+    """Structure images (N, C, ny, nx) float32 in [−1, 1] decoded from latent codes z
+    (N, latent): kx and, for a VAE of two channels, the boundary cells (models.conditions)."""
     vae.eval()
     z = torch.as_tensor(np.asarray(z, np.float32))
-    out = [vae.decode(z[i:i + BATCH].to(_device_of(vae)))[:, 0].cpu()
-           for i in range(0, len(z), BATCH)]
-    kx = torch.cat(out).numpy() if out else np.zeros((0, vae.ny, vae.nx), np.float32)
-    return phi_from_kx(kx).astype(np.float32)
+    out = [vae.decode(z[i:i + BATCH].to(_device_of(vae))).cpu() for i in range(0, len(z), BATCH)]
+    return (torch.cat(out).numpy() if out
+            else np.zeros((0, vae.images, vae.ny, vae.nx), np.float32))
+
+
+def decode(vae: VAE, z) -> np.ndarray:
+    """Grain maps phi = arcsin(kx) (N, ny, nx) rad decoded from latent codes z (N, latent)."""
+    return phi_from_kx(decode_images(vae, z)[:, 0]).astype(np.float32)
 
 
 class Surrogate:
@@ -136,55 +124,46 @@ class Surrogate:
         """The sample parameters the regressor takes besides the code (models.conditions)."""
         return condition_names(self.config)
 
-    def encode(self, phi, mask=None) -> np.ndarray:
-        """Encoder means (N, latent) of structures phi (N, ny, nx) rad with boundary cells mask
-        (N, ny, nx) bool (None: no boundary)."""
-        phi = np.asarray(phi)
-        if phi.ndim != 3 or phi.shape[1:] != self.grid:
+    def encode(self, samples) -> np.ndarray:
+        """Encoder means (N, latent) of Samples."""
+        if samples.grid != self.grid:
             raise ValueError(f"the model takes structures of {self.grid[0]} × {self.grid[1]} "
-                             f"cells (ny × nx), got shape "
-                             f"{phi.shape[1:] if phi.ndim == 3 else phi.shape}")
-        return encode(self.vae, phi, mask)
+                             f"cells (ny × nx), got {samples.grid[0]} × {samples.grid[1]}")
+        return encode_mirrors(self.vae, samples, False)[0]
 
     def decode(self, z) -> np.ndarray:
-        """Structures (N, ny, nx) rad decoded from latent codes (N, latent)."""
+        """Grain maps phi = arcsin(kx) (N, ny, nx) rad decoded from latent codes (N, latent)."""
         return decode(self.vae, z)
 
     @torch.no_grad()
-    def _outputs(self, z, phase=None, phi=None, mask=None) -> torch.Tensor:
-        """The members' normalized anchors (members, N, 6) for codes z (N, latent) of samples
-        phase (N, 3) = (boundary thickness nm, boundary Js T, T K) with structures phi and
-        boundary cells mask (models.conditions; default phi: decoded from z; all ignored by a
-        model without conditions)."""
+    def _outputs(self, z, samples=None) -> torch.Tensor:
+        """The members' normalized anchors (members, N, 6) for codes z (N, latent) of Samples
+        (models.conditions; ignored by a model without conditions)."""
         self.regressor.eval()
-        if self.conditions and phi is None:
-            phi = self.decode(z)
-        return self.regressor.outputs(torch.as_tensor(
-            inputs(self.config, z, phase, phi, mask), device=self.device))
+        return self.regressor.outputs(torch.as_tensor(inputs(self.config, z, samples),
+                                                      device=self.device))
 
     def _anchors(self, y: torch.Tensor) -> np.ndarray:
         """Normalized outputs (..., N, 6) -> anchors in curve order (Ms, H_A)."""
         return ordered(y.cpu().numpy().astype(np.float64) * self.y_std + self.y_mean)
 
-    def predict(self, z, phase=None, phi=None, mask=None) -> np.ndarray:
+    def predict(self, z, samples=None) -> np.ndarray:
         """Anchors (N, 6) in Ms and H_A units (of the main phase at the sample's temperature)
-        predicted from latent codes (N, latent) and, for a real magnet, the samples' phase
-        (N, 3) or (3,) (boundary thickness nm, boundary Js T, T K) and structures phi (N, ny,
-        nx) rad with boundary cells mask (default: decoded from z, without boundary), in the
-        order of a demagnetization curve (physics.anchors.ordered: 0 ≤ mr ≤ m1 ≤ 1, 0 ≤ hk90
-        ≤ hk80 ≤ hk70 ≤ hc ≤ 1), which the regressor's six heads alone do not guarantee."""
-        return self._anchors(self._outputs(z, phase, phi, mask).mean(0))
+        predicted from latent codes (N, latent) and, for a real magnet, the Samples they stand
+        for, in the order of a demagnetization curve (physics.anchors.ordered: 0 ≤ mr ≤ m1 ≤ 1,
+        0 ≤ hk90 ≤ hk80 ≤ hk70 ≤ hc ≤ 1), which the regressor's six heads alone do not
+        guarantee."""
+        return self._anchors(self._outputs(z, samples).mean(0))
 
-    def predict_members(self, z, phase=None, phi=None, mask=None) -> np.ndarray:
+    def predict_members(self, z, samples=None) -> np.ndarray:
         """Each ensemble member's anchors (members, N, 6) (Ms, H_A) for codes z (N, latent),
         ordered as predict's; their mean is close to predict's (exactly, where no member needs
         ordering)."""
-        return np.stack([self._anchors(y) for y in self._outputs(z, phase, phi, mask)])
+        return np.stack([self._anchors(y) for y in self._outputs(z, samples)])
 
-    def predict_structures(self, phi, mask=None, phase=None) -> np.ndarray:
-        """Anchors (N, 6) predicted for structures (N, ny, nx) rad, with boundary cells mask
-        and phase as encode's and predict's."""
-        return self.predict(self.encode(phi, mask), phase, phi, mask)
+    def predict_samples(self, samples) -> np.ndarray:
+        """Anchors (N, 6) predicted for Samples: predict of their codes."""
+        return self.predict(self.encode(samples), samples)
 
     def outside_range(self, values) -> list[str]:
         """Names of the anchors in values (6,) outside the range of the training labels."""

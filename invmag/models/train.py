@@ -22,7 +22,7 @@ from ..files import replacing
 from ..plots import save_figure
 from .plots import loss_figure, parity_figure, reconstruction_figure
 from .regressor import Ensemble
-from .conditions import images, inputs
+from .conditions import image_channels, inputs, structure_images
 from .surrogate import Surrogate, build_regressor, build_vae, decode, encode_mirrors
 from .fitting import cross_validate, no_progress, train_vae
 
@@ -120,22 +120,21 @@ def _train_run(cfg: Config, run_dir, device: torch.device, force: bool, progress
     times["data"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    mask = labels.boundary
+    samples = labels.samples
     vae, history, resumed, dropped = train_vae(
         cfg, run / "structures.h5", run / "checkpoints" / "vae.pt", device,
-        images(labels.phi[test], None if mask is None else mask[test]), progress)
+        structure_images(samples.take(test), image_channels(cfg)), progress)
     times["vae"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    codes = encode_mirrors(vae, labels.phi, cfg.regressor.mirrors, mask)
+    codes = encode_mirrors(vae, samples, cfg.regressor.mirrors)
     z, y = codes[0], labels.anchors
-    fit = fit_anchors(cfg, inputs(cfg, codes[:, train], _rows(labels.phase, train),
-                                  labels.phi[train], _rows(mask, train)), y[train], device,
+    fit = fit_anchors(cfg, inputs(cfg, codes[:, train], samples.take(train)), y[train], device,
                       progress)
     times["regressor"] = time.perf_counter() - t0
     surrogate = Surrogate(cfg, vae, fit.regressor, fit.y_mean, fit.y_std, y[train].min(0),
                           y[train].max(0), hold_out)
-    predicted = surrogate.predict(z, labels.phase, labels.phi, mask)
+    predicted = surrogate.predict(z, samples)
     surrogate.save(run / "surrogate.pt")
     # the backup of a model trained further on designs (design.learn) belongs to the old model
     (run / "surrogate.initial.pt").unlink(missing_ok=True)
@@ -143,7 +142,7 @@ def _train_run(cfg: Config, run_dir, device: torch.device, force: bool, progress
     metrics = {
         "config": cfg.name, "device": str(device), "units": UNITS,
         "mae_test": mae(predicted[test], y[test]), "mae_train": mae(predicted[train], y[train]),
-        **temperature_metrics(cfg, labels.phase, predicted[test], y[test], test),
+        **temperature_metrics(cfg, samples.temperature[test], predicted[test], y[test]),
         "mae_paper": PAPER_MAE,
         "bhmax_test_kJ_m3": bhmax_error(labels.H, labels.M[test], predicted[test], cfg.material),
         "labelled": {"train": len(train), "test": len(test), "good": int(labels.good.sum()),
@@ -160,16 +159,13 @@ def _train_run(cfg: Config, run_dir, device: torch.device, force: bool, progress
     return metrics
 
 
-def _rows(a, rows):
-    return None if a is None else a[rows]
-
-
 BANDS = 3  # temperature bands of the test MAE
 T_REPORT = 423.0  # K (150 °C): the test MAE is also given in tesla at this temperature
 
 
-def temperature_metrics(cfg, phase, predicted, computed, test) -> dict:
-    """For a config with a [temperature] section: the test MAE per temperature band
+def temperature_metrics(cfg, T, predicted, computed) -> dict:
+    """For a config with a [temperature] section: the test MAE of test labels at temperatures T
+    (n,) K per temperature band
     (`mae_test_bands`, {"lo–hi K": {anchor: MAE}}, reduced units at each label's T) and the test
     MAE in tesla of a magnet at T_REPORT (`mae_test_T_423K`: the MAE of the band holding
     T_REPORT times Js(T_REPORT) for m1, mr and µ0H_A(T_REPORT) for the fields); {} without."""
@@ -177,7 +173,6 @@ def temperature_metrics(cfg, phase, predicted, computed, test) -> dict:
         return {}
     from ..physics.temperature import material_at
 
-    T = phase[test, 2]
     edges = np.linspace(*cfg.temperature.range, BANDS + 1)
     bands, report = {}, None
     for lo, hi in zip(edges[:-1], edges[1:]):
@@ -200,13 +195,13 @@ def write_plots(folder: Path, labels, train, test, z, predicted, surrogate, metr
     figures = {
         "losses": loss_figure(metrics["vae"]["history"], r["cv_curves"], r["epochs"]),
         "parity": parity_figure(labels.anchors[train], predicted[train], labels.anchors[test],
-                                predicted[test], temperature=None if labels.phase is None
-                                or surrogate.config.temperature is None
-                                else (labels.phase[train, 2], labels.phase[test, 2])),
+                                predicted[test], temperature=None if surrogate.config.temperature is None
+                                else (labels.samples.temperature[train],
+                                      labels.samples.temperature[test])),
     }
     picks = test[np.linspace(0, len(test) - 1, min(EXAMPLES, len(test))).astype(int)]
     figures["reconstructions"] = reconstruction_figure(
-        labels.phi[picks], z[picks], decode(surrogate.vae, z[picks]), labels.H, labels.M[picks],
+        labels.samples.phi[picks], z[picks], decode(surrogate.vae, z[picks]), labels.H, labels.M[picks],
         labels.anchors[picks], predicted[picks], [f"#{i}" for i in picks])
     for name, fig in figures.items():
         save_figure(fig, folder / f"{name}.png")

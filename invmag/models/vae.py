@@ -2,7 +2,7 @@
 
 Input and output: kx = sin(phi) on the ny × nx grid, (B, 1, ny, nx) in [−1, 1]; for a real magnet
 (a config with a [boundary] section) a second channel holds the boundary phase's cells (1, else
-0), so the image is (B, 2, ny, nx) (models.images). The encoder has
+0), so the image is (B, 2, ny, nx) (models.conditions.structure_images). The encoder has
 L stride-2 convolutions (the first 4×4 with padding 1, the others 2×2), channels doubling from
 `channels`, a dense layer of `dense` units and two linear layers for the latent mean and
 log-variance; the decoder mirrors it with transposed convolutions and a tanh output. L is the

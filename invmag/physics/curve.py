@@ -6,6 +6,8 @@ and magnum.np's ``MinimizerBB``). The rotation of each cell is the Cayley step o
 restricted to the plane, Δθ = −2 atan(τ g / 2), and τ is bounded by ``tau_max`` so that the
 descent follows the steepest-descent flow through an avalanche instead of jumping a barrier
 (docs/conventions.md). A field step is converged when max |m × h_eff| < ``tolerance`` (units of Ms).
+The torque is that of the model's list of field terms (terms.Micromagnet.descent: the fused
+one-pass form for the standard list), so a new term needs no change here.
 Once the largest torque of a structure is below ``lbfgs_torque`` (near its minimum, after any
 avalanche) the descent turns into L-BFGS (Nocedal & Wright, Numerical Optimization, alg. 7.4)
 with the BB step as its initial inverse Hessian and at most ``lbfgs_rotation`` per cell and step
@@ -47,12 +49,15 @@ import torch
 from .anchors import LEVELS
 from .material import Cells, Material
 from .memory import reuse_freed_memory
+from .slots import Slots
 from .solver_settings import DTYPES, SolverSettings
-from .terms import CellTensors, Micromagnet
+from .terms import CellTensors, Micromagnet, Zeeman
+
 
 @dataclass
 class Curves:
-    """Demagnetization curves: H (n,) in H_A, M (N, n) in Ms (NaN where not computed),
+    """The engine's demagnetization curves (no anchors, no retry: simulate_curves makes
+    SimulatedCurves of them): H (n,) in H_A, M (N, n) in Ms (NaN where not computed),
     converged (N,) False if an accepted field step hit the iteration cap, iterations (N,) in total;
     states (N, n, ny, nx) float32, only from run(..., states=True): the magnetization angles θ
     (rad, m = (sin θ, cos θ, 0)) at each computed field, NaN elsewhere."""
@@ -62,66 +67,6 @@ class Curves:
     converged: np.ndarray
     iterations: np.ndarray
     states: np.ndarray | None = None
-
-
-@dataclass
-class _Slots:
-    """Per-slot solver state: device tensors (theta, g, the structure's material: anisotropy
-    coefficients a and b, s = Ms/Ms0, the bonds' excess over the fused exchange (terms.Torque),
-    hA = H_A/Ms0; the applied field h in Ms0, tau, which BB formula is next, the L-BFGS pairs,
-    the states at the last two accepted fields) and host bookkeeping (structure index, whether
-    it is of several materials, field indices, counters, the largest torque)."""
-
-    theta: torch.Tensor
-    g: torch.Tensor
-    a: torch.Tensor
-    b: torch.Tensor
-    s: torch.Tensor
-    excess: torch.Tensor
-    hA: torch.Tensor
-    h: torch.Tensor
-    tau: torch.Tensor
-    odd: torch.Tensor              # the next step length is the short BB formula s·y / y·y
-    S: torch.Tensor                # L-BFGS steps (B, memory, ny, nx), a ring shared by all slots:
-                                   # a slot's pairs are its newest consecutive ones, the
-                                   # rest have rho = 0 (exact no-ops), so sharing changes
-                                   # no slot's arithmetic (docs/engine.md)
-    Y: torch.Tensor                # L-BFGS gradient changes, same layout
-    rho: torch.Tensor              # 1 / s·y per pair (B, memory); 0 marks no pair
-    saved: torch.Tensor            # state at the last accepted field k_saved
-    previous: torch.Tensor         # state at the accepted field before it, k_previous
-    hard: torch.Tensor             # 1 on cells with anisotropy, else 0: whose rotation counts
-    P: torch.Tensor                # diagonal preconditioner per cell (1 for one material)
-    idx: np.ndarray
-    several: np.ndarray            # the structure has more than one material (s, excess used)
-    k: np.ndarray                  # field index being relaxed
-    k_saved: np.ndarray
-    k_previous: np.ndarray
-    it: np.ndarray                 # iterations in this field step
-    fine_until: np.ndarray         # fast mode: fine steps up to this field index
-    torque: np.ndarray             # max |g| after the last iteration (inf at a new field)
-    pairs: np.ndarray              # L-BFGS pairs stored since the slot's torque fell
-
-    TENSORS = ("theta", "g", "a", "b", "s", "excess", "hA", "h", "tau", "odd", "S", "Y", "rho",
-               "saved", "previous", "hard", "P")
-    ARRAYS = ("idx", "several", "k", "k_saved", "k_previous", "it", "fine_until", "torque",
-              "pairs")
-
-    def keep(self, mask: np.ndarray):
-        sel = torch.as_tensor(np.flatnonzero(mask), device=self.theta.device)
-        for name in self.TENSORS:
-            setattr(self, name, getattr(self, name).index_select(0, sel))
-        for name in self.ARRAYS:
-            setattr(self, name, getattr(self, name)[mask])
-
-    def append(self, other: "_Slots"):
-        for name in self.TENSORS:
-            setattr(self, name, torch.cat((getattr(self, name), getattr(other, name))))
-        for name in self.ARRAYS:
-            setattr(self, name, np.concatenate((getattr(self, name), getattr(other, name))))
-
-    def __len__(self):
-        return len(self.idx)
 
 
 PRECONDITION_MAX = 10.0  # the largest step ratio a cell gets (docs/engine.md)
@@ -147,24 +92,28 @@ class CurveSolver:
     (docs/conventions.md).
 
     material: the reference Material (structures of one material are of it, unless run()
-    gets per-cell material); nx, ny: cells; cell_size, thickness: metres; device, settings.
+    gets per-cell material); nx, ny: cells; cell_size, thickness: metres; device, settings;
+    terms: the model's field terms (Micromagnet; default the standard ones), with one Zeeman
+    term, the only one that reads the applied field (a field step updates its torque alone).
     """
 
     def __init__(self, material: Material, nx: int, ny: int, cell_size: float = 2e-9,
                  thickness: float = 36e-6, settings: SolverSettings = SolverSettings(),
-                 device=None):
+                 device=None, terms: list | None = None):
         reuse_freed_memory()
         self.settings = settings
         self.dtype = DTYPES[settings.dtype]
-        self.model = Micromagnet(material, nx, ny, cell_size, cell_size, thickness,
+        self.model = Micromagnet(material, nx, ny, cell_size, cell_size, thickness, terms,
                                  device=device, dtype=self.dtype)
+        if sum(isinstance(t, Zeeman) for t in self.model.terms) != 1:
+            raise ValueError("the protocol sweeps the field of one Zeeman term: give exactly one")
         self.H = settings.fields()
         self.k_zero = int(np.flatnonzero(self.H == 0)[0])
         self.batch_size = settings.batch(nx, ny, self.model.device)
         self._ring = 0  # newest slot of the L-BFGS pair ring
 
     # -- one descent iteration for every slot ---------------------------------------------
-    def _iterate(self, s: _Slots):
+    def _iterate(self, s: Slots):
         """One step of every slot; returns the largest torque per slot (B,) on the host."""
         st = self.settings
         lbfgs = s.torque < st.lbfgs_torque
@@ -182,7 +131,7 @@ class CurveSolver:
             d = torch.where(mask[:, None, None], self._lbfgs_direction(s, s.pairs.max()), d)
         step = -2 * torch.atan(0.5 * d)
         theta = s.theta + step
-        g = self.model.torque(theta, s.a, s.b, s.h, *self._material(s, slice(None)))
+        g = self._torque(s, theta, s.h)
         y = g - s.g
         sy = (step * y).sum(dim=(-2, -1))
         if lbfgs.any():
@@ -201,15 +150,18 @@ class CurveSolver:
         s.torque = g.abs().amax(dim=(-2, -1)).cpu().numpy()
         return s.torque
 
-    @staticmethod
-    def _material(s: _Slots, rows):
-        """(s, excess) of slots `rows` for the torque, (None, None) when the batch is of one
-        material: multiplying by s = 1 and adding zero excess would change no bit, only time."""
-        if not s.several.any():
-            return None, None
-        return s.s[rows], s.excess[rows]
+    def _torque(self, s: Slots, theta: torch.Tensor, h: torch.Tensor, rows=slice(None)):
+        """The model's torque of slots `rows` at angles theta and applied fields h (Ms0); the
+        material's s and bond excess are left out when the batch is of one material."""
+        return self.model.descent(theta, h, [t[rows] for t in s.tensors], s.several.any())
 
-    def _lbfgs_direction(self, s: _Slots, pairs: int) -> torch.Tensor:
+    @staticmethod
+    def _weight(s: Slots, rows):
+        """Ms/Ms0 of slots `rows`, None when the batch is of one material: multiplying by s = 1
+        would change no bit, only time."""
+        return s.s[rows] if s.several.any() else None
+
+    def _lbfgs_direction(self, s: Slots, pairs: int) -> torch.Tensor:
         """H·g by the L-BFGS two-loop recursion over the newest `pairs` pairs of the ring
         (a slot's missing pairs have rho = 0), with H0 = tau·P (the BB step), scaled down where
         a cell would rotate more than lbfgs_rotation (rad)."""
@@ -236,7 +188,7 @@ class CurveSolver:
         # coarse, but land exactly on H = 0 (mr) and on −H_A
         return min(k + st.coarse, self.k_zero if k < self.k_zero else len(self.H) - 1)
 
-    def _jumped(self, s: _Slots) -> np.ndarray:
+    def _jumped(self, s: Slots) -> np.ndarray:
         """Fast mode: the slots in a coarse step in which a cell has already rotated more than
         jump_angle. The step will be redone finely, so it is abandoned at once."""
         coarse = s.k - s.k_saved > 1
@@ -245,7 +197,7 @@ class CurveSolver:
         return coarse & (self._rotated(s, s.theta, slice(None)) > self.settings.jump_angle)
 
     @staticmethod
-    def _rotated(s: _Slots, theta: torch.Tensor, rows) -> np.ndarray:
+    def _rotated(s: Slots, theta: torch.Tensor, rows) -> np.ndarray:
         """The largest rotation (rad) of a hard cell (one with anisotropy) of slots `rows`,
         now at theta, since their last accepted field. A cell without anisotropy (a soft
         boundary phase) follows the field and its neighbours reversibly, so its rotation is no
@@ -263,26 +215,24 @@ class CurveSolver:
         levels = np.array(list(LEVELS.values())) * M[self.k_zero]
         return bool(((levels < M[k_from]) & (levels >= m_to)).any())
 
-    def _new_slots(self, phis: torch.Tensor, idx: np.ndarray, cells: CellTensors) -> _Slots:
+    def _new_slots(self, phis: torch.Tensor, idx: np.ndarray, cells: CellTensors) -> Slots:
         n = len(idx)
-        a, b = self.model.torque.coefficients(*self.model.axes(phis), cells.anisotropy)
-        excess, several = self.model.torque.bond_excess(cells)
-        theta = torch.zeros_like(a)  # m along +y
+        tensors, several = self.model.prepare(*self.model.axes(phis), cells)
+        theta = torch.zeros_like(cells.s)  # m along +y
         k = np.zeros(n, dtype=np.int64)
         h = (cells.hA * self.H[0]).to(self.dtype)
-        tau = torch.full((n,), self.settings.tau_min, device=a.device, dtype=self.dtype)
-        pairs = a.new_zeros((n, self.settings.lbfgs_memory, *a.shape[1:]))
-        g = self.model.torque(theta, a, b, h, *((cells.s, excess) if several.any() else ()))
-        return _Slots(theta=theta, g=g, a=a, b=b, s=cells.s, excess=excess, hA=cells.hA, h=h,
-                      tau=tau, odd=torch.zeros(n, dtype=torch.bool, device=a.device), S=pairs,
-                      Y=pairs.clone(), rho=a.new_zeros((n, self.settings.lbfgs_memory)),
-                      saved=theta.clone(), previous=theta.clone(),
-                      hard=(cells.anisotropy > 0).to(theta.dtype),
-                      P=preconditioner(cells, several), idx=np.asarray(idx),
-                      several=several, k=k,
-                      k_saved=k.copy(), k_previous=k.copy(), it=np.zeros(n, dtype=np.int64),
-                      fine_until=np.full(n, -1), torque=np.full(n, np.inf),
-                      pairs=np.zeros(n, dtype=np.int64))
+        tau = torch.full((n,), self.settings.tau_min, device=theta.device, dtype=self.dtype)
+        pairs = theta.new_zeros((n, self.settings.lbfgs_memory, *theta.shape[1:]))
+        g = self.model.descent(theta, h, tensors, several.any())
+        return Slots(theta=theta, g=g, tensors=tensors, s=cells.s, hA=cells.hA, h=h, tau=tau,
+                     odd=torch.zeros(n, dtype=torch.bool, device=theta.device), S=pairs,
+                     Y=pairs.clone(), rho=theta.new_zeros((n, self.settings.lbfgs_memory)),
+                     saved=theta.clone(), previous=theta.clone(),
+                     hard=(cells.anisotropy > 0).to(theta.dtype),
+                     P=preconditioner(cells, several), idx=np.asarray(idx), several=several,
+                     k=k, k_saved=k.copy(), k_previous=k.copy(), it=np.zeros(n, dtype=np.int64),
+                     fine_until=np.full(n, -1), torque=np.full(n, np.inf),
+                     pairs=np.zeros(n, dtype=np.int64))
 
     def run(self, phis, progress=None, states: bool = False, cells: Cells | None = None
             ) -> Curves:
@@ -325,7 +275,7 @@ class CurveSolver:
                 slots.keep(alive)
         return Curves(self.H, M, converged, iterations, kept)
 
-    def _advance(self, s: _Slots, rows: np.ndarray, capped: np.ndarray, M, converged,
+    def _advance(self, s: Slots, rows: np.ndarray, capped: np.ndarray, M, converged,
                  iterations, progress, states=None):
         """Record M (and the angles into `states`, if given) for the finished slots `rows` and
         move them to their next field (or finish them). M is ⟨(Ms/Ms0) m_y⟩, the Ms-weighted
@@ -336,7 +286,7 @@ class CurveSolver:
         dev = s.theta.device
         sel = torch.as_tensor(rows, device=dev)
         theta = s.theta.index_select(0, sel)
-        weight = self._material(s, sel)[0]
+        weight = self._weight(s, sel)
         my = torch.cos(theta) if weight is None else weight * torch.cos(theta)
         m = my.mean(dim=(-2, -1)).double().cpu().numpy()
         rotated = self._rotated(s, theta, sel)
@@ -392,12 +342,11 @@ class CurveSolver:
         if moved.any():
             mask = torch.as_tensor(moved, device=dev)
             r = sel[mask]
-            s.g[r] = self.model.torque(s.theta[r], s.a[r], s.b[r], h_new[mask],
-                                       *self._material(s, r))
+            s.g[r] = self._torque(s, s.theta[r], h_new[mask], r)
         if not moved.all():  # only the Zeeman term depends on the field: dg/dh = sin θ
             still = torch.as_tensor(~moved, device=dev)
             r = sel[still]
             dg = (h_new[still] - s.h[r])[:, None, None] * torch.sin(s.theta[r])
-            weight = self._material(s, r)[0]
+            weight = self._weight(s, r)
             s.g[r] = s.g[r] + (dg if weight is None else dg * (weight > 0))
         s.h[sel] = h_new

@@ -6,6 +6,7 @@ import math
 import numpy as np
 
 MU0 = 4e-7 * math.pi  # vacuum permeability, T·m/A (the value fidimag and magnum.np use)
+JS_MAX = 2.5  # T, just above the largest Js known (Fe65Co35, ≈ 2.45 T at room temperature)
 
 
 @dataclass(frozen=True)
@@ -49,8 +50,9 @@ class Material:
 class Cells:
     """Per-cell material of N structures of ny × nx cells, SI: Js (N, ny, nx) µ0·Ms in T,
     A (N, ny, nx) exchange stiffness in J/m, K1 (N, ny, nx) anisotropy in J/m³. A cell with
-    Js = 0 carries no moment. The main phase of a structure is its cells of the largest Js: its
-    magnetization is given in that phase's Ms and fields in its H_A (main())."""
+    Js = 0 carries no moment; Js ≤ JS_MAX (a larger one is a unit error). The main phase of a
+    structure is its cells of the largest Js: its magnetization is given in that phase's Ms and
+    fields in its H_A (main())."""
 
     Js: np.ndarray
     A: np.ndarray
@@ -65,6 +67,9 @@ class Cells:
             v = np.asarray(getattr(self, name))
             if not (np.isfinite(v).all() and (v >= 0).all()):
                 raise ValueError(f"per-cell {name} must be finite and ≥ 0")
+        if np.max(self.Js) > JS_MAX:
+            raise ValueError(f"per-cell Js must be ≤ {JS_MAX:g} T (Fe–Co's, the largest, is "
+                             f"2.45 T), got {np.max(self.Js):g} T")
         if not (np.asarray(self.Js).reshape(len(self.Js), -1).max(1) > 0).all():
             raise ValueError("a structure has no magnetic cell (Js = 0 everywhere)")
 

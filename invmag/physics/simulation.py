@@ -17,7 +17,7 @@ from .solver_settings import SolverSettings
 
 
 @dataclass
-class Curve:
+class SimulatedCurves:
     """Demagnetization curves of N structures: H (n,) in H_A (+1 → −1), M (N, n) in Ms (NaN
     where not computed), anchors (N, 6), converged (N,), flagged (N,) an anchor is missing,
     iterations (N,); states (N, n, ny, nx) the magnetization angles (rad) at each computed field
@@ -57,7 +57,7 @@ def build_solver(cfg, ny: int, nx: int, settings: SolverSettings | None = None,
 
 def simulate_curves(phis, cfg, fast: bool | None = None, cell_size: float | None = None,
                     device=None, progress=None, states: bool = False,
-                    cells: Cells | None = None) -> Curve:
+                    cells: Cells | None = None) -> SimulatedCurves:
     """Curves of structures phis (N, ny, nx) rad under cfg (material, grid, solver settings;
     `fast` overrides solver.fast, `cell_size` nm the grid's), retried as the module says.
     progress: callable(n_fields) per accepted field step of the first pass; states: keep the
@@ -84,4 +84,5 @@ def simulate_curves(phis, cfg, fast: bool | None = None, cell_size: float | None
                 c.states[redo] = again.states
             values[redo], flagged[redo] = anchors(again.H, again.M)
     materials = cells.main() if cells is not None else [cfg.material] * len(phis)
-    return Curve(c.H, c.M, values, c.converged, flagged, c.iterations, c.states, materials)
+    return SimulatedCurves(c.H, c.M, values, c.converged, flagged, c.iterations, c.states,
+                           materials)

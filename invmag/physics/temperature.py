@@ -15,7 +15,8 @@ Anchoring: the prefactors are NOT the published 0 K values; every constant is th
 300 K value (`Material()`: Js = 1.61 T, K1 = 4.2e6 J/m³, A = 8e-12 J/m) times a ratio of the
 reduced magnetization to its 300 K value, r(T) = m(T)/m(300 K):
   Js(T) = Js(300)·r,   K1(T) = K1(300)·r^n (n = 3),   A(T) = A(300)·r^κ (κ = 2).
-So 300 K gives Material() exactly; the implied Js(0) = 1.61/m(300 K) = 1.87 T.
+So 300 K gives Material() exactly; the implied Js(0) = 1.61/m(300 K) = 1.87 T. The laws hold
+from the spin reorientation, T_sr = 135 K (below it the easy axis cants off c), to Tc.
   n = 3: Callen–Callen l(l+1)/2 power law for l = 2 (H. B. Callen and E. Callen, J. Phys. Chem.
   Solids 27, 1271 (1966)); mammos-analysis uses the same K1 ∝ Ms³.
   κ = 2: A ∝ Ms², Kuz'min et al., Eur. Phys. J. Plus 135, 301 (2020), as in mammos-analysis
@@ -40,6 +41,8 @@ from .material import Cells, Material
 
 T_ROOM = 300.0  # K, the temperature of Material()'s constants
 TC_ND2FE14B = 585.0  # K, Sagawa et al. 1984; Herbst 1991
+T_SR = 135.0  # K, spin reorientation of Nd2Fe14B (Herbst 1991): below it the easy axis cants
+# off c, and K1 alone (K1 ∝ m³) no longer describes the anisotropy
 # Hirosawa et al. 1986: Js(4.2 K) = 1.85 T, Js(295 K) = 1.60 T; 4.2 K taken as 0 K (1 − m = 2e-4)
 _TAU, _R = 295.0 / TC_ND2FE14B, 1.60 / 1.85
 S_ND2FE14B = (1 - _R**3 - _TAU**2.5) / (_TAU**1.5 - _TAU**2.5)  # = 0.9718
@@ -51,6 +54,7 @@ class KuzminLaw:
 
     Tc: Curie temperature, K.  s, p: Kuz'min shape parameters (p = 5/2 in Kuz'min 2005).
     n: exponent of K1.  kappa: exponent of A.  T_ref: temperature of the base constants, K.
+    T_sr: the laws' lowest temperature (Nd2Fe14B's spin reorientation), K.
     """
 
     Tc: float = TC_ND2FE14B
@@ -59,27 +63,38 @@ class KuzminLaw:
     n: float = 3.0
     kappa: float = 2.0
     T_ref: float = T_ROOM
+    T_sr: float = T_SR
 
     def check(self, T, name="temperature", got=None):
-        """T as a float array; ValueError unless every value is finite and 0 < T < Tc."""
+        """T (K) as a float array; ValueError (one line) unless every value is finite and
+        T_sr ≤ T < Tc, where the K1 law holds."""
         try:
             t = np.asarray(T, dtype=float)
-            ok = t.size > 0 and np.all(np.isfinite(t)) and np.all((t > 0) & (t < self.Tc))
+            ok = t.size > 0 and np.all(np.isfinite(t)) and np.all(t < self.Tc)
         except (TypeError, ValueError):
             ok = False
+        valid = f"[{self.T_sr:g}, {self.Tc:g}) K"
         if not ok:
-            shown = T if got is None else got
-            raise ValueError(f"{name} must lie in (0, {self.Tc:g}) K, got {shown}")
+            raise ValueError(f"{name} must lie in {valid}, got {T if got is None else got}")
+        if np.any(t < self.T_sr):
+            low = float(t.min())
+            raise ValueError(
+                f"{name} {'' if got is None else f'{got}: '}{low:g} K lies below Nd2Fe14B's spin "
+                f"reorientation ({self.T_sr:g} K), where the K1 law does not hold (it holds in "
+                f"{valid}); temperatures are in kelvin ({low:g} °C = {low + 273.15:.0f} K)")
         return t
 
     def m(self, T):
-        """Reduced spontaneous magnetization Ms(T)/Ms(0) (Kuz'min 2005), dimensionless."""
-        tau = self.check(T) / self.Tc
+        """Reduced spontaneous magnetization Ms(T)/Ms(0) (Kuz'min 2005) at 0 < T < Tc (K; below
+        T_sr too), dimensionless."""
+        tau = np.asarray(T, dtype=float) / self.Tc
+        if not np.all((tau > 0) & (tau < 1)):
+            raise ValueError(f"m(T) takes 0 < T < {self.Tc:g} K, got {T}")
         return np.cbrt(1 - self.s * tau**1.5 - (1 - self.s) * tau**self.p)
 
     def scale_at(self, T):
         """(Js, K1, A) at T over their values at T_ref: (r, r^n, r^kappa), r = m(T)/m(T_ref)."""
-        r = self.m(T) / self.m(self.T_ref)
+        r = self.m(self.check(T)) / self.m(self.T_ref)
         return r, r**self.n, r**self.kappa
 
 
@@ -99,7 +114,8 @@ def ha_ratio(T, law: KuzminLaw = NDFEB):
 
 
 def material_at(T, base: Material = Material(), law: KuzminLaw = NDFEB) -> Material:
-    """The Material at T (K), given `base` at law.T_ref (300 K). ValueError unless 0 < T < Tc."""
+    """The Material at T (K), given `base` at law.T_ref (300 K). ValueError unless
+    T_sr ≤ T < Tc."""
     if np.ndim(T) != 0:
         raise ValueError(f"temperature must be one number in kelvin, got {T!r}")
     j, k, a = scale_at(T, law)
@@ -117,7 +133,7 @@ def cells_at(cells: Cells, T, law: KuzminLaw = NDFEB) -> Cells:
 def parse_temperatures(text: str, law: KuzminLaw = NDFEB) -> np.ndarray:
     """Kelvin from "423" ([423.]) or "300:450:6" (6 points, 300–450 inclusive).
 
-    start:stop:count needs count ≥ 2 and start < stop; every value must lie in (0, Tc).
+    start:stop:count needs count ≥ 2 and start < stop; every value must lie in [T_sr, Tc) (check).
     """
     usage = f"temperatures must be 'T' or 'start:stop:count' in kelvin, got {text!r}"
     parts = str(text).strip().split(":")

@@ -6,7 +6,8 @@ The magnetization and the easy axes stay in the xy plane, so the state is one an
 theta[b, iy, ix], measured from +y towards +x: m = (sin θ, cos θ, 0). Easy axes likewise:
 k = (sin φ, cos φ, 0). Fields are stacked as (B, 2, ny, nx) with components (x, y). Every term
 adds its field h = H/Ms0 into a shared buffer and gives its energy density averaged over the
-cells, in units of µ0·Ms0² (paper eqs. 2–5, with per-cell Ms, A and K1).
+cells, in units of µ0·Ms0² (paper eqs. 2–5, with per-cell Ms, A and K1). A model is a list of
+terms (Micromagnet); the torque of the standard list has a fused one-pass form (Torque).
 
 Per-cell material (Cells, SI) enters as CellTensors: s = Ms/Ms0 (the demagnetizing field is that
 of Ms·m, a cell with Ms = 0 carries no moment), the exchange coupling of each cell to its four
@@ -129,9 +130,10 @@ class Anisotropy(LinearTerm):
 
 
 class Demag(LinearTerm):
-    """Magnetostatic field h = −N ∗ (Ms/Ms0 · m) of one layer of long cells, open boundaries."""
+    """Magnetostatic field h = −N ∗ (Ms/Ms0 · m) of one layer of long cells, open boundaries;
+    kernel None: the grid's of the Micromagnet it is given to."""
 
-    def __init__(self, kernel: DemagKernel):
+    def __init__(self, kernel: DemagKernel | None = None):
         self.kernel = kernel
 
     def add_field(self, h, state, m):
@@ -148,9 +150,48 @@ class Zeeman:
         return -state.h * (state.cells.s * torch.cos(state.theta)).mean(dim=(-2, -1))
 
 
+STANDARD = (Demag, Exchange, Anisotropy, Zeeman)  # the model of paper eqs. 2–5
+
+
+def standard_terms() -> list:
+    """A fresh list of the standard terms (Demag of the model's grid)."""
+    return [term() for term in STANDARD]
+
+
+def reference_bonds(reference: Material, dx: float, dy: float) -> tuple[float, float]:
+    """Exchange bond coefficients 2A/(µ0·Ms²·d²) of the reference material along x and y (Ms0
+    per unit of m)."""
+    return 2 * reference.A / (reference.Kd * dx * dx), 2 * reference.A / (reference.Kd * dy * dy)
+
+
+def _inner(s: torch.Tensor) -> torch.Tensor:
+    """(1, 4, ny, nx): 1 for bonds inside the grid, 0 across its edge (where the zero-padded
+    convolution has no neighbour either)."""
+    ny, nx = s.shape[-2:]
+    inner = torch.ones((1, 4, ny, nx), device=s.device, dtype=s.dtype)
+    inner[:, 0, :, -1] = inner[:, 1, :, 0] = inner[:, 2, -1, :] = inner[:, 3, 0, :] = 0
+    return inner
+
+
+def bond_excess(cells: CellTensors, c: tuple[float, float]) -> tuple[torch.Tensor, np.ndarray]:
+    """(excess (B, 4, ny, nx), several (B,)): what each bond adds to the reference's c·s_j (c of
+    reference_bonds), and which structures are of several materials (need it or s at all). A
+    structure of the reference material at any temperature (A ∝ Ms², so its bonds equal c up to
+    roundoff: below 1e-9·c) gets exactly zero (bonds within 1e-6·c: a working precision's
+    rounding of the same value), so its fused torque is bit for bit the one-material torque."""
+    c_j = torch.tensor([c[0], c[0], c[1], c[1]], device=cells.s.device,
+                       dtype=torch.float64)[None, :, None, None]
+    s_j = torch.stack([_shifted(cells.s, dy, dx) for dy, dx in BONDS], 1).double()
+    excess = cells.exchange.double() - c_j * s_j * _inner(cells.s)
+    negligible = excess.abs().amax(dim=(1, 2, 3)) <= 1e-6 * max(c)
+    excess[negligible] = 0
+    several = ~negligible | (cells.s != 1).flatten(1).any(1)
+    return excess.to(cells.s.dtype), several.cpu().numpy()
+
+
 class Torque:
-    """(m × h_eff)_z of the whole model in one convolution (units of Ms0), zero on cells without
-    moment: the fused form of the four terms, tested against them.
+    """(m × h_eff)_z of the standard terms in one convolution (units of Ms0), zero on cells
+    without moment: their fused form, an optimization tested against their sum.
 
     Exchange rides in the demag spectrum as a uniform neighbour sum c (Σ_j s_j m_j) of the
     reference material (the exchange self-term, free boundary included, is parallel to m and
@@ -161,8 +202,7 @@ class Torque:
     """
 
     def __init__(self, reference: Material, kernel: DemagKernel, dx: float, dy: float):
-        self.c = (2 * reference.A / (reference.Kd * dx * dx),
-                  2 * reference.A / (reference.Kd * dy * dy))
+        self.c = reference_bonds(reference, dx, dy)
         self.cK = 2 * reference.K1 / reference.Kd
         k = kernel.spectrum.clone()
         py, px = k.shape[-1], 2 * (k.shape[-2] - 1)
@@ -181,25 +221,10 @@ class Torque:
         c = self.cK if anisotropy is None else anisotropy
         return c * kx * ky, c * (ky * ky - kx * kx)
 
-    def bond_excess(self, cells: CellTensors) -> tuple[torch.Tensor, np.ndarray]:
-        """(excess (B, 4, ny, nx), several (B,)): what each bond adds to the spectrum's c·s_j,
-        and which structures need it or s at all. A structure of the reference material at any
-        temperature (A ∝ Ms², so its bonds equal c up to roundoff: below 1e-9·c) gets exactly
-        zero (bonds within 1e-6·c: a working precision's rounding of the same value), so its
-        torque is bit for bit the one-material torque."""
-        c = torch.tensor([self.c[0], self.c[0], self.c[1], self.c[1]], device=cells.s.device,
-                         dtype=torch.float64)[None, :, None, None]
-        s_j = torch.stack([_shifted(cells.s, dy, dx) for dy, dx in BONDS], 1).double()
-        excess = cells.exchange.double() - c * s_j * _inner(cells.s)
-        negligible = excess.abs().amax(dim=(1, 2, 3)) <= 1e-6 * max(self.c)
-        excess[negligible] = 0
-        several = ~negligible | (cells.s != 1).flatten(1).any(1)
-        return excess.to(cells.s.dtype), several.cpu().numpy()
-
     def __call__(self, theta, a, b, h, s=None, excess=None) -> torch.Tensor:
         """Torque (B, ny, nx) at angles theta (B, ny, nx), coefficients a, b, applied field h
         (B,) in Ms0: mx·(hy + h + a·mx + b·my) − my·(hx + a·my), accumulated in place. s (B, ny,
-        nx) and excess (bond_excess) for a structure of several materials, None for one."""
+        nx) and excess (bond_excess()) for a structure of several materials, None for one."""
         mx, my = torch.sin(theta), torch.cos(theta)
         m = torch.stack((mx, my), dim=-3)
         field = convolve(m if s is None else s[:, None] * m, self.spectrum)
@@ -214,26 +239,27 @@ class Torque:
         return t if s is None else t.mul_(s > 0)
 
 
-def _inner(s: torch.Tensor) -> torch.Tensor:
-    """(1, 4, ny, nx): 1 for bonds inside the grid, 0 across its edge (where the zero-padded
-    convolution has no neighbour either)."""
-    ny, nx = s.shape[-2:]
-    inner = torch.ones((1, 4, ny, nx), device=s.device, dtype=s.dtype)
-    inner[:, 0, :, -1] = inner[:, 1, :, 0] = inner[:, 2, -1, :] = inner[:, 3, 0, :] = 0
-    return inner
-
-
 class Micromagnet:
-    """The energy of a grid of nx × ny cells (dx × dy × dz, metres); `reference`: the material
-    whose exchange rides in the fused torque's spectrum (any per-cell material is exact)."""
+    """The energy of a grid of nx × ny cells (dx × dy × dz, metres) as a list of field terms
+    (default standard_terms(); a Demag without kernel gets the grid's). Each term has
+    add_field(h, state, m) and energy(state). For the standard terms the descent's torque is
+    their fused form (`torque`, None otherwise); `reference`: the material whose exchange rides
+    in its spectrum and against which structures count as of several materials."""
 
     def __init__(self, reference: Material, nx: int, ny: int, dx: float, dy: float, dz: float,
-                 device=None, dtype=torch.float32):
+                 terms: list | None = None, device=None, dtype=torch.float32):
         self.reference, self.nx, self.ny, self.dx, self.dy = reference, nx, ny, dx, dy
         self.device, self.dtype = torch.device(device or "cpu"), dtype
-        kernel = DemagKernel(nx, ny, dx, dy, dz, device=self.device, dtype=dtype)
-        self.terms = [Demag(kernel), Exchange(), Anisotropy(), Zeeman()]
-        self.torque = Torque(reference, kernel, dx, dy)
+        self.bonds = reference_bonds(reference, dx, dy)
+        terms = standard_terms() if terms is None else terms
+        if any(type(t) is Demag and t.kernel is None for t in terms):
+            kernel = DemagKernel(nx, ny, dx, dy, dz, device=self.device, dtype=dtype)
+            terms = [Demag(kernel) if type(t) is Demag and t.kernel is None else t for t in terms]
+        self.terms = terms
+        self.torque = None
+        if len(terms) == len(STANDARD) and {type(t) for t in terms} == set(STANDARD):
+            demag = next(t for t in terms if type(t) is Demag)
+            self.torque = Torque(reference, demag.kernel, dx, dy)
 
     def cells(self, cells: Cells | None, n: int) -> CellTensors:
         """CellTensors of per-cell material, or of n structures of the reference material."""
@@ -250,12 +276,36 @@ class Micromagnet:
             term.add_field(h, state, m)
         return h
 
+    def prepare(self, kx: torch.Tensor, ky: torch.Tensor, cells: CellTensors
+                ) -> tuple[tuple, np.ndarray]:
+        """(tensors, several): what descent() needs of structures with easy axes (kx, ky) (B, ny,
+        nx) and material `cells`, fixed along their curves (tensors of B rows), and which of
+        them are of several materials (bond_excess)."""
+        excess, several = bond_excess(cells, self.bonds)
+        if self.torque is None:
+            return (kx, ky, cells.s, cells.exchange, cells.anisotropy, cells.hA), several
+        return (*self.torque.coefficients(kx, ky, cells.anisotropy), cells.s, excess), several
+
+    def descent(self, theta: torch.Tensor, h: torch.Tensor, tensors, several: bool
+                ) -> torch.Tensor:
+        """The minimizer's torque (m × h_eff)_z (B, ny, nx), units of Ms0, zero on cells without
+        moment, at angles theta and applied fields h (B,) (Ms0) of structures `tensors`
+        (prepare()): the fused torque for the standard terms, else the terms' summed field.
+        several False: no structure is of several materials, s = 1 and no bond excess is left
+        out of the fused torque (it would change no bit, only time)."""
+        if self.torque is not None:
+            a, b, s, excess = tensors
+            return self.torque(theta, a, b, h, *((s, excess) if several else ()))
+        kx, ky, *cells = tensors
+        state = State(theta, kx, ky, h, CellTensors(*cells))
+        m = state.m
+        field = self.field(state, m)
+        return (m[:, 0] * field[:, 1] - m[:, 1] * field[:, 0]) * (state.cells.s > 0)
+
     def gradient(self, state: State) -> torch.Tensor:
-        """dE/dθ per cell in units of µ0Ms0²·V: (Ms/Ms0)·(m × h_eff)_z, by the fused torque."""
-        c = state.cells
-        t = self.torque(state.theta, *self.torque.coefficients(state.kx, state.ky, c.anisotropy),
-                        state.h, c.s, self.torque.bond_excess(c)[0])
-        return t * c.s
+        """dE/dθ per cell in units of µ0Ms0²·V: (Ms/Ms0)·(m × h_eff)_z, by descent()."""
+        tensors = self.prepare(state.kx, state.ky, state.cells)[0]
+        return self.descent(state.theta, state.h, tensors, several=True) * state.cells.s
 
     def energy(self, state: State) -> torch.Tensor:
         """Total energy density per structure (B,), units of µ0·Ms0²."""

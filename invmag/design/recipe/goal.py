@@ -94,6 +94,13 @@ def recipe_goal(targets: dict, lower: dict, upper: dict, weights=(), maximize=()
     return RecipeGoal(goal, 0.9 if yield_ is None else yield_, max_std)
 
 
+def temperature_label(values) -> str:
+    """'423 K' or '300–423 K (3 temperatures)' for temperatures (K)."""
+    if len(values) == 1:
+        return f"{values[0]:.0f} K"
+    return f"{values[0]:.0f}–{values[-1]:.0f} K ({len(values)} temperatures)"
+
+
 def recipe_temperatures(cfg, text=None) -> list[float]:
     """The temperatures (K) a recipe must hold at, from "T", "lo:hi" (its two ends: Js(T) and
     H_A(T) fall monotonically, and with them a magnet's µ0Hc and Jr, so bounds met at both ends

@@ -1,7 +1,15 @@
 """Recipes of a trained run, searched and verified (invmag.recipe and invmag.verify call these):
 
+>>> import invmag
+>>> from invmag.design.recipe.goal import RecipeSettings, recipe_goal
+>>> from invmag.design.recipe.make import make_recipes, verify_recipe
+>>> goal = recipe_goal({"hc": 0.4}, {"mr": 0.7}, {}, yield_=0.9)
+>>> goal.summary()
+'hc=0.400 mr≥0.700 in 90%'
+
+and on a trained run (minutes to make, so not run here):
+
     cfg, run = invmag.api.resolve_run(run="runs/quick")
-    goal = recipe_goal({"hc": 0.4}, {"mr": 0.7}, {}, yield_=0.9)
     r = make_recipes(cfg, run, [goal], [300.0], RecipeSettings())
     v = verify_recipe(cfg, run, r.id)
 
@@ -22,6 +30,7 @@ import numpy as np
 
 from ... import BadParameter
 from ...data.labels import simulate_samples
+from ...data.sample import Samples
 from ...models.surrogate import load_surrogate
 from ...physics.anchors import ordered
 from ...runtime import one_thread, solver_device
@@ -48,15 +57,12 @@ class RecipePredictor:
 
     def __call__(self, recipes) -> np.ndarray:
         """Anchors (n, T, K, 6) (Ms(T), H_A(T)) of n recipes."""
-        samples = [self.real.sample(r) for r in recipes]
-        if not samples:
+        if not len(recipes):
             return np.zeros((0, len(self.temperatures), self.real.K, 6))
-        masks = None if samples[0].mask is None else np.concatenate([s.mask for s in samples])
-        phi = np.concatenate([s.phi for s in samples])
-        z = self.surrogate.encode(phi, masks)
-        pred = [self.surrogate.predict(z, np.concatenate([s.at(T) for s in samples]), phi, masks)
-                for T in self.temperatures]
-        return np.stack([p.reshape(len(samples), self.real.K, 6) for p in pred], 1)
+        samples = Samples.join([self.real.sample(r).samples for r in recipes])
+        z = self.surrogate.encode(samples)
+        pred = [self.surrogate.predict(z, samples.at(T)) for T in self.temperatures]
+        return np.stack([p.reshape(len(recipes), self.real.K, 6) for p in pred], 1)
 
 
 def make_recipes(cfg, run, goals: list, temperatures, settings: RecipeSettings,
@@ -93,7 +99,7 @@ def make_recipes(cfg, run, goals: list, temperatures, settings: RecipeSettings,
     with one_thread():
         grid = recipe_map(hottest, ranges, goals[-1], r.recipes[0],
                           progress and (lambda i, n: progress("map", i, n)))
-        write_figures(r, real, predict, grid, check_points(
+        write_recipe_figures(r, real, predict, grid, check_points(
             Path(run) / "labels.h5", cfg.grid.area_nm2, temperatures[-1], r.recipes[0]))
     return r
 
@@ -169,13 +175,13 @@ def recipe_map(predict, ranges: Ranges, goal: RecipeGoal, best, progress=None) -
     return out
 
 
-def write_figures(r: RecipeSearch, real, predict, grid: dict, points: dict | None):
+def write_recipe_figures(r: RecipeSearch, real, predict, grid: dict, points: dict | None):
     """recipe.png (the top recipes' predicted distributions and a realization of each) and
     map.png (the map grid with the run's simulated labels `points` as check points)."""
     from ...plots import save_figure
     from .plots import map_figure, recipe_figure
 
-    samples = [real.sample(p) for p in r.recipes]
+    samples = [real.sample(p).samples for p in r.recipes]
     for name, fig in (("recipe.png", recipe_figure(r, samples, predict(r.recipes))),
                       ("map.png", map_figure(r, grid, points))):
         save_figure(fig, r.path / name)
@@ -244,13 +250,14 @@ def verify_recipe(cfg, run, recipe_id: str | None = None, rank: int = 1, count: 
     surrogate = load_surrogate(run, cfg, solver_device(cfg.solver_device))
     recipe, temps = r.recipes[rank - 1], r.temperatures
     real = realizations(cfg, count, r.meta["seed"], VERIFY_STREAM)
-    sample, simulated, good = simulate_recipe(cfg, real, recipe, temps, progress)
+    realized, simulated, good = simulate_recipe(cfg, real, recipe, temps, progress)
     with one_thread():
         predicted = RecipePredictor(surrogate, real, temps)([recipe])[0]
     goals = r.goals
     met = (np.stack([g.margins(s) >= 0 for g, s in zip(goals, simulated)])
            if r.goal.goal.n_constraints else None)
-    params = np.c_[sample.n_grains, np.full(count, recipe.theta), sample.phase[:, :2]]
+    params = np.c_[realized.n_grains, np.full(count, recipe.theta),
+                   realized.samples.phase[:, :2]]
     v = RecipeVerification(r.id, rank, list(temps), params, simulated, predicted, good, met,
                            [Stats.of(s, g) for g, s in zip(goals, simulated)],
                            [Stats.of(p, g) for g, p in zip(goals, predicted)], r.stats[rank - 1])
@@ -261,19 +268,17 @@ def verify_recipe(cfg, run, recipe_id: str | None = None, rank: int = 1, count: 
 def simulate_recipe(cfg, real: Realizations, recipe, temperatures, progress=None,
                     count: int | None = None):
     """The realizations real of a recipe (its first `count`; default all K) simulated at each
-    temperature (K) exactly as labels are made: (Sample, anchors (T, K, 6) with NaN where not
+    temperature (K) exactly as labels are made: (Realized, anchors (T, K, 6) with NaN where not
     good, good (T, K)). progress: callable(n_fields, total_fields)."""
-    sample = real.sample(recipe).first(count)
-    temps = list(temperatures)
-    phase = np.concatenate([sample.at(T) for T in temps])
-    phi = np.tile(sample.phi, (len(temps), 1, 1))
-    mask = None if sample.mask is None else np.tile(sample.mask, (len(temps), 1, 1))
-    total = len(phi) * len(cfg.solver.fields())
-    c = simulate_samples(phi, cfg, mask, phase, progress and (lambda n: progress(n, total)))
-    good = (c.converged & ~c.flagged).reshape(len(temps), len(sample.phi))
-    simulated = c.anchors.reshape(len(temps), len(sample.phi), 6)
+    realized = real.sample(recipe).first(count)
+    temps, k = list(temperatures), len(realized.n_grains)
+    samples = Samples.join([realized.samples.at(T) for T in temps])
+    total = len(samples) * len(cfg.solver.fields())
+    c = simulate_samples(samples, cfg, progress and (lambda n: progress(n, total)))
+    good = (c.converged & ~c.flagged).reshape(len(temps), k)
+    simulated = c.anchors.reshape(len(temps), k, 6)
     simulated[~good] = np.nan
-    return sample, simulated, good
+    return realized, simulated, good
 
 
 def write_recipe_verification(r: RecipeSearch, v: RecipeVerification) -> list[Path]:

@@ -6,6 +6,7 @@ import numpy as np
 
 from ... import ANCHORS
 from ...plots import plt, show_structure
+from .goal import temperature_label
 
 
 def shown_anchors(goal) -> list[str]:
@@ -23,7 +24,7 @@ def _marks(ax, goal, a):
             ax.axvline(bound[a], color="k", ls="--", lw=1, label="bound")
 
 
-def describe(p) -> str:
+def recipe_label(p) -> str:
     """A recipe in a few words: grain diameter, θ and a boundary phase if it has one."""
     text = f"d = {p.diameter:.0f} nm, θ = {np.degrees(p.theta):.0f}°"
     return text + (f",\nboundary {p.thickness:g} nm, {p.boundary_js:.2f} T" if p.thickness
@@ -32,14 +33,14 @@ def describe(p) -> str:
 
 def recipe_figure(r, samples, predicted):
     """Per top recipe (column): one realization (boundary cells in grey), and histograms of
-    the predicted anchors of its realizations at each temperature (samples: a Sample per
+    the predicted anchors of its realizations at each temperature (samples: the Samples of each
     recipe; predicted (recipes, T, K, 6))."""
     names = shown_anchors(r.goal)
     k = len(r.recipes)
     fig, axes = plt.subplots(1 + len(names), k, figsize=(3 * k, 2.4 * (1 + len(names))),
                              squeeze=False)
     for i, (p, sample, pred) in enumerate(zip(r.recipes, samples, predicted)):
-        show_structure(axes[0, i], sample.phi[0], f"#{i + 1}: {describe(p)}")
+        show_structure(axes[0, i], sample.phi[0], f"#{i + 1}: {recipe_label(p)}")
         if sample.mask is not None:
             axes[0, i].imshow(np.ma.masked_where(~sample.mask[0], sample.mask[0]), cmap="Greys",
                               vmin=0, vmax=1.5, origin="lower", interpolation="nearest")
@@ -52,17 +53,10 @@ def recipe_figure(r, samples, predicted):
             ax.set_xlabel(f"predicted {a}", fontsize=8)
             if len(r.temperatures) > 1:
                 ax.legend(fontsize=6)
-    fig.suptitle(f"recipes {r.id}: {r.goal.summary()} at {temperatures(r.temperatures)} "
+    fig.suptitle(f"recipes {r.id}: {r.goal.summary()} at {temperature_label(r.temperatures)} "
                  f"({predicted.shape[2]} realizations each)", fontsize=9)
     fig.tight_layout()
     return fig
-
-
-def temperatures(values) -> str:
-    """'423 K' or '300–423 K (3 temperatures)'."""
-    if len(values) == 1:
-        return f"{values[0]:.0f} K"
-    return f"{values[0]:.0f}–{values[-1]:.0f} K ({len(values)} temperatures)"
 
 
 def _panels(mean, yields, goal) -> list:
@@ -148,7 +142,7 @@ def verification_figure(r, v):
             ax.set_xlabel(f"{a} at {T:.0f} K")
             ax.legend(fontsize=7)
     p = r.recipes[v.rank - 1]
-    fig.suptitle(f"recipe {r.id} #{v.rank} ({describe(p)}): {v.simulated.shape[1]} "
+    fig.suptitle(f"recipe {r.id} #{v.rank} ({recipe_label(p)}): {v.simulated.shape[1]} "
                  "realizations", fontsize=9)
     fig.tight_layout()
     return fig

@@ -22,7 +22,9 @@ import numpy as np
 
 from ... import BadParameter
 from ...data.boundary import EPS, edge_distances, max_thickness
+from ...data.sample import BOUNDARY, Region, Samples
 from ...data.structures import canonical, nearest_grain
+from ...physics.temperature import T_ROOM
 
 SEARCH_STREAM, VERIFY_STREAM = 2, 3  # SeedSequence spawn keys (0, 1: the data's streams)
 
@@ -97,45 +99,34 @@ class Realizations:
                                               for f in zip(grain, dist)]))
         return self._edges[n]
 
-    def sample(self, recipe: Recipe) -> "Sample":
-        """The K realizations of a recipe: structures, grain counts, boundary cells, phase."""
+    def sample(self, recipe: Recipe) -> "Realized":
+        """The K realizations of a recipe at 300 K, with their grain counts."""
         phi, n = self.structures(recipe)
         g, K = self.grid, self.K
-        thickness, mask = np.zeros(K), None
-        if self.boundary:
-            dist = np.empty((K, g.ny * g.nx))
-            for c in np.unique(n):
-                d, cap = self.edges(int(c))
-                dist[n == c] = d[n == c]
-                thickness[n == c] = np.minimum(recipe.thickness, cap[n == c])
-            mask = (dist < thickness[:, None] / 2 - EPS).reshape(K, g.ny, g.nx)
-        phase = np.c_[thickness, np.full(K, recipe.boundary_js if self.boundary else np.nan),
-                      np.full(K, np.nan)]
-        return Sample(phi, n, mask, phase)
+        if not self.boundary:
+            return Realized(Samples(phi, T_ROOM), n)
+        thickness, dist = np.zeros(K), np.empty((K, g.ny * g.nx))
+        for c in np.unique(n):
+            d, cap = self.edges(int(c))
+            dist[n == c] = d[n == c]
+            thickness[n == c] = np.minimum(recipe.thickness, cap[n == c])
+        mask = (dist < thickness[:, None] / 2 - EPS).reshape(K, g.ny, g.nx)
+        return Realized(Samples(phi, T_ROOM, {BOUNDARY: Region(mask, thickness,
+                                                               np.full(K, recipe.boundary_js))}),
+                        n)
 
 
 @dataclass
-class Sample:
-    """K realizations of a recipe: phi (K, ny, nx) rad, n_grains (K,), boundary cells mask
-    (K, ny, nx) bool or None, phase (K, 3) = (thickness nm, boundary Js T, T K) with T NaN
-    (the temperature is the search's; at(T) sets it)."""
+class Realized:
+    """K realizations of a recipe: Samples (at 300 K; the temperature is the search's, set by
+    Samples.at) and their grain counts n_grains (K,)."""
 
-    phi: np.ndarray
+    samples: Samples
     n_grains: np.ndarray
-    mask: np.ndarray | None
-    phase: np.ndarray
 
-    def at(self, T: float) -> np.ndarray:
-        """phase with temperature T (K)."""
-        out = self.phase.copy()
-        out[:, 2] = T
-        return out
-
-    def first(self, count: int | None) -> "Sample":
+    def first(self, count: int | None) -> "Realized":
         """The first `count` realizations (all for None)."""
-        rows = slice(count)
-        return Sample(self.phi[rows], self.n_grains[rows],
-                      None if self.mask is None else self.mask[rows], self.phase[rows])
+        return Realized(self.samples.take(slice(count)), self.n_grains[:count])
 
 
 def realizations(cfg, K: int, seed: int, stream: int) -> Realizations:

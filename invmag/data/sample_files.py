@@ -16,8 +16,9 @@ import numpy as np
 
 from .. import ANCHORS, __version__
 from ..files import replacing
-from .boundary import PHASE, has_phases
+from .boundary import has_phases
 from .holdout import inside
+from .sample import PHASE, Samples, read_samples
 
 PARAMS = ("n_grains", "theta_max", "seed")
 VERIFIED = "verified.h5"  # a run's structures simulated for designs (design.learn)
@@ -80,7 +81,7 @@ def run_attrs(cfg, stream: int) -> dict:
         out["phases"] = ("phase[i] = (boundary thickness nm, boundary Js T at 300 K, temperature "
                          "K) of sample i; material constants above are at 300 K; boundary A = "
                          "A·(Js_b/Js)²; invmag.data.boundary.draw_sample(seed, config) "
-                         "regenerates the sample, label_cells its per-cell material")
+                         "regenerates the sample, Samples.material its per-cell material")
     return out
 
 
@@ -176,9 +177,10 @@ class SampleStore:
 
 @dataclass
 class Labels:
-    """The labelled set of a run, as arrays (see label_layout); H (n,) in H_A."""
+    """The labelled set of a run (see label_layout): its Samples, and as arrays the rest; H (n,)
+    in H_A."""
 
-    phi: np.ndarray
+    samples: Samples
     params: np.ndarray
     H: np.ndarray
     M: np.ndarray
@@ -186,8 +188,6 @@ class Labels:
     converged: np.ndarray
     flagged: np.ndarray
     done: np.ndarray
-    phase: np.ndarray | None = None     # (N, 3) = PHASE, where the config has phases
-    boundary: np.ndarray | None = None  # (N, ny, nx) bool, where it has a [boundary] section
 
     @property
     def good(self) -> np.ndarray:
@@ -208,9 +208,7 @@ class Labels:
         config's material) at the sample's temperature (300 K without phases)."""
         from ..physics.temperature import material_at
 
-        if self.phase is None:
-            return [base] * len(self.anchors)
-        return [material_at(float(T), base) for T in self.phase[:, 2]]
+        return [material_at(float(T), base) for T in self.samples.temperature]
 
 
 def _locked(error: OSError) -> bool:
@@ -242,5 +240,5 @@ def stored_config(path) -> str:
 def read_labels(path) -> Labels:
     """Read a whole labels.h5 into memory."""
     with h5py.File(path, "r") as f:
-        return Labels(**{name: f[name][:] for name in Labels.__dataclass_fields__
-                         if name in f or name not in ("phase", "boundary")})
+        return Labels(read_samples(f), **{name: f[name][:] for name in Labels.__dataclass_fields__
+                                          if name != "samples"})
