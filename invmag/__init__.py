@@ -2,7 +2,8 @@
 
 The Python API (invmag.api; imported on first use, so `import invmag` stays light): one call
 per command — generate, train, simulate (and kronmuller over temperatures), predict, morph,
-optimize, recipe, verify, export, info — and resolve_run, open_run. See README.md and docs/.
+optimize, recipe, verify, export, info — and resolve_run, open_run; a magnet sample is one value,
+Samples (invmag.sample reads one). See README.md and docs/.
 
 >>> import invmag
 >>> invmag.ANCHORS                             # a demagnetization curve's anchors, in order
@@ -19,7 +20,7 @@ __version__ = "0.1.0"
 ANCHORS = ("m1", "mr", "hk90", "hk80", "hk70", "hc")
 
 API = ("generate", "train", "simulate", "kronmuller", "predict", "morph", "optimize", "recipe",
-       "verify", "export", "info", "resolve_run", "open_run")
+       "verify", "export", "info", "resolve_run", "open_run", "sample", "Samples")
 
 
 class BadParameter(ValueError):

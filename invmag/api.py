@@ -25,8 +25,10 @@ TOML path or a Config; without it a call takes the config.toml of its run folder
 default runs/quick) when there is one, else the embedded quick config. `run` defaults to
 runs/<config name>. `device`: a torch device, default the config's solver.device.
 
-Structures are phi[iy, ix] arrays (rad, easy axis from +y towards +x) or files (.npy, OVF);
-anchors are (N, 6) arrays in the order of invmag.ANCHORS, in reduced units (Ms, H_A).
+A magnet sample is one value, Samples (invmag.data.sample): its grain map phi[iy, ix] (rad, easy
+axis from +y towards +x), its regions (the grain-boundary phase) and its temperature; calls take
+Samples, grain-map arrays or files (.npy, OVF, .npz: `sample`). Anchors are (N, 6) arrays in the
+order of invmag.ANCHORS, in reduced units (Ms, H_A) of the main phase at the sample's T.
 """
 
 from dataclasses import dataclass, replace
@@ -34,9 +36,10 @@ from pathlib import Path
 
 import numpy as np
 
-# What the commands print and take as defaults, for them and for scripts:
+# The value of a magnet sample, and what the commands print and take as defaults:
 from .api_tables import (anchors_si, curve_figures, design_figures, device_name, figure_rows,
                          label_figures, material_rows)
+from .data.sample import Samples
 from .design.optimize import CONSISTENCY, DISTINCT, DIVERSITY, HIT_WINDOW, POOL, PRIOR_QUANTILE
 from .design.polish import PolishSettings
 from .design.recipe.goal import RecipeSettings, temperature_label
@@ -45,6 +48,15 @@ from .design.report import nearest_miss, targeted
 from .design.targets import QUANTITIES, UNITS
 from .physics.merit import FIGURES, UNITS as FIGURE_UNITS
 from .physics.temperature import T_ROOM, parse_temperatures
+
+__all__ = ["Samples", "anchors_si", "curve_figures", "design_figures", "device_name",
+           "figure_rows", "label_figures", "material_rows", "CONSISTENCY", "DISTINCT",
+           "DIVERSITY", "HIT_WINDOW", "POOL", "PRIOR_QUANTILE", "PolishSettings",
+           "RecipeSettings", "temperature_label", "QUANTIFIED", "nearest_miss", "targeted",
+           "QUANTITIES", "UNITS", "FIGURES", "FIGURE_UNITS", "T_ROOM", "parse_temperatures",
+           "resolve_run", "sample", "Run", "open_run", "Info", "info", "generate", "train",
+           "simulate", "kronmuller", "Prediction", "predict", "morph", "optimize", "recipe",
+           "verify", "export"]
 
 
 def resolve_run(config=None, run=None, device=None):
@@ -72,7 +84,6 @@ def sample(source, cfg, temperature: float | None = None, shape=None, cell_size=
     shape: (ny, nx) a file must have; cell_size: nm checked against an OVF file's (default the
     config's); cells: per-cell material at 300 K (Cells) for an array."""
     from .data.microstructure import microstructure
-    from .data.sample import Samples
 
     if isinstance(source, Samples):
         return source if temperature is None else source.at(temperature)
@@ -136,13 +147,13 @@ def generate(config=None, run=None, labelled: int | None = None,
     plots/labels.png. workers: local processes (default one per core, 1 on a GPU);
     scheduler: a Dask address; force: replace a run of another config and its data.
     progress: callable(stage, completed, total). Returns the Summary (its `labels`)."""
-    from .data.generate import generate as make_data
+    from .data.generate import generate_data
     from .data.parallel import default_workers
 
     cfg, path = resolve_run(config, run, device)
     if workers is None:
         workers = 1 if scheduler else default_workers(cfg.solver_device)
-    return make_data(cfg, path, labelled, unlabelled, force, force, workers, scheduler,
+    return generate_data(cfg, path, labelled, unlabelled, force, force, workers, scheduler,
                      progress or (lambda *a: None))
 
 
@@ -266,7 +277,7 @@ def morph(a, b, steps: int = 6, out=None, config=None, run=None, device=None,
     the code, invmag.models.morph): the Morph, with its PNG strip `out` (default
     <run>/plots/morph_<a>_<b>.png, morph.png for arrays) and the CSV beside it
     (Morph.files)."""
-    from .models.morph import morph as interpolate, write_morph
+    from .models.morph import interpolate, write_morph
 
     r = open_run(run, config, device)
     result = interpolate(r.surrogate, *(_run_sample(r, s, temperature) for s in (a, b)), steps)
@@ -328,7 +339,7 @@ def recipe(run=None, target: dict | None = None, minimum: dict | None = None,
     at each); default 300 K.
     settings: fields of invmag.design.recipe.goal.RecipeSettings (seed: default the config's).
     progress, warn as make_recipes'."""
-    from .design.recipe.goal import RecipeSettings, recipe_goal, recipe_temperatures
+    from .design.recipe.goal import recipe_goal, recipe_temperatures
     from .design.recipe.make import make_recipes
     from .design.recipe.realizations import recipe_ranges
     from .physics.temperature import material_at

@@ -13,7 +13,7 @@ from invmag.data import generate as generate_module
 from invmag.data import labels as labels_module
 from invmag.data.boundary import (EPS, boundary_mask, boundary_masks, draw_phase, draw_sample,
                                   edge_distance)
-from invmag.data.generate import LABELLED, UNLABELLED, generate
+from invmag.data.generate import LABELLED, UNLABELLED, generate_data
 from invmag.data.run_folder import SAMPLE_KEYS, config_changes
 from invmag.data.sample import Samples, from_columns
 from invmag.data.sample_files import read_labels, structure_layout
@@ -302,7 +302,7 @@ def test_generate_stores_the_phases_and_passes_them_to_the_labels(tmp_path, monk
 
     monkeypatch.setattr(generate_module, "label_batch", fake_labels)
     cfg = tiny_magnet(data={"unlabelled": 4, "labelled": 5, "test": 1})
-    generate(cfg, tmp_path / "run")
+    generate_data(cfg, tmp_path / "run")
     for name, stream, n in (("structures.h5", UNLABELLED, 4), ("labels.h5", LABELLED, 5)):
         with h5py.File(tmp_path / "run" / name, "r") as f:
             assert list(f["phase"].attrs["columns"]) == ["boundary_thickness_nm",

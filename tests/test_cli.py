@@ -12,7 +12,7 @@ import psutil
 import pytest
 
 from invmag.data import generate as generate_module
-from invmag.data.generate import generate
+from invmag.data.generate import generate_data
 from invmag.data.sample import Samples
 from invmag.data.sample_files import read_labels
 from invmag.data.structures import draw
@@ -180,7 +180,7 @@ def test_generate_resume_refuse_force(tmp_path, tiny_toml):
 
 def test_generate_with_two_worker_processes(tmp_path, tiny_toml):
     cfg = tiny_config()
-    generate(cfg, tmp_path / "local")
+    generate_data(cfg, tmp_path / "local")
     result = invoke("generate", "--config", tiny_toml(), "--run", tmp_path / "workers",
                     "--workers", 2)
     assert result.exit_code == 0, result.output
@@ -248,7 +248,7 @@ def _interrupt_mid_run(tmp_path, tiny_toml, workers, interrupt):
 
 def _uninterrupted_equals(tmp_path, sections, run):
     whole = tmp_path / "whole"
-    generate(tiny_config(**sections), whole)
+    generate_data(tiny_config(**sections), whole)
     for name in ("structures.h5", "labels.h5"):
         assert_same_file(whole / name, run / name)
 

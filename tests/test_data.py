@@ -18,7 +18,7 @@ import pytest
 from invmag import ANCHORS, __version__
 from invmag.data import generate as generate_module
 from invmag.config import config_from_dict, load_config, parse_config
-from invmag.data.generate import LABELLED, generate
+from invmag.data.generate import LABELLED, generate_data
 from invmag.data.run_folder import claim_run, run_config
 from invmag.data.labels import label_batch
 from invmag.data.parallel import Pool
@@ -44,7 +44,7 @@ def tiny_run(tmp_path_factory):
     """One finished tiny run, shared by the tests that only read it."""
     cfg = tiny_config()
     run = tmp_path_factory.mktemp("runs") / "tiny"
-    summary = generate(cfg, run)
+    summary = generate_data(cfg, run)
     return cfg, run, summary
 
 
@@ -214,10 +214,10 @@ def test_rerun_computes_nothing_and_more_extends(tiny_run, tmp_path):
     copy.mkdir()
     for name in ("config.toml", "structures.h5", "labels.h5"):
         (copy / name).write_bytes((run / name).read_bytes())
-    again = generate(cfg, copy)
+    again = generate_data(cfg, copy)
     assert (again.structures_computed, again.labels_computed) == (0, 0)
     assert_same_file(run / "labels.h5", copy / "labels.h5")
-    more = generate(cfg, copy, labelled=11, unlabelled=12)
+    more = generate_data(cfg, copy, labelled=11, unlabelled=12)
     assert (more.structures_computed, more.labels_computed) == (2, 3)
     before, after = read_labels(run / "labels.h5"), read_labels(copy / "labels.h5")
     assert after.done.all() and len(after.done) == 11
@@ -230,20 +230,20 @@ def test_rerun_computes_nothing_and_more_extends(tiny_run, tmp_path):
 
 def test_different_config_is_refused_and_force_replaces(tmp_path):
     run = tmp_path / "run"
-    generate(tiny_config(data={"labelled": 3, "unlabelled": 3}), run)
+    generate_data(tiny_config(data={"labelled": 3, "unlabelled": 3}), run)
     other = tiny_config(grid={"nx": 12}, data={"labelled": 3, "unlabelled": 3})
     with pytest.raises(ValueError, match=r"different config \(grid.nx: 16 → 12\).*force"):
-        generate(other, run)
+        generate_data(other, run)
     assert read_labels(run / "labels.h5").samples.phi.shape == (3, 16, 16)  # untouched
     with pytest.raises(ValueError, match=r"holds structures.h5, labels.h5 of other samples "
                                          r"\(grid.nx: 16 → 12\); `invmag generate --force`"):
-        generate(other, run, force=True)  # what `train --force` asks: it deleted both files
+        generate_data(other, run, force=True)  # what `train --force` asks: it deleted both files
     assert read_labels(run / "labels.h5").samples.phi.shape == (3, 16, 16)
-    replaced = generate(other, run, force=True, replace_data=True)
+    replaced = generate_data(other, run, force=True, replace_data=True)
     assert sorted(replaced.deleted) == ["labels.h5", "structures.h5"]
     assert read_labels(run / "labels.h5").samples.phi.shape == (3, 16, 12)
     # counts, batch size and device do not change any sample: accepted, nothing recomputed
-    same = generate(tiny_config(grid={"nx": 12}, solver={"batch_size": 2},
+    same = generate_data(tiny_config(grid={"nx": 12}, solver={"batch_size": 2},
                                 data={"labelled": 3, "unlabelled": 3}), run)
     assert (same.labels_computed, same.deleted) == (0, [])
 
@@ -253,35 +253,35 @@ def test_a_deleted_config_toml_is_read_from_the_data_files(tmp_path):
     to its files. The files carry their config, so the change is still seen."""
     run = tmp_path / "run"
     cfg = tiny_config(data={"labelled": 3, "unlabelled": 3})
-    generate(cfg, run)
+    generate_data(cfg, run)
     (run / "config.toml").unlink()
     other = tiny_config(solver={"tolerance": 2e-4}, data={"labelled": 5, "unlabelled": 3})
     with pytest.raises(ValueError, match=r"different config \(solver.tolerance: 0.0001 → 0.0002"):
-        generate(other, run)
+        generate_data(other, run)
     assert read_labels(run / "labels.h5").done.sum() == 3
-    assert generate(cfg, run).labels_computed == 0 and (run / "config.toml").is_file()
+    assert generate_data(cfg, run).labels_computed == 0 and (run / "config.toml").is_file()
 
 
 def test_an_invalid_config_toml_keeps_the_data_unless_replace_data(tmp_path):
     run = tmp_path / "run"
     cfg = tiny_config(data={"labelled": 3, "unlabelled": 3})
-    generate(cfg, run)
+    generate_data(cfg, run)
     (run / "config.toml").write_text("seed = 'x'\n")
     with pytest.raises(ValueError, match="config.toml is not a valid config.*force"):
-        generate(cfg, run)
+        generate_data(cfg, run)
     with pytest.raises(ValueError, match="holds structures.h5, labels.h5 of other samples"):
-        generate(cfg, run, force=True)
+        generate_data(cfg, run, force=True)
     assert read_labels(run / "labels.h5").done.sum() == 3
-    assert generate(cfg, run, force=True, replace_data=True).labels_computed == 3
+    assert generate_data(cfg, run, force=True, replace_data=True).labels_computed == 3
 
 
 def test_counts_given_to_generate_are_written_to_the_runs_config(tmp_path):
     run = tmp_path / "run"
-    generate(tiny_config(data={"labelled": 3, "unlabelled": 3}), run, labelled=4, unlabelled=5)
+    generate_data(tiny_config(data={"labelled": 3, "unlabelled": 3}), run, labelled=4, unlabelled=5)
     data = run_config(run).data
     assert (data.labelled, data.unlabelled) == (4, 5)
     with pytest.raises(ValueError, match="data.test must be < data.labelled"):
-        generate(tiny_config(), run, labelled=2)  # the config's 2 test curves need 3
+        generate_data(tiny_config(), run, labelled=2)  # the config's 2 test curves need 3
 
 
 # -- failures --
@@ -296,7 +296,7 @@ def test_unconverged_curves_are_retried_and_never_good(tmp_path, monkeypatch):
 
     monkeypatch.setattr(CurveSolver, "run", spy)
     cfg = tiny_config(solver={"max_iterations": 2}, data={"labelled": 3, "unlabelled": 1})
-    summary = generate(cfg, tmp_path / "run")
+    summary = generate_data(cfg, tmp_path / "run")
     # one batch, retried once with half the step bounds (BB and, tied to it, L-BFGS)
     assert runs == [(3, 1.0, 1e-3), (3, 0.5, 5e-4)]
     labels = read_labels(tmp_path / "run" / "labels.h5")
@@ -375,7 +375,7 @@ def test_failed_batches_are_retried_once_then_recorded(tmp_path, monkeypatch):
 
     monkeypatch.setattr(generate_module, "label_batch", flaky)
     cfg = tiny_config(data={"labelled": 8, "unlabelled": 1})
-    summary = generate(cfg, tmp_path / "run")
+    summary = generate_data(cfg, tmp_path / "run")
     assert calls == [3, 3, 3, 3, 2]
     assert (summary.labels_computed, summary.labels_failed) == (8, 3)
     assert summary.errors == ["MemoryError: out of memory"]
@@ -394,7 +394,7 @@ def test_dask_local_cluster_gives_the_same_labels(tiny_run, tmp_path):
     cfg, run, _ = tiny_run
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster:
-        summary = generate(cfg, tmp_path / "dask", scheduler=cluster.scheduler_address)
+        summary = generate_data(cfg, tmp_path / "dask", scheduler=cluster.scheduler_address)
     assert (summary.labels_computed, summary.labels_failed) == (8, 0)
     assert_same_file(run / "structures.h5", tmp_path / "dask" / "structures.h5")
     local, remote = read_labels(run / "labels.h5"), read_labels(tmp_path / "dask" / "labels.h5")

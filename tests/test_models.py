@@ -13,7 +13,7 @@ from invmag.runtime import one_thread
 from invmag.data.sample import Samples
 from invmag.data.sample_files import SampleStore, structure_layout
 from invmag.models.layers import n_params
-from invmag.models.morph import morph
+from invmag.models.morph import interpolate
 from invmag.models.regressor import Ensemble, Regressor
 from invmag.models.stream import StructureStream
 from invmag.models.surrogate import (Surrogate, build_ensemble, build_regressor, build_vae,
@@ -244,7 +244,7 @@ def test_morph_walks_the_latent_line():
     surrogate = untrained(small_config())
     rng = np.random.default_rng(2)
     a, b = rng.uniform(-1.5, 1.5, (2, 16, 16)).astype(np.float32)
-    result = morph(surrogate, Samples.plain(a), Samples.plain(b), steps=5)
+    result = interpolate(surrogate, Samples.plain(a), Samples.plain(b), steps=5)
     np.testing.assert_allclose(result.alphas, [0, 0.25, 0.5, 0.75, 1])
     z_a, z_b = surrogate.encode(Samples.plain(np.stack([a, b])))
     np.testing.assert_allclose(result.z[[0, -1]], [z_a, z_b], rtol=1e-6)
@@ -252,4 +252,4 @@ def test_morph_walks_the_latent_line():
     assert result.samples.phi.shape == (5, 16, 16) and result.anchors.shape == (5, 6)
     assert result.csv().splitlines()[0] == "alpha,m1,mr,hk90,hk80,hk70,hc"
     with pytest.raises(ValueError, match="steps must be ≥ 2"):
-        morph(surrogate, Samples.plain(a), Samples.plain(b), steps=1)
+        interpolate(surrogate, Samples.plain(a), Samples.plain(b), steps=1)

@@ -112,16 +112,15 @@ def make_labels(cfg: Config, path, n: int, pool: Pool, progress=_no_progress):
                 drawn[rows[0]] = columns
                 yield rows, (read_samples(columns), config)
 
-        fn = label_batch
-        if pool.in_process:  # per-field progress inside the batch
-            fields = [0]
+        fields = [0]  # fields done inside the batch, for per-field progress in this process
 
-            def on_fields(k):
-                fields[0] += k
-                progress("labels", completed + fields[0] / len(H), n)
+        def on_fields(k):
+            fields[0] += k
+            progress("labels", completed + fields[0] / len(H), n)
 
-            def fn(samples, config):
-                return label_batch(samples, config, on_fields)
+        def in_process(samples, config):
+            return label_batch(samples, config, on_fields)
+        fn = in_process if pool.in_process else label_batch
         for rows, result, error in pool.unordered(fn, tasks()):
             columns = drawn.pop(rows[0])
             if error:
@@ -139,7 +138,7 @@ def make_labels(cfg: Config, path, n: int, pool: Pool, progress=_no_progress):
     return todo.size, failed, errors
 
 
-def generate(cfg: Config, run_dir, labelled: int | None = None, unlabelled: int | None = None,
+def generate_data(cfg: Config, run_dir, labelled: int | None = None, unlabelled: int | None = None,
              force: bool = False, replace_data: bool = False, workers: int = 1,
              scheduler: str | None = None, progress=_no_progress) -> Summary:
     """Write a run's config.toml, structures.h5 and labels.h5 (docs/conventions.md), resuming

@@ -30,7 +30,7 @@ from ..data.labels import simulate_samples
 from ..physics.temperature import T_ROOM
 from .design_folder import find_design, new_design_dir, read_design, write_design
 from .learn import add_verified, retrain
-from .optimize import Settings, optimize
+from .optimize import Settings, find_designs
 from .sources import known_structures
 from .targets import Goal, extrapolation
 from .verify import Verification, simulate_designs, write_verification
@@ -53,7 +53,7 @@ def design(cfg, run, goal: Goal, settings: Settings, learn: int = 0, progress=No
     for text in extrapolation(goal, surrogate.label_min, surrogate.label_max):
         (warn or print)(text)
     known = known_structures(run, surrogate.grid, surrogate.hold_out, temperature)
-    d = optimize(surrogate, goal, settings,
+    d = find_designs(surrogate, goal, settings,
                  lambda samples: simulate_samples(samples, cfg), progress,
                  simulated, known, cfg, temperature)
     d.meta["learned"] = add_verified(run, cfg, d.evaluated) if d.evaluated else 0

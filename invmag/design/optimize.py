@@ -211,7 +211,7 @@ def search_starts(surrogate, goal: Goal, settings: Settings, need: int, progress
             found["history"])
 
 
-def optimize(surrogate, goal: Goal, settings: Settings, simulate=None, progress=None,
+def find_designs(surrogate, goal: Goal, settings: Settings, simulate=None, progress=None,
              simulated=None, known: Candidates | None = None, cfg=None,
              temperature: float = T_ROOM) -> Design:
     """Design for goal at `temperature` K (see the module docstring). known: the run's data
@@ -250,13 +250,11 @@ def optimize(surrogate, goal: Goal, settings: Settings, simulate=None, progress=
     searched_at = time.perf_counter()
     if need and not sum(map(len, parts)):
         raise ValueError("no design starts: every source came back empty")
-    data = known.take(hits).coded(surrogate) if use_data else None
     first_shot_mae, by_source, evaluated = None, {}, None
-    designs = [] if data is None else [data]
-    first, sims = [np.zeros((0, 6))], [np.zeros(0, int)]
-    if data is not None:
-        first, sims = [data.anchors], [np.zeros(len(hits), int)]
-    sim = list(first)
+    groups = []  # (candidates, samples, first-shot anchors, simulated anchors, simulations)
+    if use_data:
+        data = known.take(hits).coded(surrogate)
+        groups.append((data, data.samples, data.anchors, data.anchors, np.zeros(len(hits), int)))
     if need:
         starts = Candidates.join(parts)
         if polishing:
@@ -266,18 +264,14 @@ def optimize(surrogate, goal: Goal, settings: Settings, simulate=None, progress=
                        js_range=None if cfg is None or cfg.boundary is None else cfg.boundary.Js)
             evaluated = p.evaluated
             first_shot_mae, by_source = screened_error(p, starts)
-            chosen = starts.take(p.chosen)
-            new, start_sim, new_sim, new_sims = p.samples, p.start, p.simulated, p.simulations
-        else:
-            chosen = starts.take(np.arange(min(need, len(starts))))
-            new, start_sim = chosen.samples, chosen.anchors
-            new_sim, new_sims = start_sim.copy(), np.zeros(len(chosen), int)
-        designs.append(chosen)
-        first, sim, sims = first + [start_sim], sim + [new_sim], sims + [new_sims]
-    chosen = Candidates.join(designs)
-    samples = Samples.join(([data.samples] if data is not None else []) +
-                           ([new] if need else []))
-    first, sim, sims = (np.concatenate(v) for v in (first, sim, sims))
+            groups.append((starts.take(p.chosen), p.samples, p.start, p.simulated,
+                           p.simulations))
+        else:  # unsimulated: the first `need` as found
+            new = starts.take(np.arange(min(need, len(starts))))
+            groups.append((new, new.samples, new.anchors, new.anchors, np.zeros(len(new), int)))
+    chosen = Candidates.join([g[0] for g in groups])
+    samples = Samples.join([g[1] for g in groups])
+    first, sim, sims = (np.concatenate([g[k] for g in groups]) for k in (2, 3, 4))
     order = (ranked(goal, sim, np.isfinite(sim).all(1), settings.window) if polishing
              else np.arange(len(sim)))  # unsimulated: as found
     record = codes(surrogate, chosen.z, settings.consistency, chosen.samples)

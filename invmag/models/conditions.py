@@ -60,7 +60,7 @@ def sw_switching(samples) -> np.ndarray:
     return np.where(np.isfinite(low), low, 1.0)
 
 
-def conditions(cfg, samples) -> np.ndarray:
+def condition_values(cfg, samples) -> np.ndarray:
     """The regressor's conditions (N, k) float32 (condition_names of a config that has some) of
     Samples. A sample without a boundary (thickness 0) has boundary Js 0 whatever was drawn:
     the same sample."""
@@ -82,7 +82,7 @@ def inputs(cfg, z, samples=None) -> np.ndarray:
     if samples is None:
         raise ValueError("a model of a real magnet needs each sample's structure, boundary "
                          "phase and temperature")
-    c = conditions(cfg, samples)
+    c = condition_values(cfg, samples)
     return np.concatenate([z, np.broadcast_to(c, (*z.shape[:-1], c.shape[1]))], -1)
 
 

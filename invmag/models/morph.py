@@ -50,7 +50,7 @@ def along_line(surrogate: Surrogate, z, ends: Samples, alphas) -> Samples:
     return Samples(phi, T, {BOUNDARY: Region(mask, thickness, js)})
 
 
-def morph(surrogate: Surrogate, a: Samples, b: Samples, steps: int) -> Morph:
+def interpolate(surrogate: Surrogate, a: Samples, b: Samples, steps: int) -> Morph:
     """Interpolate between samples A and B (Samples of one each) at `steps` evenly spaced α in
     [0, 1]."""
     if steps < 2:

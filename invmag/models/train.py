@@ -12,7 +12,7 @@ import torch
 
 from .. import ANCHORS, BadParameter
 from ..config import Config
-from ..data.generate import generate
+from ..data.generate import generate_data
 from ..runtime import one_thread
 from ..data.parallel import default_workers
 from ..physics.anchors import UNITS, si_factor
@@ -114,7 +114,7 @@ def _train_run(cfg: Config, run_dir, device: torch.device, force: bool, progress
                          "model)")
     times = {}
     t0 = time.perf_counter()
-    labels = generate(cfg, run, force=force, workers=default_workers(cfg.solver_device),
+    labels = generate_data(cfg, run, force=force, workers=default_workers(cfg.solver_device),
                       progress=progress).labels
     train, test, held = held_out_split(cfg, labels, hold_out)
     times["data"] = time.perf_counter() - t0

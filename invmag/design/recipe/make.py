@@ -59,7 +59,7 @@ class RecipePredictor:
         """Anchors (n, T, K, 6) (Ms(T), H_A(T)) of n recipes."""
         if not len(recipes):
             return np.zeros((0, len(self.temperatures), self.real.K, 6))
-        samples = Samples.join([self.real.sample(r).samples for r in recipes])
+        samples = Samples.join([self.real.samples_of(r).samples for r in recipes])
         z = self.surrogate.encode(samples)
         pred = [self.surrogate.predict(z, samples.at(T)) for T in self.temperatures]
         return np.stack([p.reshape(len(recipes), self.real.K, 6) for p in pred], 1)
@@ -181,7 +181,7 @@ def write_recipe_figures(r: RecipeSearch, real, predict, grid: dict, points: dic
     from ...plots import save_figure
     from .plots import map_figure, recipe_figure
 
-    samples = [real.sample(p).samples for p in r.recipes]
+    samples = [real.samples_of(p).samples for p in r.recipes]
     for name, fig in (("recipe.png", recipe_figure(r, samples, predict(r.recipes))),
                       ("map.png", map_figure(r, grid, points))):
         save_figure(fig, r.path / name)
@@ -270,7 +270,7 @@ def simulate_recipe(cfg, real: Realizations, recipe, temperatures, progress=None
     """The realizations real of a recipe (its first `count`; default all K) simulated at each
     temperature (K) exactly as labels are made: (Realized, anchors (T, K, 6) with NaN where not
     good, good (T, K)). progress: callable(n_fields, total_fields)."""
-    realized = real.sample(recipe).first(count)
+    realized = real.samples_of(recipe).first(count)
     temps, k = list(temperatures), len(realized.n_grains)
     samples = Samples.join([realized.samples.at(T) for T in temps])
     total = len(samples) * len(cfg.solver.fields())

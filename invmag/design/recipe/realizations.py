@@ -99,7 +99,7 @@ class Realizations:
                                               for f in zip(grain, dist)]))
         return self._edges[n]
 
-    def sample(self, recipe: Recipe) -> "Realized":
+    def samples_of(self, recipe: Recipe) -> "Realized":
         """The K realizations of a recipe at 300 K, with their grain counts."""
         phi, n = self.structures(recipe)
         g, K = self.grid, self.K
