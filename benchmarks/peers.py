@@ -21,6 +21,12 @@ Units with per-cell material: the main phase is the cells of the largest Js (A a
 first such cell in [iy, ix] order); fields are in its H_A = 2 K1 / Js = 2 K1 / (µ0 Ms) (A/m) and
 the magnetization is the Ms-weighted mean M = Σ_i Ms_i m_y,i / (N_cells · Ms_main), so a
 saturated structure has M = Σ_i Js_i / (N_cells · Js_main) (1 for one material).
+
+Periodic boundaries (images > 0): magnum.np's Mesh(..., pbc=(k, k, 0)) wraps the exchange and
+sums its demag kernel over the (2k + 1)² nearest images, a block (2k + 1)·n·dx wide and as long
+as the cells, which still has a macroscopic demagnetizing field −N·⟨M⟩. BlockCancel adds it
+back (+N·⟨M⟩, N measured from magnum.np's own kernel on a uniform state), so that a uniform
+in-plane M feels no field, as inside a bulk magnet (invmag's periodic grid, docs/engine.md).
 """
 
 from contextlib import contextmanager
@@ -38,18 +44,25 @@ from invmag.physics.material import MU0, Material
 MAGNUMNP_TAU_MAX = 1e-6
 
 
+def _set_default_device(device):
+    """torch.set_default_device, None for the CPU: the same default without the function mode
+    that a device set puts before every torch call (a Python dispatch each; it made magnum.np
+    1.5 × slower and, left behind, every later torch call in the process)."""
+    torch.set_default_device(None if torch.device(device).type == "cpu" else device)
+
+
 @contextmanager
 def _torch_defaults(dtype, device):
     """magnum.np reads (and on import overwrites) torch's global default dtype and device:
     set them for the duration of a run and restore the caller's afterwards."""
     saved = torch.get_default_dtype(), torch.get_default_device()
     torch.set_default_dtype(dtype)
-    torch.set_default_device(device)
+    _set_default_device(device)
     try:
         yield
     finally:
         torch.set_default_dtype(saved[0])
-        torch.set_default_device(saved[1])
+        _set_default_device(saved[1])
 
 
 def _import_magnumnp(device):
@@ -76,9 +89,53 @@ def _per_cell(name, value, default, shape):
     return value
 
 
+class BlockCancel:
+    """magnum.np field term h = N·⟨Ms m⟩ (in-plane, A/m) that cancels the macroscopic field of the
+    finite block of a pseudo-periodic DemagField: N (3 × 3, its in-plane block nonzero) measured
+    on uniform states (Nxy is not quite 0: its images of the offset n/2 are not symmetric)."""
+
+    def __init__(self, mnp, mesh, demag):
+        probe = mnp.State(mesh)
+        probe.material = {"Ms": probe.Constant(1.0)}
+        self.N = torch.zeros(3, 3)
+        for axis in range(2):
+            probe.m = probe.Constant([float(axis == 0), float(axis == 1), 0.0])
+            self.N[:2, axis] = -demag.h(probe)[..., :2].mean(dim=(0, 1, 2))
+
+    def h(self, state):
+        moment = (state.material["Ms"] * state.m).mean(dim=(0, 1, 2))
+        return (self.N.to(moment) @ moment).expand_as(state.m)
+
+    def E(self, state):
+        return -0.5 * MU0 * (state.material["Ms"] * state.m * self.h(state)
+                             * state.mesh.cell_volumes).sum()
+
+
+def _demag_terms(mnp, mesh, images: int) -> list:
+    """magnum.np's demag of the mesh: open, or pseudo-periodic with the block's field cancelled."""
+    demag = mnp.DemagField()
+    return [demag, BlockCancel(mnp, mesh, demag)] if images else [demag]
+
+
+def magnumnp_demag(m, images: int, cell_size_m: float = 2e-9, thickness_m: float = 36e-6):
+    """magnum.np's demag field (ny, nx, 2) in units of Ms of an in-plane m (ny, nx, 2) [iy, ix]
+    of one material, float64, on a grid periodic with `images` images per side (0: open)."""
+    mnp = _import_magnumnp("cpu")
+    m = np.asarray(m, np.float64).transpose(1, 0, 2)[:, :, None]  # [ix, iy, iz, xy]
+    with _torch_defaults(torch.float64, torch.device("cpu")):
+        mesh = mnp.Mesh((m.shape[0], m.shape[1], 1), (cell_size_m, cell_size_m, thickness_m),
+                        pbc=(images, images, 0))
+        state = mnp.State(mesh)
+        state.material = {"Ms": state.Constant(1.0)}
+        state.m = torch.tensor(np.concatenate((m, np.zeros_like(m[..., :1])), -1))
+        h = sum(term.h(state) for term in _demag_terms(mnp, mesh, images))
+    return h[:, :, 0, :2].numpy().transpose(1, 0, 2)
+
+
 def magnumnp_curve(phi, material: Material = Material(), cell_size_m: float = 2e-9,
                    thickness_m: float = 36e-6, settings: SolverSettings = SolverSettings(),
-                   tau_max: float = MAGNUMNP_TAU_MAX, device="cpu", *, Js=None, A=None, K1=None):
+                   tau_max: float = MAGNUMNP_TAU_MAX, device="cpu", *, Js=None, A=None, K1=None,
+                   images: int = 0):
     """Demagnetization curve of one structure phi[iy, ix] (rad from +y towards +x) by magnum.np,
     with invmag's protocol (docs/conventions.md): m along +y at H = +H_A, then H lowered in steps of
     settings.field_step (H_A) to −H_A, each field relaxed from the previous state.
@@ -94,6 +151,7 @@ def magnumnp_curve(phi, material: Material = Material(), cell_size_m: float = 2e
     invmag's max |m × h_eff| < tolerance (units of Ms_main) taken per component: it stops no
     later than invmag on the same state (at most √2 looser).
     tau_min (settings, 1/Ms_main) is converted to m/A; tau_max is in m/A.
+    images: periodic boundaries with that many images per side (module docstring), 0: open.
 
     Returns (H (n,) in H_A of the main phase, M (n,) = Σ Ms_i m_y,i / (N_cells · Ms_main)).
     Raises RuntimeError if a field step does not converge within settings.max_iterations or m
@@ -114,7 +172,8 @@ def magnumnp_curve(phi, material: Material = Material(), cell_size_m: float = 2e
     M = np.empty(len(H))
     dtype = DTYPES[settings.dtype]
     with _torch_defaults(dtype, torch.device(device)):
-        mesh = mnp.Mesh((phi.shape[0], phi.shape[1], 1), (cell_size_m, cell_size_m, thickness_m))
+        mesh = mnp.Mesh((phi.shape[0], phi.shape[1], 1), (cell_size_m, cell_size_m, thickness_m),
+                        pbc=(images, images, 0))
         state = mnp.State(mesh)
         axis = np.stack((np.sin(phi), np.cos(phi), np.zeros_like(phi)), axis=-1)
         tensor = lambda x: torch.tensor(x, dtype=dtype)  # noqa: E731
@@ -125,7 +184,7 @@ def magnumnp_curve(phi, material: Material = Material(), cell_size_m: float = 2e
         state.m = m
         weight = tensor(weight)
         zeeman = mnp.ExternalField([0.0, 0.0, 0.0])
-        minimizer = mnp.MinimizerBB([mnp.DemagField(), mnp.ExchangeField(),
+        minimizer = mnp.MinimizerBB([*_demag_terms(mnp, mesh, images), mnp.ExchangeField(),
                                      mnp.UniaxialAnisotropyField(), zeeman])
         for k, h in enumerate(H):
             zeeman.h = torch.tensor([0.0, float(h * main.HA), 0.0])  # A/m

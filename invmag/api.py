@@ -38,7 +38,7 @@ import numpy as np
 
 # The value of a magnet sample, and what the commands print and take as defaults:
 from .api_tables import (anchors_si, curve_figures, design_figures, device_name, figure_rows,
-                         label_figures, material_rows)
+                         label_figures, material_rows, thermal_hcj)
 from .data.sample import Samples
 from .design.optimize import CONSISTENCY, DISTINCT, DIVERSITY, HIT_WINDOW, POOL, PRIOR_QUANTILE
 from .design.polish import PolishSettings
@@ -50,8 +50,8 @@ from .physics.merit import FIGURES, UNITS as FIGURE_UNITS
 from .physics.temperature import T_ROOM, parse_temperatures
 
 __all__ = ["Samples", "anchors_si", "curve_figures", "design_figures", "device_name",
-           "figure_rows", "label_figures", "material_rows", "CONSISTENCY", "DISTINCT",
-           "DIVERSITY", "HIT_WINDOW", "POOL", "PRIOR_QUANTILE", "PolishSettings",
+           "figure_rows", "label_figures", "material_rows", "thermal_hcj", "CONSISTENCY",
+           "DISTINCT", "DIVERSITY", "HIT_WINDOW", "POOL", "PRIOR_QUANTILE", "PolishSettings",
            "RecipeSettings", "temperature_label", "QUANTIFIED", "nearest_miss", "targeted",
            "QUANTITIES", "UNITS", "FIGURES", "FIGURE_UNITS", "T_ROOM", "parse_temperatures",
            "resolve_run", "sample", "Run", "open_run", "Info", "info", "generate", "train",
@@ -296,22 +296,25 @@ def optimize(run=None, target: dict | None = None, minimum: dict | None = None,
     300; a real magnet's run: any in its trained range, the boundary phase's thickness and Js
     designed with the grain axes), written to its next designs/<id>/ folder; returns the
     Design. target, minimum, maximum: {anchor: value} in `units` ('reduced' or 'si', tesla,
-    of the material at that temperature); maximize, minimize: anchor names; weights:
-    'anchor=w'. settings: any field of invmag.design.Settings (default: the run config's
-    [design]) and `simulations` (polish budget per design, 0: none). device, learn and the
-    callbacks progress, simulated, trained, warn as invmag.design.loop.design."""
+    of the material at that temperature; hc_th needs the config's [thermal] section);
+    maximize, minimize: anchor names; weights: 'anchor=w'. settings: any field of
+    invmag.design.Settings (default: the run config's [design]) and `simulations` (polish
+    budget per design, 0: none). device, learn and the callbacks progress, simulated,
+    trained, warn as invmag.design.loop.design."""
     from . import BadParameter
     from .design import loop
     from .design.optimize import Settings
     from .design.targets import parse_goal
     from .models.conditions import check_temperatures
     from .physics.temperature import material_at
+    from .physics.thermal import thermal_shift
 
     cfg, path = resolve_run(config, run, device)
     T = T_ROOM if temperature is None else float(temperature)
     check_temperatures(cfg, T)
+    material = material_at(T, cfg.material)
     goal = parse_goal(target or {}, minimum or {}, maximum or {}, weights, maximize, minimize,
-                      units, material_at(T, cfg.material))
+                      units, material, hc_shift=thermal_shift(T, material, cfg.thermal))
     chosen = Settings.from_config(cfg, goal, **settings)
     chosen.check()
     if learn < 0:
@@ -343,12 +346,14 @@ def recipe(run=None, target: dict | None = None, minimum: dict | None = None,
     from .design.recipe.make import make_recipes
     from .design.recipe.realizations import recipe_ranges
     from .physics.temperature import material_at
+    from .physics.thermal import thermal_shift
 
     cfg, path = resolve_run(config, run, device)
     temperatures = recipe_temperatures(cfg, temperature)
+    materials = [material_at(T, cfg.material) for T in temperatures]
     goals = [recipe_goal(target or {}, minimum or {}, maximum or {}, weights, maximize,
-                         minimize, units, material_at(T, cfg.material), yield_, max_std)
-             for T in temperatures]
+                         minimize, units, m, yield_, max_std, thermal_shift(T, m, cfg.thermal))
+             for T, m in zip(temperatures, materials)]
     settings = RecipeSettings(**{"seed": cfg.seed, **settings})
     ranges = recipe_ranges(cfg, density, diameter, theta, thickness, boundary_js)
     return make_recipes(cfg, path, goals, temperatures, settings, ranges, progress, warn)

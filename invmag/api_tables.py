@@ -1,6 +1,6 @@
 """The numbers behind the commands' tables, as plain data (invmag.api re-exports them):
-anchors in tesla, figures of merit of curves, labels and designs, the material over
-temperature, the solver's device."""
+anchors in tesla, figures of merit of curves, labels and designs, the thermally activated HcJ
+beside the zero-temperature one, the material over temperature, the solver's device."""
 
 import numpy as np
 
@@ -16,15 +16,36 @@ def anchors_si(values, material) -> np.ndarray:
     return np.array([v * si_factor(a, material) for a, v in zip(ANCHORS, values)])
 
 
-def figure_rows(figures) -> dict:
+def figure_rows(figures, thermal=None) -> dict:
     """Figures of merit (..., 6) in the order of FIGURES as {name: (unit, values)}, µ0·HcJ
-    (T) inserted after HcJ (kA/m); squareness in Hk/HcJ."""
+    (T) inserted after HcJ (kA/m), then, given `thermal` (the thermally activated HcJ in kA/m
+    beside each, thermal_hcj), "µ0·HcJ (thermal)" (T); squareness in Hk/HcJ."""
     from .physics.material import MU0
 
     f = np.asarray(figures, float)
     rows = [(name, (FIGURE_UNITS[name] or "Hk/HcJ", f[..., i])) for i, name in enumerate(FIGURES)]
     rows.insert(2, ("µ0·HcJ", ("T", f[..., 1] * MU0 * 1e3)))
+    if thermal is not None:
+        thermal = np.broadcast_to(np.asarray(thermal, float), f[..., 1].shape)
+        rows.insert(3, ("µ0·HcJ (thermal)", ("T", thermal * MU0 * 1e3)))
     return dict(rows)
+
+
+def thermal_hcj(cfg, hcj, T, materials=None):
+    """HcJ after thermal activation (kA/m, invmag.physics.thermal) from the zero-temperature
+    HcJ (kA/m, (n,) or one) at T (K, one or (n,)) of `materials` (the main phase at each T,
+    one or (n,); default cfg's material at T); None when cfg has no [thermal] section."""
+    from .physics.temperature import material_at
+    from .physics.thermal import thermal_hc, thermal_shift
+
+    if cfg.thermal is None:
+        return None
+    hcj = np.asarray(hcj, float)
+    T = np.broadcast_to(np.asarray(T, float), hcj.shape)
+    mats = (np.broadcast_to(np.asarray(materials, object), hcj.shape) if materials is not None
+            else np.vectorize(lambda t: material_at(t, cfg.material), otypes=[object])(T))
+    loss = np.vectorize(lambda t, m: thermal_shift(t, m, cfg.thermal) * m.HA / 1e3)(T, mats)
+    return thermal_hc(hcj, loss)
 
 
 def curve_figures(curve, demag: float = 0.0) -> np.ndarray:

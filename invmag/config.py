@@ -3,9 +3,10 @@
 `load_config("quick")` / `load_config("paper")` read the configs embedded in invmag/configs/,
 `load_config("path/to/x.toml")` a file. Every key is required but those added after runs were
 made (ADDED: absent, they take the value that reproduces the code that wrote the file) and the
-OPTIONAL sections [boundary] and [temperature] (absent: no boundary phase, 300 K); an unknown
-key, a wrong type or an out-of-range value raises ValueError naming the key, e.g.
-"config: grid.nx must be an integer ≥ 4, got 'abc'". Lengths are in nm, angles in rad.
+OPTIONAL sections [boundary], [temperature] and [thermal] (absent: no boundary phase, 300 K,
+the zero-temperature hc only); an unknown key, a wrong type or an out-of-range value raises
+ValueError naming the key, e.g. "config: grid.nx must be an integer ≥ 4, got 'abc'". Lengths
+are in nm, angles in rad.
 """
 
 from dataclasses import asdict, dataclass
@@ -20,6 +21,7 @@ import torch
 from .physics.solver_settings import DTYPES, SolverSettings, divides_unity
 from .physics.material import Material
 from .physics.temperature import NDFEB
+from .physics.thermal import LN_RATE, Thermal
 
 EMBEDDED = Path(__file__).resolve().parent / "configs"
 ALGORITHMS = ("ga", "de", "pso", "nsga2")  # pymoo algorithms of the latent search (design.latent_search)
@@ -27,12 +29,15 @@ ALGORITHMS = ("ga", "de", "pso", "nsga2")  # pymoo algorithms of the latent sear
 
 @dataclass(frozen=True)
 class Grid:
-    """nx × ny cells of cell_size × cell_size nm in the plane, thickness nm along z."""
+    """nx × ny cells of cell_size × cell_size nm in the plane, thickness nm along z; periodic:
+    in-plane periodic boundaries (a closed circuit, the sample the interior of a bulk magnet;
+    docs/engine.md), else open."""
 
     nx: int
     ny: int
     cell_size: float
     thickness: float
+    periodic: bool = False
 
     @property
     def area_nm2(self) -> float:
@@ -124,6 +129,7 @@ class Config:
     design: LatentSearch
     boundary: Boundary | None = None        # absent: no boundary phase
     temperature: Temperature | None = None  # absent: every sample at 300 K
+    thermal: Thermal | None = None          # absent: zero-temperature hc only (physics.thermal)
 
     def to_dict(self) -> dict:
         """Plain nested dict in the TOML layout (lists, not tuples)."""
@@ -134,7 +140,8 @@ class Config:
                 if section == "solver":
                     values["device"] = self.solver_device
                 out[section] = {k: list(v) if isinstance(v, tuple) else v
-                                for k, v in values.items()}
+                                for k, v in values.items()
+                                if (section, k) not in QUIET or v != ADDED[section, k]}
         return out
 
     def to_toml(self) -> str:
@@ -244,12 +251,14 @@ SCHEMA: dict[str, dict[str, Field]] = {
     "": {"name": pattern(r"[A-Za-z0-9_.-]+", "a name of letters, digits, '_', '.', '-'"),
          "seed": integer(0)},
     "material": {"A": number(), "Js": number(), "K1": number()},
-    "grid": {"nx": integer(4), "ny": integer(4), "cell_size": number(), "thickness": number()},
+    "grid": {"nx": integer(4), "ny": integer(4), "cell_size": number(), "thickness": number(),
+             "periodic": boolean()},
     "structures": {"grain_density": density_range(),
                    "max_misorientation": number(0, math.pi, strict=False)},
     "boundary": {"thickness": interval(0, unit=" of nm"), "Js": interval(0, unit=" of T"),
                  "K1": number(strict=False)},
     "temperature": {"range": interval(NDFEB.T_sr, NDFEB.Tc, open_hi=True, unit=" of K")},
+    "thermal": {"volume_factor": number(), "ln_rate": number()},
     "solver": {"tolerance": number(), "tau_max": number(), "tau_min": number(),
                "max_iterations": integer(1), "field_step": field_step(), "fast": boolean(),
                "coarse": integer(1), "jump_angle": number(),
@@ -268,13 +277,18 @@ SCHEMA: dict[str, dict[str, Field]] = {
 }
 
 # keys added after runs were made, with the value an older config.toml meant by leaving them out
-ADDED = {("solver", "lbfgs_torque"): 0.0, ("solver", "lbfgs_memory"): 5,
-         ("solver", "lbfgs_rotation"): 0.1, ("boundary", "K1"): 0.0}
-OPTIONAL = ("boundary", "temperature")  # sections that may be left out (Config field None)
+# (and thermal.ln_rate, whose default is a 1 s measurement)
+ADDED = {("grid", "periodic"): False,
+         ("solver", "lbfgs_torque"): 0.0, ("solver", "lbfgs_memory"): 5,
+         ("solver", "lbfgs_rotation"): 0.1, ("boundary", "K1"): 0.0,
+         ("thermal", "ln_rate"): LN_RATE}
+# sections that may be left out (Config field None)
+OPTIONAL = ("boundary", "temperature", "thermal")
+QUIET = {("grid", "periodic")}  # ADDED keys written out only where they differ from their value
 
 SECTIONS = {"material": Material, "grid": Grid, "structures": Structures, "data": Data,
             "vae": VAESettings, "regressor": RegressorSettings, "design": LatentSearch,
-            "boundary": Boundary, "temperature": Temperature}
+            "boundary": Boundary, "temperature": Temperature, "thermal": Thermal}
 
 
 def _multiples(values, step: float) -> bool:

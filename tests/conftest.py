@@ -1,4 +1,5 @@
 import pathlib
+import shutil
 import sys
 
 import numpy as np
@@ -42,6 +43,19 @@ def tiny_config(name="tiny", **sections):
     for section, values in (*tiny.items(), *sections.items()):
         d[section].update(values)
     return config_from_dict(d)
+
+
+# enough data and epochs for the tiny config's model to learn: test MAE well below the training
+# mean's on every anchor, hc falling with the misorientation
+LEARNS = {"data": {"labelled": 200, "test": 16, "unlabelled": 256}, "vae": {"epochs": 10},
+          "solver": {"batch_size": 16},
+          "regressor": {"max_epochs": 60, "batch_size": 16, "learning_rate": 3e-3}}
+
+
+def learning_config(name="small", **sections):
+    """tiny_config with LEARNS, updated by `sections` (e.g. vae={"latent": 4})."""
+    merged = {k: {**LEARNS.get(k, {}), **sections.get(k, {})} for k in {*LEARNS, *sections}}
+    return tiny_config(name, **merged)
 
 
 def tiny_magnet(boundary=None, temperature=None, **sections):
@@ -93,6 +107,32 @@ def assert_user_error(result, *fragments):
         assert fragment in lines[0]
 
 
+# the tiny surrogate of the design tests (tiny_model): latent size, its config's sections
+LATENT = 8
+DESIGN = {"vae": {"latent": LATENT}, "data": {"unlabelled": 32, "labelled": 8, "test": 2},
+          "regressor": {"batch_size": 32, "learning_rate": 3e-3},
+          "design": {"population": 24, "generations": 20},
+          "solver": {"tolerance": 1e-3, "batch_size": 16}}
+
+
+def truth(z):
+    """The anchors the tiny regressor learns: hc = 0.1 + 0.5 σ(z0), mr = 0.6 + 0.3 σ(z1), …"""
+    s = 1 / (1 + np.exp(-z))
+    hc = 0.1 + 0.5 * s[:, 0]
+    return np.stack([0.95 + 0.04 * s[:, 2], 0.6 + 0.3 * s[:, 1], 0.6 * hc, 0.75 * hc,
+                     0.85 * hc, hc], axis=1)
+
+
+def optimize(run, *args):
+    """`invmag optimize` on the run; the latent route alone unless --pool is given (the tiny
+    VAE is untrained: it ranks a pool of generator structures at random)."""
+    if "--pool" not in args:
+        args = ("--pool", 0, *args)
+    result = invoke("optimize", "--run", run, "--seed", 1, *args)
+    assert result.exit_code == 0, result.output
+    return result
+
+
 @pytest.fixture
 def voronoi():
     """Seeded Voronoi structure of n × n 2-nm cells (docs/conventions.md):
@@ -105,6 +145,13 @@ def voronoi():
 
 
 @pytest.fixture(scope="session")
+def small_trained(tmp_path_factory):
+    """A 16 × 16 run (1–3 grains) of learning_config() trained by `invmag train` on 184 curves,
+    once per session; its model has learned: (config, run folder, train's output)."""
+    return train_run(tmp_path_factory.mktemp("small"), learning_config())
+
+
+@pytest.fixture(scope="session")
 def magnet_trained(tmp_path_factory):
     """A 16 × 16 real-magnet run (1–3 grains, boundary and T drawn per label) trained by
     `invmag train` on 192 curves, once per session: (config, run folder, train's output)."""
@@ -112,3 +159,35 @@ def magnet_trained(tmp_path_factory):
         data={"labelled": 192, "test": 24, "unlabelled": 256}, vae={"epochs": 10},
         solver={"batch_size": 16},
         regressor={"max_epochs": 60, "batch_size": 16, "learning_rate": 3e-3}))
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory):
+    """A run folder with config.toml and surrogate.pt of tiny_config(**DESIGN), once per
+    session: untrained VAE, regressor fitted to truth(z) on prior draws."""
+    from invmag.models.fitting import fit_regressor
+    from invmag.models.regressor import Ensemble
+    from invmag.models.surrogate import Surrogate, build_regressor, build_vae, seeded
+    from invmag.runtime import one_thread
+
+    cfg = tiny_config(**DESIGN)
+    vae = seeded(0, lambda: build_vae(cfg))
+    regressor = seeded(1, lambda: build_regressor(cfg))
+    z = np.random.default_rng(0).standard_normal((1024, LATENT)) * 1.5
+    y = truth(z)
+    mean, std = y.mean(0), y.std(0)
+    with one_thread():  # small ops: threads only contend
+        fit_regressor(regressor, z, (y - mean) / std, 60, 128, 1e-2, seed=0)
+    run = tmp_path_factory.mktemp("tiny") / "run"
+    run.mkdir()
+    (run / "config.toml").write_text(cfg.to_toml())
+    Surrogate(cfg, vae, Ensemble([regressor]), mean, std, y.min(0), y.max(0)).save(
+        run / "surrogate.pt")
+    return run
+
+
+@pytest.fixture
+def run(tiny_model, tmp_path):
+    """A fresh copy of the tiny run (tiny_model) for one test; modules on another run define
+    their own `run`."""
+    return shutil.copytree(tiny_model, tmp_path / "run")

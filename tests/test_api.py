@@ -11,7 +11,6 @@ import pytest
 import invmag
 from invmag.physics.simulation import build_solver
 from conftest import invoke, tiny_config
-from test_design import tiny_model  # noqa: F401 (a fixture)
 
 
 def test_import_invmag_stays_light():

@@ -145,7 +145,7 @@ def test_a_batch_that_failed_twice_is_one_line_and_a_bug_keeps_its_traceback(
     def bug(*args, **kwargs):
         raise KeyError("stage")
 
-    monkeypatch.setattr(generate_module, "generate", bug)
+    monkeypatch.setattr(generate_module, "generate_data", bug)
     result = invoke("generate", "--config", tiny_toml(), "--run", tmp_path / "r")
     assert result.exit_code == 1 and isinstance(result.exception, KeyError)
 

@@ -16,8 +16,7 @@ from invmag.design.sources import Candidates
 from invmag.models.surrogate import load_surrogate
 from invmag.physics.merit import FIGURES, bhmax_error, predicted_figures
 from invmag.data.structures import save_structure
-from conftest import assert_user_error, invoke
-from test_models import small_config
+from conftest import assert_user_error, invoke, learning_config
 
 PNGS = ("losses.png", "parity.png", "reconstructions.png")
 
@@ -26,29 +25,17 @@ PNGS = ("losses.png", "parity.png", "reconstructions.png")
 
 
 
-# enough data and epochs for the model to learn (test MAE 0.55–0.72 of the training mean's;
-# the two fold members still improve at epoch 120)
-LEARNS = {"data": {"labelled": 160, "test": 32, "unlabelled": 512}, "vae": {"epochs": 5},
-          "regressor": {"max_epochs": 120}}
-
-
 def write_config(path, **sections):
-    """test_models.small_config with LEARNS, updated by `sections` (e.g. vae={"latent": 4})."""
-    merged = {k: {**LEARNS.get(k, {}), **sections.get(k, {})} for k in {*LEARNS, *sections}}
-    path.write_text(small_config(**merged).to_toml())
+    """conftest.learning_config updated by `sections` (e.g. vae={"latent": 4}) as a TOML file."""
+    path.write_text(learning_config(**sections).to_toml())
     return path
 
 
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory):
-    """A small run trained by `invmag train` (data generated on the way): (config, run)."""
-    tmp = tmp_path_factory.mktemp("trained")
-    config, run = write_config(tmp / "small.toml"), tmp / "run"
-    result = invoke("train", "--config", config, "--run", run, "--device", "cpu")
-    assert result.exit_code == 0, result.output
-    hc = json.loads((run / "metrics.json").read_text())["mae_test"]["hc"]
-    assert "test MAE" in result.output and f"{hc:.4f}" in result.output
-    return config, run
+@pytest.fixture
+def trained(small_trained):
+    """The session's small run (conftest.small_trained): (its config's TOML file, run)."""
+    cfg, run, _ = small_trained
+    return run.parent / f"{cfg.name}.toml", run
 
 
 @pytest.fixture
@@ -69,10 +56,12 @@ def test_info_prints_the_paper_tables():
     assert "holds 4 such regressors" in " ".join(result.output.split())
 
 
-def test_train_writes_model_metrics_and_plots(trained):
+def test_train_writes_model_metrics_and_plots(trained, small_trained):
     config, run = trained
     assert (run / "surrogate.pt").is_file() and (run / "checkpoints" / "vae.pt").is_file()
     metrics = json.loads((run / "metrics.json").read_text())
+    output = small_trained[2]  # train's output
+    assert "test MAE" in output and f"{metrics['mae_test']['hc']:.4f}" in output
     assert set(metrics["mae_test"]) == set(ANCHORS) == set(metrics["mae_paper"])
     r = metrics["regressor"]
     assert np.shape(r["cv_curves"]) == (r["folds"], r["max_epochs"])
@@ -80,7 +69,7 @@ def test_train_writes_model_metrics_and_plots(trained):
     assert len(load_surrogate(run).regressor.members) == r["folds"]  # the folds' ensemble
     labels = read_labels(run / "labels.h5")
     train, test = labels.split(metrics["labelled"]["test"])
-    assert len(test) == 32
+    assert len(test) == load_config(config).data.test
     mean = np.abs(labels.anchors[test] - labels.anchors[train].mean(0)).mean(0)
     assert all(metrics["mae_test"][a] < 0.8 * m for a, m in zip(ANCHORS, mean))  # it learned
     bh = metrics["bhmax_test_kJ_m3"]  # (BH)max of the test curves, and through their anchors
@@ -235,17 +224,20 @@ def test_bad_input_is_one_line_and_nothing_is_written_or_lost(trained, tmp_path,
 
 def test_more_epochs_resume_from_the_checkpoint(trained, tmp_path):
     run = tmp_path / "run"
-    shutil.copytree(trained[1], run)  # trained for 5 VAE epochs
-    six = write_config(tmp_path / "six.toml", vae={"epochs": 6})
-    assert_user_error(invoke("train", "--config", six, "--run", run), "--force")
-    result = invoke("train", "--config", six, "--run", run, "--force")
+    shutil.copytree(trained[1], run)
+    n = load_config(trained[0]).vae.epochs  # the VAE epochs it was trained for
+    more = write_config(tmp_path / "more.toml", vae={"epochs": n + 1})
+    assert_user_error(invoke("train", "--config", more, "--run", run), "--force")
+    result = invoke("train", "--config", more, "--run", run, "--force")
     assert result.exit_code == 0, result.output
-    assert "resumed from its checkpoint at epoch 5" in result.output
+    assert f"resumed from its checkpoint at epoch {n}" in result.output
     history = json.loads((run / "metrics.json").read_text())["vae"]["history"]
-    assert [(h["epoch"], h["session"]) for h in history] == [(e, 1) for e in range(1, 6)] + [(6, 2)]
-    result = invoke("train", "--config", trained[0], "--run", run, "--force")  # 5 epochs again
+    assert [(h["epoch"], h["session"]) for h in history] == [(e, 1) for e in range(1, n + 1)] + [
+        (n + 1, 2)]
+    result = invoke("train", "--config", trained[0], "--run", run, "--force")  # n epochs again
     assert result.exit_code == 0, result.output
-    assert "holds 6 epochs, more than vae.epochs = 5" in result.output  # was replaced silently
+    # the checkpoint of more epochs was replaced silently
+    assert f"holds {n + 1} epochs, more than vae.epochs = {n}" in result.output
 
 
 # -- held-out labels and the data as a design source ----------------------------------------
@@ -266,7 +258,7 @@ def test_hold_out_removes_exactly_the_labels_inside_the_boxes(trained, tmp_path,
     lo, hi = mid - 0.05, mid + 0.05  # wider than the hit window: no label outside meets mid
     box = f"hc={lo:.4f}:{hi:.4f}"
     run = held_run(trained, tmp_path, box)
-    train, test = labels.split(32)
+    train, test = labels.split(load_config(trained[0]).data.test)
     held = inside(labels.anchors, [parse_box(box)])
     metrics = json.loads((run / "metrics.json").read_text())
     assert metrics["hold_out"] == [describe(parse_box(box))]

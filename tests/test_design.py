@@ -1,7 +1,6 @@
 """Inverse design: goals, latent search (single- and multi-objective), design folders, verify
-against the engine, the closed loop, and bad input — on a tiny surrogate built here."""
-
-import shutil
+against the engine, the closed loop, and bad input — on the tiny surrogate of
+conftest.tiny_model."""
 
 import h5py
 import numpy as np
@@ -9,7 +8,6 @@ import pytest
 
 from invmag import ANCHORS
 from invmag.data.sample import Samples
-from invmag.runtime import one_thread
 from invmag.design.latent_search import latent_model, prior_radius2, search
 from invmag.design.grains import sharpen
 from invmag.design.design_folder import read_design
@@ -17,66 +15,7 @@ from invmag.design.targets import Goal, parse_goal
 from invmag.physics.anchors import anchors
 from invmag.physics.curve import CurveSolver
 from invmag.physics.merit import FIGURES, figures, predicted_figures
-from conftest import invoke, tiny_config
-
-LATENT = 8
-
-
-DESIGN = {"vae": {"latent": LATENT}, "data": {"unlabelled": 32, "labelled": 8, "test": 2},
-          "regressor": {"batch_size": 32, "learning_rate": 3e-3},
-          "design": {"population": 24, "generations": 20},
-          "solver": {"tolerance": 1e-3, "batch_size": 4}}
-
-
-def truth(z):
-    """The anchors the tiny regressor learns: hc = 0.1 + 0.5 σ(z0), mr = 0.6 + 0.3 σ(z1), …"""
-    s = 1 / (1 + np.exp(-z))
-    hc = 0.1 + 0.5 * s[:, 0]
-    return np.stack([0.95 + 0.04 * s[:, 2], 0.6 + 0.3 * s[:, 1], 0.6 * hc, 0.75 * hc,
-                     0.85 * hc, hc], axis=1)
-
-
-@pytest.fixture(scope="module")
-def tiny_model(tmp_path_factory):
-    """A run folder with config.toml and surrogate.pt: untrained VAE, regressor fitted to
-    truth(z) on prior draws."""
-    from invmag.models.regressor import Ensemble
-    from invmag.models.surrogate import Surrogate, build_regressor, build_vae, seeded
-    from invmag.models.fitting import fit_regressor
-
-    cfg = tiny_config(**DESIGN)
-    vae = seeded(0, lambda: build_vae(cfg))
-    regressor = seeded(1, lambda: build_regressor(cfg))
-    z = np.random.default_rng(0).standard_normal((1024, LATENT)) * 1.5
-    y = truth(z)
-    mean, std = y.mean(0), y.std(0)
-    with one_thread():  # small ops: threads only contend
-        fit_regressor(regressor, z, (y - mean) / std, 60, 128, 1e-2, seed=0)
-    run = tmp_path_factory.mktemp("tiny") / "run"
-    run.mkdir()
-    (run / "config.toml").write_text(cfg.to_toml())
-    Surrogate(cfg, vae, Ensemble([regressor]), mean, std, y.min(0), y.max(0)).save(
-        run / "surrogate.pt")
-    return run
-
-
-@pytest.fixture
-def run(tiny_model, tmp_path):
-    """A fresh copy of the tiny run for one test."""
-    return shutil.copytree(tiny_model, tmp_path / "run")
-
-
-
-
-def optimize(run, *args):
-    """`invmag optimize` on the run; the latent route alone unless --pool is given (the tiny
-    VAE is untrained: it ranks a pool of generator structures at random)."""
-    if "--pool" not in args:
-        args = ("--pool", 0, *args)
-    result = invoke("optimize", "--run", run, "--seed", 1, *args)
-    assert result.exit_code == 0, result.output
-    return result
-
+from conftest import DESIGN, LATENT, invoke, optimize, tiny_config, truth
 
 # -- goals ---------------------------------------------------------------------------------
 def test_goal_si_units_objectives_and_hits():

@@ -9,7 +9,7 @@ from invmag.design.design_folder import read_design
 from invmag.design.targets import parse_goal
 from invmag.physics.material import Material
 from invmag.physics.merit import FIGURES, predicted_figures
-from test_design import LATENT, optimize, run, tiny_model, truth  # noqa: F401 (fixtures)
+from conftest import LATENT, optimize, truth
 
 MAT = Material()
 LIMIT = MAT.Kd / 4 / 1e3  # (BH)max of a square loop, kJ/m³: the reduced unit of bhmax

@@ -21,21 +21,17 @@ from invmag.design.recipe.realizations import SEARCH_STREAM, VERIFY_STREAM
 from invmag.design.recipe.recipe_folder import newest
 from invmag.physics.simulation import simulate_curves
 from invmag.runtime import one_thread
-from conftest import assert_user_error, invoke, tiny_config, train_run
+from conftest import assert_user_error, invoke
 
 HC = ANCHORS.index("hc")
 FAST = {"realizations": 64, "population": 12, "generations": 8, "top": 2, "calibrate": 0}
 
 
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory):
-    """A 16 × 16 run (1–3 grains) trained by `invmag train` on 192 curves (about 20 s): its
-    model has learned that hc falls with the misorientation."""
-    cfg, run, _ = train_run(tmp_path_factory.mktemp("recipe"), tiny_config(
-        "rtiny", data={"labelled": 192, "test": 8, "unlabelled": 256}, vae={"epochs": 10},
-        solver={"batch_size": 16},
-        regressor={"max_epochs": 60, "batch_size": 16, "learning_rate": 3e-3}))
-    return cfg, run
+@pytest.fixture
+def trained(small_trained):
+    """The session's small run (conftest.small_trained): its model has learned that hc falls
+    with the misorientation. (config, run folder)."""
+    return small_trained[:2]
 
 
 @pytest.fixture

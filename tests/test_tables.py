@@ -11,7 +11,7 @@ from rich.console import Console
 
 from invmag import ANCHORS
 from invmag.design.design_folder import read_design
-from test_design import optimize, run, tiny_model  # noqa: F401  (fixtures)
+from conftest import optimize
 
 
 @pytest.fixture

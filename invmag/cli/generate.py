@@ -8,7 +8,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from .. import ANCHORS
-from ..api import FIGURE_UNITS, FIGURES, UNITS, generate, label_figures, resolve_run
+from ..api import (FIGURE_UNITS, FIGURES, UNITS, generate, label_figures, resolve_run,
+                   thermal_hcj)
 from .common import CONFIG_HELP, DEVICE_HELP, RUN_HELP, console, user_errors, warn
 
 EPILOG = ("Examples: invmag generate · invmag generate --labelled 3200 · "
@@ -30,16 +31,21 @@ def label_table(labels) -> Table:
     return table
 
 
-def label_merit_table(labels, material) -> Table:
+def label_merit_table(labels, cfg) -> Table:
     """min / mean / max of each figure of merit (N = 0) over the good labels' curves, each in
-    SI at its own temperature."""
-    f = label_figures(labels, material)
+    SI at its own temperature; the thermally activated HcJ after HcJ where cfg has a [thermal]
+    section."""
+    f = label_figures(labels, cfg.material)
+    rows = [(name, FIGURE_UNITS[name], f[:, i]) for i, name in enumerate(FIGURES)]
+    hcj = FIGURES.index("HcJ")
+    thermal = thermal_hcj(cfg, f[:, hcj], labels.samples.temperature[labels.good])
+    if thermal is not None:
+        rows.insert(hcj + 1, ("HcJ (thermal)", FIGURE_UNITS["HcJ"], thermal))
     table = Table(title="Figures of merit of the good labels (N = 0)")
     for name in ("figure", "unit", "min", "mean", "max"):
         table.add_column(name, justify="left" if name == "figure" else "right")
-    for i, name in enumerate(FIGURES):
-        table.add_row(name, FIGURE_UNITS[name],
-                      *[f"{g(f[:, i]):.4g}" for g in (np.min, np.mean, np.max)])
+    for name, unit, values in rows:
+        table.add_row(name, unit, *[f"{g(values):.4g}" for g in (np.min, np.mean, np.max)])
     return table
 
 
@@ -73,7 +79,7 @@ def generate_command(
     labels = summary.labels
     console.print(label_table(labels))
     if labels.good.any():
-        console.print(label_merit_table(labels, cfg.material))
+        console.print(label_merit_table(labels, cfg))
     if summary.labels_computed:
         rate = 3600 * summary.labels_computed / summary.label_seconds
         console.print(f"{summary.labels_computed} curves in {summary.label_seconds:.1f} s: "

@@ -8,9 +8,9 @@ import typer
 from rich.table import Table
 
 from .. import ANCHORS
-from ..api import (CONSISTENCY, DISTINCT, DIVERSITY, HIT_WINDOW, POOL, PRIOR_QUANTILE,
+from ..api import (CONSISTENCY, DISTINCT, DIVERSITY, FIGURES, HIT_WINDOW, POOL, PRIOR_QUANTILE,
                    QUANTITIES, T_ROOM, UNITS, PolishSettings, design_figures, nearest_miss,
-                   optimize, resolve_run, targeted)
+                   optimize, resolve_run, targeted, thermal_hcj)
 from .common import CONFIG_HELP, DEVICE_HELP, RUN_HELP, UNITS_HELP, console, user_errors, warn
 from .tables import merit_table
 
@@ -26,7 +26,7 @@ def anchor_options(command):
     merit X; they arrive in its **anchor_values as target_X, min_X, max_X (None when not
     given)."""
     si = {**{a: f"µ0·{'M' if UNITS[a] == 'Ms' else 'H'} in T" for a in ANCHORS},
-          "bhmax": "kJ/m³", "squareness": "the same"}
+          "bhmax": "kJ/m³", "squareness": "the same", "hc_th": "µ0·H in T"}
     extra = [inspect.Parameter(
         f"{kind}_{a}", inspect.Parameter.KEYWORD_ONLY, annotation=float,
         default=typer.Option(None, help=text.format(a=a, u=UNITS[a], si=si[a]),
@@ -73,17 +73,20 @@ def anchors_table(design) -> Table:
     return table
 
 
-def design_report(design, seconds: float, material):
+def design_report(design, seconds: float, cfg):
     """Tables (designs; simulated anchors; figures of merit, simulated beside predicted,
-    N = 0, in SI of `material` at 300 K), hit count or an honest miss, first-shot error, where
+    N = 0, in SI of cfg's material at the design's temperature, the thermally activated HcJ
+    beside where cfg has a [thermal] section), hit count or an honest miss, first-shot error, where
     the files went."""
     goal, tol = design.goal, design.meta["window"]
     hits = goal.hits(design.simulated, tol)
     console.print(design_table(design, hits))
     console.print(anchors_table(design))
-    console.print(merit_table(design_figures(design, material),
-                              "Figures of merit, N = 0: #k on the curve through its simulated "
-                              "anchors, #k pred through the surrogate's"))
+    merits = design_figures(design, cfg.material)
+    hcj = [f[FIGURES.index("HcJ")] for f in merits.values()]
+    console.print(merit_table(merits, "Figures of merit, N = 0: #k on the curve through its "
+                              "simulated anchors, #k pred through the surrogate's",
+                              thermal_hcj(cfg, hcj, design.temperature)))
     if design.meta.get("from_data"):
         console.print(f"{design.meta['from_data']} design(s) from the run's data: simulated "
                       "structures that already meet the goal (no new simulation); "
@@ -200,4 +203,4 @@ def optimize_command(
                 starts=tuple(s for s, on in (("data", data), ("pool", pool > 0),
                                              ("search", True)) if on),
                 pool=pool, assist=assist, temperature=temperature)
-    design_report(result, time.perf_counter() - started, cfg.material)
+    design_report(result, time.perf_counter() - started, cfg)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import typer
 
-from ..api import predict, resolve_run
+from ..api import FIGURES, T_ROOM, predict, resolve_run, thermal_hcj
 from .common import (CONFIG_HELP, DEMAG_HELP, DEVICE_HELP, MERIT_HELP, PREDICT_TEMPERATURE_HELP,
                      RUN_HELP, SAMPLE_HELP, console, demag_factor, user_errors, warn)
 from .tables import anchor_table, merit_table
@@ -32,8 +32,10 @@ def predict_command(
     at = "" if temperature is None else f" at {temperature:g} K"
     console.print(anchor_table(p.anchors, p.material,
                                title=f"Predicted anchors of {file.name}{at}"))
+    thermal = thermal_hcj(cfg, p.figures[FIGURES.index("HcJ")],
+                          T_ROOM if temperature is None else temperature, p.material)
     console.print(merit_table({"predicted": p.figures},
-                              f"Predicted figures of merit, N = {demag:g}"))
+                              f"Predicted figures of merit, N = {demag:g}", thermal))
     if p.outside:
         warn(f"outside the range of the training labels (extrapolation): {', '.join(p.outside)}")
     for kind, path in p.files.items():

@@ -7,8 +7,8 @@ import numpy as np
 import typer
 
 from .. import ANCHORS
-from ..api import (T_ROOM, curve_figures, device_name, kronmuller, parse_temperatures,
-                   resolve_run, simulate)
+from ..api import (FIGURES, T_ROOM, curve_figures, device_name, kronmuller,
+                   parse_temperatures, resolve_run, simulate, thermal_hcj)
 from .common import (CONFIG_HELP, DEMAG_HELP, DEVICE_HELP, MERIT_HELP, STRUCTURE_HELP,
                      UserError, console, demag_factor, user_errors, warn)
 from .tables import anchor_table, merit_table
@@ -70,7 +70,8 @@ def simulate_command(
     values, material = curve.anchors[0], curve.materials[0]
     console.print(anchor_table(values, material, title=f"Anchors of {file.name} at {T[0]:g} K"))
     merits = {"value": curve_figures(curve, demag)[0]}
-    console.print(merit_table(merits, f"Figures of merit, N = {demag:g}"))
+    thermal = thermal_hcj(cfg, merits["value"][FIGURES.index("HcJ")], T[0], material)
+    console.print(merit_table(merits, f"Figures of merit, N = {demag:g}", thermal))
     if not curve.converged[0]:
         warn(f"a field step hit the iteration cap ({cfg.solver.max_iterations}): the curve is "
              "flagged as not converged")

@@ -18,13 +18,14 @@ def anchor_table(values, material, title="Anchors", columns=None) -> Table:
     return table
 
 
-def merit_table(columns: dict, title="Figures of merit") -> Table:
-    """Rich table of figures of merit, one column per {label: values (6,) as FIGURES}."""
+def merit_table(columns: dict, title="Figures of merit", thermal=None) -> Table:
+    """Rich table of figures of merit, one column per {label: values (6,) as FIGURES};
+    thermal: the thermally activated HcJ (kA/m) per column (thermal_hcj), a row beside HcJ."""
     table = Table(title=title)
     table.add_column("figure")
     table.add_column("unit")
     for label in columns:
         table.add_column(label, justify="right")
-    for name, (unit, values) in figure_rows(list(columns.values())).items():
+    for name, (unit, values) in figure_rows(list(columns.values()), thermal).items():
         table.add_row(name, unit, *[f"{v:.4g}" for v in values])
     return table

@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from .. import ANCHORS
-from ..api import FIGURE_UNITS, FIGURES, QUANTIFIED, T_ROOM, resolve_run, verify
+from ..api import FIGURE_UNITS, FIGURES, QUANTIFIED, T_ROOM, resolve_run, thermal_hcj, verify
 from .common import CONFIG_HELP, DEVICE_HELP, RUN_HELP, console, user_errors
 
 EPILOG = ("Examples: invmag verify · invmag verify --design 2 --top 3 · "
@@ -40,23 +40,31 @@ def verification_table(v, goal) -> Table:
     return table
 
 
-def merit_verification_table(v) -> Table:
-    """Per candidate: predicted and simulated figures of merit (N = 0)."""
+def merit_verification_table(v, cfg) -> Table:
+    """Per candidate: predicted and simulated figures of merit (N = 0), the thermally activated
+    HcJ after HcJ where cfg has a [thermal] section."""
     table = Table(title="Figures of merit, predicted vs simulated (N = 0)")
-    for name in ["#", ""] + [f"{f}\n{FIGURE_UNITS[f]}" for f in FIGURES]:
+    names = [f"{f}\n{FIGURE_UNITS[f]}" for f in FIGURES]
+    after = FIGURES.index("HcJ") + 1
+    merits = {"pred": v.merit_predicted, "sim": v.merit_simulated}
+    if cfg.thermal is not None:
+        names.insert(after, "HcJ (thermal)\nkA/m")
+        merits = {k: np.insert(m, after, thermal_hcj(cfg, m[:, after - 1], v.temperature), 1)
+                  for k, m in merits.items()}
+    for name in ["#", ""] + names:
         table.add_column(name, justify="right")
     for i, r in enumerate(v.rank):
-        for j, (kind, values) in enumerate((("pred", v.merit_predicted[i]),
-                                            ("sim", v.merit_simulated[i]))):
+        for j, (kind, values) in enumerate((("pred", merits["pred"][i]),
+                                            ("sim", merits["sim"][i]))):
             table.add_row(str(r) if j == 0 else "", kind, *[f"{x:.4g}" for x in values],
                           end_section=j == 1)
     return table
 
 
-def design_verification_report(v, goal):
+def design_verification_report(v, goal, cfg):
     """A design's verification: tables, hit rate, where the files went."""
     console.print(verification_table(v, goal))
-    console.print(merit_verification_table(v))
+    console.print(merit_verification_table(v, cfg))
     if v.hit is None:
         console.print("no target or bound: no hit rate (maximize/minimize only)")
     else:
@@ -133,4 +141,4 @@ def verify_command(
     if hasattr(v, "recipe_id"):
         recipe_verification_report(v)
     else:
-        design_verification_report(v, v.goal)
+        design_verification_report(v, v.goal, cfg)

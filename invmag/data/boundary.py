@@ -6,8 +6,10 @@ cell belongs to it when the distance of its centre x to the nearest edge is belo
 thickness in nm (a multiple of the cell size; t = 0: no boundary). x's nearest seed is s_i (its
 grain, as in structures.sample_structure) and the distance to the edge between grains i and j is
 (|x − s_j|² − |x − s_i|²) / (2|s_j − s_i|), minimized over j. Sample edges are not grain
-boundaries (open boundaries). Over random edge positions a band holds t / cell_size cells per
-cell of edge length; for one edge, which columns it takes depends on where the edge lies.
+boundaries (open boundaries); on a periodic grid the seeds' images in the 3 × 3 tiles around
+the sample count as seeds of their grain, and an edge between a grain and its own image is
+none. Over random edge positions a band holds t / cell_size cells per cell of edge length; for
+one edge, which columns it takes depends on where the edge lies.
 
 Material. Both phases follow physics.temperature's law at the sample's T: the main phase is
 material_at(T, cfg.material); the boundary phase has, at 300 K, the sample's Js_b, K1_b =
@@ -59,51 +61,66 @@ def _centres(nx: int, ny: int, cell_size: float) -> np.ndarray:
     return np.c_[ix.ravel() + 0.5, iy.ravel() + 0.5] * cell_size
 
 
-def _bisector(x, seeds, i, js):
+def _tiles(seeds, nx: int, ny: int, cell_size: float) -> np.ndarray:
+    """Seeds (…, G, 2) nm and their periodic images in the 3 × 3 tiles around the sample:
+    (…, 9G, 2), seed t·G + g an image of seed g."""
+    size = np.array([nx, ny]) * cell_size
+    shifts = np.array([(a, b) for a in (-1, 0, 1) for b in (-1, 0, 1)]) * size
+    return (seeds[..., None, :, :] + shifts[:, None]).reshape(*seeds.shape[:-2], -1, 2)
+
+
+def _bisector(x, seeds, i, js, G):
     """Distance (P,) of points x (P, 2) in grain i (P,) to the nearest edge between i and the
-    grains js (P, m)."""
+    grains js (P, m); seeds j and j + G·t are images of one grain (periodic: _tiles)."""
     si, sj = seeds[i], seeds[js]
     d2i = ((x - si) ** 2).sum(-1)[:, None]
     d2j = ((x[:, None] - sj) ** 2).sum(-1)
     sep = np.linalg.norm(sj - si[:, None], axis=-1)
     with np.errstate(divide="ignore", invalid="ignore"):
         d = (d2j - d2i) / (2 * sep)
-    d[sep == 0] = np.inf  # i itself (or a seed at the same place: the same grain)
+    d[(sep == 0) | (js % G == i[:, None] % G)] = np.inf  # i itself or its image (or a seed at
+    # the same place: the same grain)
     return d.min(1) if d.shape[1] else np.full(len(x), np.inf)
 
 
-def edge_distance(seeds, nx: int, ny: int, cell_size: float):
+def edge_distance(seeds, nx: int, ny: int, cell_size: float, periodic: bool = False):
     """For seeds (G, 2) nm: each cell's grain (its nearest seed) and the distance of its centre
-    to the nearest Voronoi edge, nm (inf with one grain). Returns (grain, dist), (ny·nx,) each,
-    row-major (iy, ix)."""
+    to the nearest Voronoi edge, nm (inf with one grain), open or periodic (module docstring).
+    Returns (grain, dist), (ny·nx,) each, row-major (iy, ix)."""
     from scipy.spatial import cKDTree
 
     seeds = np.asarray(seeds, float).reshape(-1, 2)
-    x, G = _centres(nx, ny, cell_size), len(seeds)
-    k = min(G, NEIGHBOURS)
+    G = len(seeds)
+    if periodic:
+        seeds = _tiles(seeds, nx, ny, cell_size)
+    x, n = _centres(nx, ny, cell_size), len(seeds)
+    k = min(n, NEIGHBOURS)
     d, idx = cKDTree(seeds).query(x, k=k)
     d, idx = d.reshape(len(x), k), idx.reshape(len(x), k)
     grain = idx[:, 0]
-    dist = _bisector(x, seeds, grain, idx[:, 1:])
-    if k < G:  # a seed farther than the k-th is at least (d_k − d_i)/2 from x's grain's edges
+    dist = _bisector(x, seeds, grain, idx[:, 1:], G)
+    if k < n:  # a seed farther than the k-th is at least (d_k − d_i)/2 from x's grain's edges
         unsure = d[:, -1] - d[:, 0] < 2 * dist
         if unsure.any():
-            everyone = np.broadcast_to(np.arange(G), (int(unsure.sum()), G))
-            dist[unsure] = _bisector(x[unsure], seeds, grain[unsure], everyone)
-    return grain, dist
+            everyone = np.broadcast_to(np.arange(n), (int(unsure.sum()), n))
+            dist[unsure] = _bisector(x[unsure], seeds, grain[unsure], everyone, G)
+    return grain % G, dist
 
 
-def edge_distances(seeds, n_grains, nx: int, ny: int, cell_size: float):
+def edge_distances(seeds, n_grains, nx: int, ny: int, cell_size: float, periodic: bool = False):
     """edge_distance of N structures at once, every seed looked at (for the few grains of a
     pool or a design; edge_distance's k-d tree serves a structure of many): seeds (N, G, 2) nm,
-    of which structure i uses its first n_grains[i] (N,). Returns (grain, dist), (N, ny·nx)
-    each."""
+    of which structure i uses its first n_grains[i] (N,); open or periodic. Returns (grain,
+    dist), (N, ny·nx) each."""
     seeds, n_grains = np.asarray(seeds, float), np.asarray(n_grains, int)
     N, G = seeds.shape[:2]
     x = _centres(nx, ny, cell_size)
     absent = np.arange(G) >= n_grains[:, None]
+    if periodic:
+        seeds, absent = _tiles(seeds, nx, ny, cell_size), np.tile(absent, 9)
+    same = np.arange(seeds.shape[1]) % G
     grain, dist = np.empty((N, len(x)), np.int64), np.empty((N, len(x)))
-    chunk = max(1, 2 ** 21 // (len(x) * G))
+    chunk = max(1, 2 ** 21 // (len(x) * seeds.shape[1]))
     for a in range(0, N, chunk):
         s = seeds[a:a + chunk]
         d2 = ((x[None, :, None] - s[:, None]) ** 2).sum(-1)  # (n, P, G)
@@ -113,8 +130,8 @@ def edge_distances(seeds, n_grains, nx: int, ny: int, cell_size: float):
         sep = pairs[np.arange(len(s))[:, None], i]  # (n, P, G): from each cell's own seed
         with np.errstate(divide="ignore", invalid="ignore"):
             d = (d2 - np.take_along_axis(d2, i[..., None], -1)) / (2 * sep)
-        d[sep == 0] = np.inf
-        grain[a:a + chunk], dist[a:a + chunk] = i, d.min(-1)
+        d[(sep == 0) | (same == i[..., None] % G)] = np.inf  # itself, its images
+        grain[a:a + chunk], dist[a:a + chunk] = i % G, d.min(-1)
     return grain, dist
 
 
@@ -145,12 +162,13 @@ def _mask(dist, thickness: float, ny: int, nx: int) -> np.ndarray:
 
 
 def boundary_mask(seeds, n_grains: int, nx: int, ny: int, cell_size: float,
-                  thickness: float) -> np.ndarray:
+                  thickness: float, periodic: bool = False) -> np.ndarray:
     """The boundary phase (ny, nx) bool of the Voronoi structure of the first n_grains seeds
-    (G, 2) nm: cells whose centre is nearer than thickness/2 nm to a Voronoi edge. ValueError
-    unless thickness is a multiple of cell_size, ≥ 0, and leaves every grain an interior cell."""
+    (G, 2) nm: cells whose centre is nearer than thickness/2 nm to a Voronoi edge (open or
+    periodic). ValueError unless thickness is a multiple of cell_size, ≥ 0, and leaves every
+    grain an interior cell."""
     check_thickness(thickness, cell_size)
-    grain, dist = edge_distance(np.asarray(seeds, float)[:n_grains], nx, ny, cell_size)
+    grain, dist = edge_distance(np.asarray(seeds, float)[:n_grains], nx, ny, cell_size, periodic)
     depths = _depths(grain, dist)
     k = min(depths, key=depths.get)  # the grain of the shallowest deepest cell
     if thickness / 2 - EPS > depths[k]:
@@ -195,7 +213,7 @@ def draw_sample(seed: int, cfg):
     thickness, js, T = draw_phase(seed, cfg)
     regions = {}
     if cfg.boundary is not None:
-        grain, dist = edge_distance(seeds, g.nx, g.ny, g.cell_size)
+        grain, dist = edge_distance(seeds, g.nx, g.ny, g.cell_size, g.periodic)
         thickness = min(thickness, max_thickness(grain, dist, g.cell_size))
         regions[BOUNDARY] = Region(_mask(dist, thickness, g.ny, g.nx)[None],
                                    np.array([thickness]), np.array([js]))

@@ -26,9 +26,11 @@ def sample_structure(nx: int, ny: int, cell_size_nm: float, n_grains: int, theta
     return voronoi(nx, ny, cell_size_nm, n_grains, theta_max, seed)[0]
 
 
-def voronoi(nx: int, ny: int, cell_size_nm: float, n_grains: int, theta_max: float, seed):
+def voronoi(nx: int, ny: int, cell_size_nm: float, n_grains: int, theta_max: float, seed,
+            periodic: bool = False):
     """sample_structure with its Voronoi seeds: (phi (ny, nx) float32, seeds (n_grains, 2) nm,
-    (x, y) from the sample's corner)."""
+    (x, y) from the sample's corner); periodic: distances to the seeds' nearest periodic images
+    (grains run across the edges)."""
     from scipy.spatial import cKDTree  # imported when used: `invmag --help` needs no scipy
 
     if n_grains < 1:
@@ -39,20 +41,21 @@ def voronoi(nx: int, ny: int, cell_size_nm: float, n_grains: int, theta_max: flo
     angles = rng.uniform(-theta_max, theta_max, n_grains)
     iy, ix = np.mgrid[0:ny, 0:nx]
     centres = np.c_[ix.ravel() + 0.5, iy.ravel() + 0.5] * cell_size_nm
-    _, grain = cKDTree(seeds).query(centres)
+    _, grain = cKDTree(seeds, boxsize=size if periodic else None).query(centres)
     return canonical(angles[grain]).reshape(ny, nx).astype(np.float32), seeds
 
 
 def voronoi_batch(rng, nx: int, ny: int, cell_size_nm: float, n_grains, theta_max,
-                  chunk: int = 256) -> np.ndarray:
+                  chunk: int = 256, periodic: bool = False) -> np.ndarray:
     """Many Voronoi structures at once, each as sample_structure draws one (seeds uniform in
     the sample, nearest-seed cells, axes uniform in [−θ, θ]) from one generator rng:
-    n_grains (N,) ints ≥ 1, theta_max (N,) rad. Returns phi (N, ny, nx) float32."""
+    n_grains (N,) ints ≥ 1, theta_max (N,) rad; periodic as voronoi. Returns phi (N, ny, nx)
+    float32."""
     n_grains, theta_max = np.asarray(n_grains, int), np.asarray(theta_max, float)
     if len(n_grains) and n_grains.min() < 1:
         raise ValueError(f"n_grains must be ≥ 1, got {n_grains.min()}")
     seeds, angles = voronoi_draws(rng, nx, ny, cell_size_nm, n_grains, theta_max)
-    grain = nearest_grain(seeds, n_grains, nx, ny, cell_size_nm, chunk)
+    grain = nearest_grain(seeds, n_grains, nx, ny, cell_size_nm, chunk, periodic)
     return grain_axes(angles, grain, ny, nx)
 
 
@@ -72,18 +75,22 @@ def grain_axes(axes, grain, ny: int, nx: int) -> np.ndarray:
 
 
 def nearest_grain(seeds, n_grains, nx: int, ny: int, cell_size_nm: float,
-                  chunk: int = 256) -> np.ndarray:
+                  chunk: int = 256, periodic: bool = False) -> np.ndarray:
     """Voronoi cells: for seeds (N, G, 2) in nm, of which structure i uses its first
-    n_grains[i], the index of the nearest seed of each cell (open boundaries).
-    Returns (N, ny·nx) ints, row-major (iy, ix)."""
+    n_grains[i], the index of the nearest seed of each cell (open boundaries, or periodic:
+    the nearest periodic image). Returns (N, ny·nx) ints, row-major (iy, ix)."""
     n_grains = np.asarray(n_grains, int)
     N, G = seeds.shape[:2]
     iy, ix = np.mgrid[0:ny, 0:nx]
     centres = np.c_[ix.ravel() + 0.5, iy.ravel() + 0.5] * cell_size_nm
     absent = np.arange(G) >= n_grains[:, None]  # (N, G): seeds beyond a structure's count
+    size = np.array([nx, ny]) * cell_size_nm
     out = np.empty((N, ny * nx), np.int64)
     for i in range(0, N, chunk):
-        d2 = ((centres[None, :, None, :] - seeds[i:i + chunk, None]) ** 2).sum(-1)
+        diff = centres[None, :, None, :] - seeds[i:i + chunk, None]
+        if periodic:  # minimum images
+            diff -= size * np.round(diff / size)
+        d2 = (diff ** 2).sum(-1)
         d2[np.broadcast_to(absent[i:i + chunk, None], d2.shape)] = np.inf
         out[i:i + chunk] = d2.argmin(-1)
     return out
@@ -117,12 +124,13 @@ def draw(seed: int, grid, structures):
 
 
 def draw_seeds(seed: int, grid, structures):
-    """draw with the structure's Voronoi seeds: (phi, params, seeds (n_grains, 2) nm)."""
+    """draw with the structure's Voronoi seeds: (phi, params, seeds (n_grains, 2) nm); periodic
+    (minimum-image) grains where the grid is periodic."""
     rng = np.random.default_rng(seed)
     area = grid.nx * grid.ny * grid.cell_size ** 2
     n_grains, theta = sample_parameters(rng, area, structures.grain_density,
                                         structures.max_misorientation)
-    phi, seeds = voronoi(grid.nx, grid.ny, grid.cell_size, n_grains, theta, rng)
+    phi, seeds = voronoi(grid.nx, grid.ny, grid.cell_size, n_grains, theta, rng, grid.periodic)
     return phi, (n_grains, theta, seed), seeds
 
 

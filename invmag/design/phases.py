@@ -60,7 +60,7 @@ def realize(cfg, decoded: np.ndarray, x: np.ndarray, temperature: float) -> Samp
     for i, (s, a) in enumerate(found):
         seeds[i, :len(a)], axes[i, :len(a)] = s, a
     count = np.array([len(a) for _, a in found])
-    grain, dist = edge_distances(seeds, count, nx, ny, c)
+    grain, dist = edge_distances(seeds, count, nx, ny, c, cfg.grid.periodic)
     levels = thickness_levels(cfg)
     u = np.clip(x[:, -2], 0, 1 - 1e-12)
     thickness, mask = boundary_band(grain, dist, levels[(u * len(levels)).astype(int)], c,

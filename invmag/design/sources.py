@@ -112,9 +112,10 @@ def draw_pool(cfg, n: int, seed: int, temperature: float = T_ROOM) -> Samples:
     n_grains = rng.integers(lo, hi + 1, n)
     theta = rng.uniform(0, st.max_misorientation, n)
     if cfg.boundary is None:
-        return Samples(voronoi_batch(rng, g.nx, g.ny, g.cell_size, n_grains, theta), temperature)
+        return Samples(voronoi_batch(rng, g.nx, g.ny, g.cell_size, n_grains, theta,
+                                     periodic=g.periodic), temperature)
     seeds, axes = voronoi_draws(rng, g.nx, g.ny, g.cell_size, n_grains, theta)
-    grain, dist = edge_distances(seeds, n_grains, g.nx, g.ny, g.cell_size)
+    grain, dist = edge_distances(seeds, n_grains, g.nx, g.ny, g.cell_size, g.periodic)
     thickness, mask = boundary_band(grain, dist, rng.choice(thickness_levels(cfg), n),
                                     g.cell_size, g.ny, g.nx)
     return Samples(grain_axes(axes, grain, g.ny, g.nx), temperature,

@@ -2,7 +2,9 @@
 
 All values are in reduced units: m1, mr in Ms; hk90, hk80, hk70, hc in H_A (positive field
 magnitudes, docs/conventions.md); the figures of merit bhmax in units of its limit µ0·Ms²/4
-and squareness = hk90/hc, both read on the curve through the anchors (invmag.physics.merit).
+and squareness = hk90/hc, both read on the curve through the anchors (invmag.physics.merit);
+hc_th, the thermally activated coercive field max(hc − ln(t/τ0)·S_v/H_A, 0) in H_A at the
+goal's temperature (invmag.physics.thermal; the config's [thermal] section, Goal.hc_shift).
 With units="si" the user gives µ0·M and µ0·H in tesla and bhmax in kJ/m³.
 
 A goal has up to three parts:
@@ -11,7 +13,7 @@ A goal has up to three parts:
   (MERIT_SCALE for bhmax and squareness);
 - maximize / minimize: one objective per quantity (NSGA-II when there is more than one);
 - lower / upper bounds {quantity: value}: constraints pred ≥ lower, pred ≤ upper.
-A quantity is an anchor or a figure of MERIT.
+A quantity is an anchor, a figure of MERIT or hc_th (THERMAL).
 """
 
 from dataclasses import asdict, dataclass, field
@@ -25,23 +27,28 @@ from .. import ANCHORS, BadParameter
 from ..physics.anchors import UNITS as ANCHOR_UNITS, si_factor
 from ..physics.material import Material
 from ..physics.merit import reduced_merit
+from ..physics.thermal import thermal_hc
 
 MERIT = ("bhmax", "squareness")
-QUANTITIES = ANCHORS + MERIT
-UNITS = {**ANCHOR_UNITS, "bhmax": "µ0·Ms²/4", "squareness": "Hk/HcJ"}
-SI_UNITS = {**{a: "T" for a in ANCHORS}, "bhmax": "kJ/m³", "squareness": ""}
+THERMAL = ("hc_th",)
+QUANTITIES = ANCHORS + MERIT + THERMAL
+UNITS = {**ANCHOR_UNITS, "bhmax": "µ0·Ms²/4", "squareness": "Hk/HcJ", "hc_th": "H_A"}
+SI_UNITS = {**{a: "T" for a in ANCHORS + THERMAL}, "bhmax": "kJ/m³", "squareness": ""}
 MERIT_SCALE = 0.25  # misfit scale of bhmax, squareness (std on runs/quick labels: 0.27, 0.29)
 MEANING = {"m1": "M at +H_A", "mr": "the remanence", "hk90": "the knee field Hk90",
            "hk80": "the knee field Hk80", "hk70": "the knee field Hk70",
-           "hc": "the coercive field", "bhmax": "(BH)max", "squareness": "the squareness"}
-# along a demagnetization curve from saturation: mr ≤ m1 and hk90 ≤ hk80 ≤ hk70 ≤ hc
-ORDER = (("mr", "m1"), ("hk90", "hk80", "hk70", "hc"))
+           "hc": "the coercive field", "bhmax": "(BH)max", "squareness": "the squareness",
+           "hc_th": "the thermally activated coercive field"}
+# along a demagnetization curve from saturation: mr ≤ m1 and hk90 ≤ hk80 ≤ hk70 ≤ hc;
+# thermal activation only lowers hc: hc_th ≤ hc
+ORDER = (("mr", "m1"), ("hk90", "hk80", "hk70", "hc"), ("hc_th", "hc"))
 
 
 @dataclass(frozen=True)
 class Goal:
     """Targets (with weights), quantities to maximize / minimize, bounds; reduced units;
-    ha: H_A in units of Ms (converts anchors to bhmax)."""
+    ha: H_A in units of Ms (converts anchors to bhmax); hc_shift: ln(t/τ0)·S_v in H_A at the
+    goal's temperature (hc → hc_th; None: the config has no [thermal] section)."""
 
     targets: dict = field(default_factory=dict)
     weights: dict = field(default_factory=dict)
@@ -50,11 +57,14 @@ class Goal:
     lower: dict = field(default_factory=dict)
     upper: dict = field(default_factory=dict)
     ha: float = Material().hA
+    hc_shift: float | None = None
 
     def column(self, values: np.ndarray, name: str) -> np.ndarray:
         """(N,) quantity `name` of anchors values (N, 6) in reduced units."""
         if name in ANCHORS:
             return values[:, ANCHORS.index(name)]
+        if name in THERMAL:
+            return thermal_hc(values[:, ANCHORS.index("hc")], self.hc_shift)
         return reduced_merit(values, self.ha)[:, MERIT.index(name)]
 
     @property
@@ -74,7 +84,8 @@ class Goal:
         """Objectives to minimize, (N, n_obj), of predicted anchors pred (N, 6); scale (6,)."""
         cols = []
         if self.targets:
-            s = np.array([scale[ANCHORS.index(a)] if a in ANCHORS else MERIT_SCALE
+            s = np.array([scale[ANCHORS.index(a)] if a in ANCHORS else
+                          scale[ANCHORS.index("hc")] if a in THERMAL else MERIT_SCALE
                           for a in self.targets])
             t = np.array(list(self.targets.values()))
             w = np.array([self.weights.get(a, 1.0) for a in self.targets])
@@ -165,19 +176,20 @@ def _weights(items, targets) -> dict:
 
 def parse_goal(targets: dict, lower: dict, upper: dict, weights=(), maximize=(), minimize=(),
                units: str = "reduced", material: Material | None = None,
-               bounds_only: bool = False) -> Goal:
+               bounds_only: bool = False, hc_shift: float | None = None) -> Goal:
     """A validated Goal from command-line values: targets/lower/upper {quantity: value or None}
     in `units` ("reduced" or "si": tesla, kJ/m³ for bhmax, converted with material); weights
-    as 'quantity=w'; bounds_only: a goal of bounds alone is accepted (recipes: their yield).
-    Raises ValueError (one line) for impossible or contradictory requests."""
+    as 'quantity=w'; bounds_only: a goal of bounds alone is accepted (recipes: their yield);
+    hc_shift: Goal.hc_shift (None: hc_th cannot be asked for). Raises ValueError (one line)
+    for impossible or contradictory requests."""
     if units not in ("reduced", "si"):
         raise BadParameter(f"{{}} must be 'reduced' or 'si', got {units!r}", 'units')
     material = material or Material()
 
     def si(name):
         """SI units per reduced unit of a quantity."""
-        if name in ANCHORS:
-            return si_factor(name, material)
+        if name in ANCHORS + THERMAL:
+            return si_factor("hc" if name in THERMAL else name, material)
         return material.Kd / 4 / 1e3 if name == "bhmax" else 1.0
 
     def convert(kind, values):
@@ -221,10 +233,18 @@ def parse_goal(targets: dict, lower: dict, upper: dict, weights=(), maximize=(),
         if (maximize + minimize).count(name) > 1:
             raise BadParameter(f"{name} is given more than once to {{}}/{{}}", "maximize",
                                "minimize")
+    if hc_shift is None:
+        asked = [f"{k}_hc_th" for k, d in (("target", t), ("min", lo), ("max", hi)) if "hc_th" in d]
+        asked += [k for k, names in (("maximize", maximize), ("minimize", minimize))
+                  if "hc_th" in names]
+        if asked:
+            raise BadParameter("{} needs a [thermal] section in the config (thermal."
+                               "volume_factor: the activation volume, docs/engine.md)", asked[0])
     if not t and not maximize and not minimize and not (bounds_only and (lo or hi)):
         raise BadParameter("nothing to design for: give a target (e.g. {} 0.3) or "
                            "{}/{} an anchor", 'target_hc', 'maximize', 'minimize')
-    return Goal(t, _weights(weights, t), maximize, minimize, lo, hi, material.hA)
+    return Goal(t, _weights(weights, t), maximize, minimize, lo, hi, material.hA,
+                None if hc_shift is None else float(hc_shift))
 
 
 def extrapolation(goal: Goal, label_min: np.ndarray, label_max: np.ndarray) -> list[str]:

@@ -94,17 +94,18 @@ class CurveSolver:
     material: the reference Material (structures of one material are of it, unless run()
     gets per-cell material); nx, ny: cells; cell_size, thickness: metres; device, settings;
     terms: the model's field terms (Micromagnet; default the standard ones), with one Zeeman
-    term, the only one that reads the applied field (a field step updates its torque alone).
+    term, the only one that reads the applied field (a field step updates its torque alone);
+    periodic: in-plane periodic boundaries (Micromagnet), else open.
     """
 
     def __init__(self, material: Material, nx: int, ny: int, cell_size: float = 2e-9,
                  thickness: float = 36e-6, settings: SolverSettings = SolverSettings(),
-                 device=None, terms: list | None = None):
+                 device=None, terms: list | None = None, periodic: bool = False):
         reuse_freed_memory()
         self.settings = settings
         self.dtype = DTYPES[settings.dtype]
         self.model = Micromagnet(material, nx, ny, cell_size, cell_size, thickness, terms,
-                                 device=device, dtype=self.dtype)
+                                 device=device, dtype=self.dtype, periodic=periodic)
         if sum(isinstance(t, Zeeman) for t in self.model.terms) != 1:
             raise ValueError("the protocol sweeps the field of one Zeeman term: give exactly one")
         self.H = settings.fields()

@@ -47,12 +47,13 @@ def build_solver(cfg, ny: int, nx: int, settings: SolverSettings | None = None,
                  cell_size: float | None = None, device=None) -> CurveSolver:
     """A CurveSolver of cfg's material and thickness for ny × nx cells of `cell_size` nm
     (default the config's), with `settings` (default cfg.solver) on `device` (default the
-    config's solver_device)."""
+    config's solver_device), with the grid's boundaries (open or periodic)."""
     from ..runtime import solver_device
 
     return CurveSolver(cfg.material, nx, ny, (cell_size or cfg.grid.cell_size) * 1e-9,
                        cfg.grid.thickness * 1e-9, settings or cfg.solver,
-                       solver_device(str(device or cfg.solver_device)))
+                       solver_device(str(device or cfg.solver_device)),
+                       periodic=cfg.grid.periodic)
 
 
 def simulate_curves(phis, cfg, fast: bool | None = None, cell_size: float | None = None,

@@ -32,7 +32,7 @@ BONDS = ((0, 1), (0, -1), (1, 0), (-1, 0))
 
 def _shifted(x: torch.Tensor, dy: int, dx: int) -> torch.Tensor:
     """x at the neighbour (iy + dy, ix + dx) of each cell, wrapping around the grid (callers
-    give the wrapped bonds zero weight)."""
+    give the wrapped bonds zero weight unless the grid is periodic)."""
     return torch.roll(x, shifts=(-dy, -dx), dims=(-2, -1))
 
 
@@ -40,7 +40,8 @@ def _shifted(x: torch.Tensor, dy: int, dx: int) -> torch.Tensor:
 class CellTensors:
     """Per-cell material of a batch in reduced units of each structure's main phase:
     s (B, ny, nx) = Ms/Ms0; exchange (B, 4, ny, nx) the bond coefficients 2A_ij/(µ0·Ms_i·Ms0·d²)
-    to the neighbours of BONDS (0 across the grid edge and on cells without moment);
+    to the neighbours of BONDS (0 on cells without moment, and across the grid edge unless it
+    is periodic);
     anisotropy (B, ny, nx) = 2K1/(µ0·Ms·Ms0) (0 without moment); hA (B,) = H_A/Ms0 of the main
     phase, float64 (the applied field is hA·H rounded once)."""
 
@@ -50,8 +51,10 @@ class CellTensors:
     hA: torch.Tensor
 
     @classmethod
-    def of(cls, cells: Cells, dx: float, dy: float, device=None, dtype=torch.float32):
-        """The tensors of per-cell material (SI), bonds of cells dx × dy (m)."""
+    def of(cls, cells: Cells, dx: float, dy: float, device=None, dtype=torch.float32,
+           periodic: bool = False):
+        """The tensors of per-cell material (SI), bonds of cells dx × dy (m); periodic: the
+        bonds across the grid edges too."""
         js, A, K = (np.asarray(v, np.float64) for v in (cells.Js, cells.A, cells.K1))
         main = cells.main()
         js0 = np.array([m.Js for m in main])[:, None, None]
@@ -64,9 +67,9 @@ class CellTensors:
             total = A + a_j
             harmonic = np.where(total > 0, 2 * A * a_j / np.where(total > 0, total, 1), 0)
             inside = np.ones(A.shape[-2:], bool)
-            if dx_:
+            if not periodic and dx_:
                 inside[:, -1 if dx_ > 0 else 0] = False
-            else:
+            elif not periodic:
                 inside[-1 if dy_ > 0 else 0, :] = False
             bonds.append(np.where(inside, 2 * harmonic * per_ms / d ** 2, 0))
         as_tensor = lambda v: torch.as_tensor(v, device=device, dtype=dtype)  # noqa: E731
@@ -76,9 +79,9 @@ class CellTensors:
 
     @classmethod
     def uniform_of(cls, material: Material, n: int, ny: int, nx: int, dx: float, dy: float,
-                   device=None, dtype=torch.float32):
+                   device=None, dtype=torch.float32, periodic: bool = False):
         """n structures of one material."""
-        return cls.of(Cells.uniform(material, n, ny, nx), dx, dy, device, dtype)
+        return cls.of(Cells.uniform(material, n, ny, nx), dx, dy, device, dtype, periodic)
 
 
 @dataclass
@@ -113,7 +116,7 @@ class LinearTerm:
 
 class Exchange(LinearTerm):
     """h_i = Σ_j c_ij (m_j − m_i) over the four neighbours (CellTensors.exchange); a missing
-    neighbour at the edge adds nothing (free boundary, as fidimag)."""
+    neighbour at an open edge adds nothing (free boundary, as fidimag)."""
 
     def add_field(self, h, state, m):
         for c, (dy, dx) in zip(state.cells.exchange.unbind(-3), BONDS):
@@ -130,8 +133,8 @@ class Anisotropy(LinearTerm):
 
 
 class Demag(LinearTerm):
-    """Magnetostatic field h = −N ∗ (Ms/Ms0 · m) of one layer of long cells, open boundaries;
-    kernel None: the grid's of the Micromagnet it is given to."""
+    """Magnetostatic field h = −N ∗ (Ms/Ms0 · m) of one layer of long cells (the kernel's
+    boundaries); kernel None: the grid's of the Micromagnet it is given to."""
 
     def __init__(self, kernel: DemagKernel | None = None):
         self.kernel = kernel
@@ -164,16 +167,18 @@ def reference_bonds(reference: Material, dx: float, dy: float) -> tuple[float, f
     return 2 * reference.A / (reference.Kd * dx * dx), 2 * reference.A / (reference.Kd * dy * dy)
 
 
-def _inner(s: torch.Tensor) -> torch.Tensor:
+def _inner(s: torch.Tensor, periodic: bool) -> torch.Tensor:
     """(1, 4, ny, nx): 1 for bonds inside the grid, 0 across its edge (where the zero-padded
-    convolution has no neighbour either)."""
+    convolution has no neighbour either) unless it is periodic."""
     ny, nx = s.shape[-2:]
     inner = torch.ones((1, 4, ny, nx), device=s.device, dtype=s.dtype)
-    inner[:, 0, :, -1] = inner[:, 1, :, 0] = inner[:, 2, -1, :] = inner[:, 3, 0, :] = 0
+    if not periodic:
+        inner[:, 0, :, -1] = inner[:, 1, :, 0] = inner[:, 2, -1, :] = inner[:, 3, 0, :] = 0
     return inner
 
 
-def bond_excess(cells: CellTensors, c: tuple[float, float]) -> tuple[torch.Tensor, np.ndarray]:
+def bond_excess(cells: CellTensors, c: tuple[float, float], periodic: bool = False
+                ) -> tuple[torch.Tensor, np.ndarray]:
     """(excess (B, 4, ny, nx), several (B,)): what each bond adds to the reference's c·s_j (c of
     reference_bonds), and which structures are of several materials (need it or s at all). A
     structure of the reference material at any temperature (A ∝ Ms², so its bonds equal c up to
@@ -182,7 +187,7 @@ def bond_excess(cells: CellTensors, c: tuple[float, float]) -> tuple[torch.Tenso
     c_j = torch.tensor([c[0], c[0], c[1], c[1]], device=cells.s.device,
                        dtype=torch.float64)[None, :, None, None]
     s_j = torch.stack([_shifted(cells.s, dy, dx) for dy, dx in BONDS], 1).double()
-    excess = cells.exchange.double() - c_j * s_j * _inner(cells.s)
+    excess = cells.exchange.double() - c_j * s_j * _inner(cells.s, periodic)
     negligible = excess.abs().amax(dim=(1, 2, 3)) <= 1e-6 * max(c)
     excess[negligible] = 0
     several = ~negligible | (cells.s != 1).flatten(1).any(1)
@@ -204,8 +209,9 @@ class Torque:
     def __init__(self, reference: Material, kernel: DemagKernel, dx: float, dy: float):
         self.c = reference_bonds(reference, dx, dy)
         self.cK = 2 * reference.K1 / reference.Kd
+        self.shape, self.pad = kernel.shape, "circular" if kernel.periodic else "constant"
         k = kernel.spectrum.clone()
-        py, px = k.shape[-1], 2 * (k.shape[-2] - 1)
+        py, px = kernel.shape
         fx = torch.fft.rfftfreq(px, device=k.device, dtype=torch.float64)[:, None]
         fy = torch.fft.fftfreq(py, device=k.device, dtype=torch.float64)[None, :]
         neighbours = (2 * self.c[0] * torch.cos(2 * math.pi * fx)
@@ -227,9 +233,9 @@ class Torque:
         nx) and excess (bond_excess()) for a structure of several materials, None for one."""
         mx, my = torch.sin(theta), torch.cos(theta)
         m = torch.stack((mx, my), dim=-3)
-        field = convolve(m if s is None else s[:, None] * m, self.spectrum)
+        field = convolve(m if s is None else s[:, None] * m, self.spectrum, self.shape)
         if excess is not None:
-            padded = F.pad(m, (1, 1, 1, 1))  # the neighbours as views, no copy per bond
+            padded = F.pad(m, (1, 1, 1, 1), self.pad)  # the neighbours as views, no copy per bond
             ny, nx = m.shape[-2:]
             for e, (dy, dx) in zip(excess.unbind(-3), BONDS):
                 field.addcmul_(e[:, None], padded[..., 1 + dy:1 + dy + ny, 1 + dx:1 + dx + nx])
@@ -244,16 +250,19 @@ class Micromagnet:
     (default standard_terms(); a Demag without kernel gets the grid's). Each term has
     add_field(h, state, m) and energy(state). For the standard terms the descent's torque is
     their fused form (`torque`, None otherwise); `reference`: the material whose exchange rides
-    in its spectrum and against which structures count as of several materials."""
+    in its spectrum and against which structures count as of several materials. periodic:
+    in-plane periodic boundaries (demag kernel and exchange bonds), else open."""
 
     def __init__(self, reference: Material, nx: int, ny: int, dx: float, dy: float, dz: float,
-                 terms: list | None = None, device=None, dtype=torch.float32):
+                 terms: list | None = None, device=None, dtype=torch.float32,
+                 periodic: bool = False):
         self.reference, self.nx, self.ny, self.dx, self.dy = reference, nx, ny, dx, dy
+        self.periodic = periodic
         self.device, self.dtype = torch.device(device or "cpu"), dtype
         self.bonds = reference_bonds(reference, dx, dy)
         terms = standard_terms() if terms is None else terms
         if any(type(t) is Demag and t.kernel is None for t in terms):
-            kernel = DemagKernel(nx, ny, dx, dy, dz, device=self.device, dtype=dtype)
+            kernel = DemagKernel(nx, ny, dx, dy, dz, self.device, dtype, periodic)
             terms = [Demag(kernel) if type(t) is Demag and t.kernel is None else t for t in terms]
         self.terms = terms
         self.torque = None
@@ -265,8 +274,8 @@ class Micromagnet:
         """CellTensors of per-cell material, or of n structures of the reference material."""
         if cells is None:
             return CellTensors.uniform_of(self.reference, n, self.ny, self.nx, self.dx, self.dy,
-                                          self.device, self.dtype)
-        return CellTensors.of(cells, self.dx, self.dy, self.device, self.dtype)
+                                          self.device, self.dtype, self.periodic)
+        return CellTensors.of(cells, self.dx, self.dy, self.device, self.dtype, self.periodic)
 
     def field(self, state: State, m: torch.Tensor | None = None) -> torch.Tensor:
         """Effective field (B, 2, ny, nx), units of Ms0."""
@@ -281,7 +290,7 @@ class Micromagnet:
         """(tensors, several): what descent() needs of structures with easy axes (kx, ky) (B, ny,
         nx) and material `cells`, fixed along their curves (tensors of B rows), and which of
         them are of several materials (bond_excess)."""
-        excess, several = bond_excess(cells, self.bonds)
+        excess, several = bond_excess(cells, self.bonds, self.periodic)
         if self.torque is None:
             return (kx, ky, cells.s, cells.exchange, cells.anisotropy, cells.hA), several
         return (*self.torque.coefficients(kx, ky, cells.anisotropy), cells.s, excess), several

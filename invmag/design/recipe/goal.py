@@ -66,9 +66,10 @@ class RecipeGoal:
 
 def recipe_goal(targets: dict, lower: dict, upper: dict, weights=(), maximize=(), minimize=(),
                 units="reduced", material=None, yield_: float | None = None,
-                max_std: dict | None = None) -> RecipeGoal:
-    """A validated RecipeGoal from command-line values (as parse_goal; yield_ default 0.9 when
-    there are bounds; max_std {anchor: value}). ValueError (one line) for impossible requests."""
+                max_std: dict | None = None, hc_shift: float | None = None) -> RecipeGoal:
+    """A validated RecipeGoal from command-line values (as parse_goal, hc_shift its; yield_
+    default 0.9 when there are bounds; max_std {anchor: value}). ValueError (one line) for
+    impossible requests."""
     bounds = any(v is not None for v in (*lower.values(), *upper.values()))
     if yield_ is not None and not 0 < yield_ <= 1:
         raise BadParameter(f"{{}} must lie in (0, 1], got {yield_:g}", 'yield')
@@ -85,7 +86,7 @@ def recipe_goal(targets: dict, lower: dict, upper: dict, weights=(), maximize=()
                                "different structures, their spread is never 0", 'max_std')
     # a recipe of bounds only has an objective of its own: the yield margin
     goal = parse_goal(targets, lower, upper, weights, maximize, minimize, units, material,
-                      bounds_only=True)
+                      bounds_only=True, hc_shift=hc_shift)
     for a in set(goal.lower) & set(goal.upper):
         if goal.lower[a] == goal.upper[a]:
             raise BadParameter(f"{{}} = {{}} = {goal.lower[a]:.4g} is impossible with a "

@@ -78,7 +78,7 @@ class Realizations:
         if n not in self._cells:
             g = self.grid
             self._cells[n] = nearest_grain(self.seeds, np.full(self.K, n), g.nx, g.ny,
-                                           g.cell_size)
+                                           g.cell_size, periodic=g.periodic)
         return self._cells[n]
 
     def structures(self, recipe: Recipe) -> tuple[np.ndarray, np.ndarray]:
@@ -94,7 +94,7 @@ class Realizations:
         if n not in self._edges:
             g = self.grid
             grain, dist = edge_distances(self.seeds[:, :n], np.full(self.K, n), g.nx, g.ny,
-                                         g.cell_size)
+                                         g.cell_size, g.periodic)
             self._edges[n] = (dist, np.array([max_thickness(*f, g.cell_size)
                                               for f in zip(grain, dist)]))
         return self._edges[n]
