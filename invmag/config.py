@@ -3,24 +3,23 @@
 `load_config("quick")` / `load_config("paper")` read the configs embedded in invmag/configs/,
 `load_config("path/to/x.toml")` a file. Every key is required but those added after runs were
 made (ADDED: absent, they take the value that reproduces the code that wrote the file) and the
-OPTIONAL sections [boundary], [temperature] and [thermal] (absent: no boundary phase, 300 K,
-the zero-temperature hc only); an unknown key, a wrong type or an out-of-range value raises
-ValueError naming the key, e.g. "config: grid.nx must be an integer ≥ 4, got 'abc'". Lengths
-are in nm, angles in rad.
+OPTIONAL sections [boundary], [temperature], [thermal] and [shell] (absent: no boundary phase,
+300 K, the zero-temperature hc only, no grain-surface shell); an unknown key, a wrong type or
+an out-of-range value raises ValueError naming the key, e.g. "config: grid.nx must be an integer
+≥ 4, got 'abc'". Lengths are in nm, angles in rad.
 """
 
 from dataclasses import asdict, dataclass
 import json
 import math
 from pathlib import Path
-import re
 import tomllib
 
-import torch
-
-from .physics.solver_settings import DTYPES, SolverSettings, divides_unity
+from .config_fields import (Field, boolean, choice, density_range, device, field_step,
+                            integer, interval, number, pattern, sizes)
+from .physics.solver_settings import DTYPES, SolverSettings
 from .physics.material import Material
-from .physics.temperature import NDFEB
+from .physics.temperature import NDFEB, T_ROOM
 from .physics.thermal import LN_RATE, Thermal
 
 EMBEDDED = Path(__file__).resolve().parent / "configs"
@@ -60,6 +59,18 @@ class Boundary:
     thickness: tuple[float, float]
     Js: tuple[float, float]
     K1: float = 0.0
+
+
+@dataclass(frozen=True)
+class Shell:
+    """The grain-surface shell (data.shell): thickness (lo, hi) nm, multiples of the cell (0: no
+    shell); K1 (lo, hi), a factor of material.K1; Js, a factor of material.Js; Tc K, the Curie
+    temperature of its Kuz'min law; its A follows from its Js as the boundary's does."""
+
+    thickness: tuple[float, float]
+    K1: tuple[float, float]
+    Js: float = 1.0
+    Tc: float = NDFEB.Tc
 
 
 @dataclass(frozen=True)
@@ -130,6 +141,7 @@ class Config:
     boundary: Boundary | None = None        # absent: no boundary phase
     temperature: Temperature | None = None  # absent: every sample at 300 K
     thermal: Thermal | None = None          # absent: zero-temperature hc only (physics.thermal)
+    shell: Shell | None = None              # absent: no grain-surface shell
 
     def to_dict(self) -> dict:
         """Plain nested dict in the TOML layout (lists, not tuples)."""
@@ -163,90 +175,6 @@ def _toml_value(v) -> str:
     return repr(v)
 
 
-# -- schema: per key a check that returns the normalized value or None, and what it expects --
-@dataclass(frozen=True)
-class Field:
-    check: object  # callable(value) -> normalized value, or None when invalid
-    expects: str
-
-
-def _is_int(v):
-    return isinstance(v, int) and not isinstance(v, bool)
-
-
-def _is_num(v):
-    return (_is_int(v) or isinstance(v, float)) and math.isfinite(v)
-
-
-def integer(lo: int) -> Field:
-    return Field(lambda v: v if _is_int(v) and v >= lo else None, f"an integer ≥ {lo}")
-
-
-def number(lo: float = 0.0, hi: float = math.inf, strict: bool = True) -> Field:
-    def check(v):
-        ok = _is_num(v) and (v > lo if strict else v >= lo) and v <= hi * (1 + 1e-12)
-        return float(v) if ok else None
-    expects = f"a number {'>' if strict else '≥'} {lo:g}" + (f" and ≤ {hi:.6g}" if hi < math.inf else "")
-    return Field(check, expects)
-
-
-def boolean() -> Field:
-    return Field(lambda v: v if isinstance(v, bool) else None, "true or false")
-
-
-def choice(*options: str) -> Field:
-    return Field(lambda v: v if v in options else None,
-                 "one of " + ", ".join(repr(o) for o in options))
-
-
-def pattern(regex: str, expects: str) -> Field:
-    return Field(lambda v: v if isinstance(v, str) and re.fullmatch(regex, v) else None, expects)
-
-
-def sizes() -> Field:
-    """A non-empty list of positive integers (layer widths)."""
-    return Field(lambda v: tuple(v) if isinstance(v, list) and v and all(
-        _is_int(x) and x >= 1 for x in v) else None, "a non-empty list of integers ≥ 1")
-
-
-def density_range() -> Field:
-    def check(v):
-        if isinstance(v, list) and len(v) == 2 and all(_is_num(x) for x in v) and 0 < v[0] <= v[1]:
-            return (float(v[0]), float(v[1]))
-        return None
-    return Field(check, "a list [lo, hi] of grains per µm² with 0 < lo ≤ hi")
-
-
-def interval(lo: float, hi: float = math.inf, open_lo: bool = False, open_hi: bool = False,
-             unit: str = "") -> Field:
-    """A list [a, b] of numbers with lo ≤ a ≤ b ≤ hi (< where open)."""
-    def check(v):
-        if not (isinstance(v, list) and len(v) == 2 and all(_is_num(x) for x in v)):
-            return None
-        a, b = v
-        ok = (a > lo if open_lo else a >= lo) and a <= b and (b < hi if open_hi else b <= hi)
-        return (float(a), float(b)) if ok else None
-    bound = "" if hi == math.inf else f" {'<' if open_hi else '≤'} {hi:g}"
-    return Field(check, f"a list [lo, hi]{unit} with {lo:g} {'<' if open_lo else '≤'} lo ≤ hi{bound}")
-
-
-def field_step() -> Field:
-    def check(v):
-        return float(v) if _is_num(v) and divides_unity(v) else None
-    return Field(check, "a number in (0, 1] whose inverse is an integer")
-
-
-def device() -> Field:
-    def check(v):
-        if v == "auto":
-            return v
-        try:
-            return str(torch.device(v)) if isinstance(v, str) else None
-        except RuntimeError:
-            return None
-    return Field(check, "'auto' or a torch device such as 'cpu' or 'cuda'")
-
-
 SCHEMA: dict[str, dict[str, Field]] = {
     "": {"name": pattern(r"[A-Za-z0-9_.-]+", "a name of letters, digits, '_', '.', '-'"),
          "seed": integer(0)},
@@ -259,6 +187,8 @@ SCHEMA: dict[str, dict[str, Field]] = {
                  "K1": number(strict=False)},
     "temperature": {"range": interval(NDFEB.T_sr, NDFEB.Tc, open_hi=True, unit=" of K")},
     "thermal": {"volume_factor": number(), "ln_rate": number()},
+    "shell": {"thickness": interval(0, unit=" of nm"), "K1": interval(0, unit=" (× material.K1)"),
+              "Js": number(0, 1), "Tc": number(NDFEB.T_sr)},
     "solver": {"tolerance": number(), "tau_max": number(), "tau_min": number(),
                "max_iterations": integer(1), "field_step": field_step(), "fast": boolean(),
                "coarse": integer(1), "jump_angle": number(),
@@ -281,18 +211,26 @@ SCHEMA: dict[str, dict[str, Field]] = {
 ADDED = {("grid", "periodic"): False,
          ("solver", "lbfgs_torque"): 0.0, ("solver", "lbfgs_memory"): 5,
          ("solver", "lbfgs_rotation"): 0.1, ("boundary", "K1"): 0.0,
-         ("thermal", "ln_rate"): LN_RATE}
+         ("thermal", "ln_rate"): LN_RATE, ("shell", "Js"): 1.0, ("shell", "Tc"): NDFEB.Tc}
 # sections that may be left out (Config field None)
-OPTIONAL = ("boundary", "temperature", "thermal")
+OPTIONAL = ("boundary", "temperature", "thermal", "shell")
 QUIET = {("grid", "periodic")}  # ADDED keys written out only where they differ from their value
 
 SECTIONS = {"material": Material, "grid": Grid, "structures": Structures, "data": Data,
             "vae": VAESettings, "regressor": RegressorSettings, "design": LatentSearch,
-            "boundary": Boundary, "temperature": Temperature, "thermal": Thermal}
+            "boundary": Boundary, "temperature": Temperature, "thermal": Thermal, "shell": Shell}
 
 
 def _multiples(values, step: float) -> bool:
     return all(abs(v / step - round(v / step)) < 1e-9 for v in values)
+
+
+def _half_grain(s) -> float:
+    """nm: half the mean grain diameter 2e3/√(π·density) at the densest setting, less half the
+    thickest boundary: the deepest a shell may reach into a mean grain (data.shell)."""
+    b = s.get("boundary")
+    return 1e3 / math.sqrt(math.pi * s["structures"]["grain_density"][1]) - (
+        b["thickness"][1] / 2 if b else 0.0) + 1e-9
 
 CROSS_CHECKS = [  # (key, predicate on the validated sections, what it expects)
     ("solver.tau_min", lambda s: s["solver"]["tau_min"] <= s["solver"]["tau_max"],
@@ -302,6 +240,14 @@ CROSS_CHECKS = [  # (key, predicate on the validated sections, what it expects)
         s["boundary"]["thickness"], s["grid"]["cell_size"]), "multiples of grid.cell_size"),
     ("boundary.Js", lambda s: "boundary" not in s or
      s["boundary"]["Js"][1] <= s["material"]["Js"], "≤ material.Js"),
+    ("shell.thickness", lambda s: "shell" not in s or _multiples(
+        s["shell"]["thickness"], s["grid"]["cell_size"]), "multiples of grid.cell_size"),
+    ("shell.thickness", lambda s: "shell" not in s or s["shell"]["thickness"][1] <= _half_grain(s),
+     "≤ the half-width of the densest grains less half the thickest boundary, 1e3/√(π·"
+     "structures.grain_density[1]) − boundary.thickness[1]/2 nm"),
+    ("shell.Tc", lambda s: "shell" not in s or s["shell"]["Tc"] > max(
+        s.get("temperature", {}).get("range", [0, T_ROOM])[1], T_ROOM),
+     "above every temperature drawn (temperature.range, 300 K)"),
 ]
 
 

@@ -107,7 +107,8 @@ def assert_user_error(result, *fragments):
         assert fragment in lines[0]
 
 
-# the tiny surrogate of the design tests (tiny_model): latent size, its config's sections
+# the tiny surrogate of the design tests (tiny_model): latent size, its config's sections (its
+# solver in batches of 16, faster than 4: a curve does not depend on its batch)
 LATENT = 8
 DESIGN = {"vae": {"latent": LATENT}, "data": {"unlabelled": 32, "labelled": 8, "test": 2},
           "regressor": {"batch_size": 32, "learning_rate": 3e-3},
@@ -131,6 +132,22 @@ def optimize(run, *args):
     result = invoke("optimize", "--run", run, "--seed", 1, *args)
     assert result.exit_code == 0, result.output
     return result
+
+
+@pytest.fixture(scope="session")
+def default_curve():
+    """curves(phi) of one structure (ny, nx) at the default settings, computed once per
+    session per structure (the fidimag references, read by several tests): default_curve(phi)."""
+    done = {}
+
+    def get(phi):
+        phi = np.asarray(phi, dtype=np.float64)
+        key = (phi.shape, phi.tobytes())
+        if key not in done:
+            done[key] = curves(phi)
+        return done[key]
+
+    return get
 
 
 @pytest.fixture

@@ -34,9 +34,9 @@ def test_magnumnp_gives_the_same_anchors(voronoi, n_grains, theta_deg, seed):
     ("aligned", 2e-5, 1e-4),   # measured 3.6e-6, 2.1e-5
     ("oblique", 1e-4, 1e-4),   # measured 4.0e-5, 4.2e-5
 ])
-def test_fidimag_reference_curves(name, anchor_bound, m_bound):
+def test_fidimag_reference_curves(name, anchor_bound, m_bound, default_curve):
     phi, H_ref, M_ref = reference(name)
-    c = curves(phi)
+    c = default_curve(phi)
     assert c.converged[0]
     np.testing.assert_allclose(c.H, H_ref, atol=1e-12)
     assert _anchor_diff(c.H, c.M[0], H_ref, M_ref) < anchor_bound
@@ -46,14 +46,14 @@ def test_fidimag_reference_curves(name, anchor_bound, m_bound):
 KNIFE_EDGE = 2.57e-3  # hk70 of the other state of the isotropic reference, below fidimag's
 
 
-def test_fidimag_isotropic_reference_up_to_its_knife_edge_and_one_of_two_states_after():
+def test_fidimag_isotropic_reference_up_to_its_knife_edge_and_one_of_two_states_after(
+        default_curve):
     """A knife-edge event near −0.2 H_A has two outcomes, and which one a code takes follows
     roundoff: invmag float32 takes fidimag's (anchors 2.5e-6 apart), float64 and pure BB the
     other, as magnum.np does (hk70 2.57e-3 lower). What the test can promise: the curve to
     5e-5 down to −0.19 H_A (measured 1.2e-5), and after it one of the two states to 1e-4."""
     phi, H_ref, M_ref = reference("isotropic")
-    for settings in (SolverSettings(), SolverSettings(dtype="float64")):
-        c = curves(phi, settings=settings)
+    for c in (default_curve(phi), curves(phi, settings=SolverSettings(dtype="float64"))):
         assert c.converged[0]
         before = H_ref > -0.19
         assert np.abs(c.M[0] - M_ref)[before].max() < 5e-5

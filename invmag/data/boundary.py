@@ -26,7 +26,7 @@ import numpy as np
 
 from ..physics.material import Cells
 from ..physics.temperature import T_ROOM
-from .sample import BOUNDARY, Region, Samples
+from .sample import BOUNDARY, SHELL, Region, Samples
 from .structures import draw_seeds
 
 PHASE_KEY = 2  # spawn key of a sample's phase stream: SeedSequence(seed, spawn_key=(PHASE_KEY,))
@@ -35,8 +35,10 @@ NEIGHBOURS = 16  # seeds looked at per cell first (all of them where that cannot
 
 
 def has_phases(cfg) -> bool:
-    """Whether a config draws per-sample phases (a [boundary] or [temperature] section)."""
-    return any(getattr(cfg, name, None) is not None for name in ("boundary", "temperature"))
+    """Whether a config draws per-sample phases (a [boundary], [temperature] or [shell]
+    section)."""
+    return any(getattr(cfg, name, None) is not None
+               for name in ("boundary", "temperature", "shell"))
 
 
 def boundary_exchange(A: float, Js: float, Js_b):
@@ -44,16 +46,23 @@ def boundary_exchange(A: float, Js: float, Js_b):
     return A * (np.asarray(Js_b, float) / Js) ** 2
 
 
-def check_thickness(thickness: float, cell_size: float) -> int:
+def check_thickness(thickness: float, cell_size: float, name: str = "boundary") -> int:
     """The thickness in cells; ValueError unless it is a multiple of the cell size, ≥ 0."""
     t = float(thickness)
     if not (math.isfinite(t) and t >= 0):
-        raise ValueError(f"boundary thickness must be a number ≥ 0 nm, got {thickness!r}")
+        raise ValueError(f"{name} thickness must be a number ≥ 0 nm, got {thickness!r}")
     n = round(t / cell_size)
     if abs(t / cell_size - n) > 1e-9:
-        raise ValueError(f"boundary thickness {t:g} nm is not a multiple of the cell size "
+        raise ValueError(f"{name} thickness {t:g} nm is not a multiple of the cell size "
                          f"({cell_size:g} nm)")
     return n
+
+
+def pick_level(u: float, bounds, cell_size: float) -> float:
+    """The thickness (nm) a uniform u in [0, 1) picks among the multiples of the cell size in
+    bounds (lo, hi) nm, each with the same chance."""
+    lo, hi = (round(t / cell_size) for t in bounds)
+    return (lo + min(hi - lo, math.floor(u * (hi - lo + 1)))) * cell_size
 
 
 def _centres(nx: int, ny: int, cell_size: float) -> np.ndarray:
@@ -142,10 +151,16 @@ def _depths(grain, dist) -> dict:
     return dict(zip(g.tolist(), np.maximum.reduceat(dist[order], first).tolist()))
 
 
+def interior_depth(grain, dist) -> float:
+    """nm: over the grains that hold cells, the least distance of a grain's deepest cell centre
+    to an edge (inf for one grain)."""
+    return min(_depths(grain, dist).values())
+
+
 def max_thickness(grain, dist, cell_size: float) -> float:
     """The largest multiple of the cell size that leaves every grain holding cells at least one
     interior cell (inf for one grain)."""
-    depth = min(_depths(grain, dist).values())
+    depth = interior_depth(grain, dist)
     return math.inf if depth == math.inf else math.floor(2 * (depth + EPS) / cell_size) * cell_size
 
 
@@ -197,26 +212,32 @@ def draw_phase(seed: int, cfg) -> tuple[float, float, float]:
     T = T_ROOM if temp is None else temp.range[0] + u[0] * (temp.range[1] - temp.range[0])
     if b is None:
         return 0.0, math.nan, float(T)
-    c = cfg.grid.cell_size
-    lo, hi = (round(t / c) for t in b.thickness)
-    cells = lo + min(hi - lo, math.floor(u[1] * (hi - lo + 1)))
-    return cells * c, float(b.Js[0] + u[2] * (b.Js[1] - b.Js[0])), float(T)
+    return (pick_level(u[1], b.thickness, cfg.grid.cell_size),
+            float(b.Js[0] + u[2] * (b.Js[1] - b.Js[0])), float(T))
 
 
 def draw_sample(seed: int, cfg):
     """The sample a seed stands for under a config with phases: (Samples of one, params
     (n_grains, theta_max, seed) as structures.draw gives them). Its boundary region (with a
     [boundary] section) has the drawn thickness, lowered to the largest that leaves every grain
-    an interior cell (the stored one is used)."""
+    an interior cell (the stored one is used); its shell (with a [shell] section, data.shell)
+    likewise."""
+    from .shell import depths, shell_region, shell_uniforms
+
     g = cfg.grid
     phi, params, seeds = draw_seeds(seed, g, cfg.structures)
     thickness, js, T = draw_phase(seed, cfg)
     regions = {}
-    if cfg.boundary is not None:
+    if cfg.boundary is not None or cfg.shell is not None:
         grain, dist = edge_distance(seeds, g.nx, g.ny, g.cell_size, g.periodic)
+    if cfg.boundary is not None:
         thickness = min(thickness, max_thickness(grain, dist, g.cell_size))
         regions[BOUNDARY] = Region(_mask(dist, thickness, g.ny, g.nx)[None],
                                    np.array([thickness]), np.array([js]))
+    if cfg.shell is not None:
+        t_b = np.array([thickness if cfg.boundary is not None else 0.0])
+        regions[SHELL] = shell_region(shell_uniforms(seed), depths(grain[None], dist[None]),
+                                      dist[None], t_b, cfg)
     return Samples(phi, T, regions), params
 
 

@@ -2,10 +2,11 @@
 
 A batch of N samples holds
 - the grain map: the easy axes phi (N, ny, nx) rad (from +y towards +x);
-- its regions: named cell sets with a material of their own; today the grain-boundary phase
-  ("boundary": the cells within thickness/2 of a Voronoi edge, data.boundary), room for more;
-- each region's material parameters: its thickness (N,) nm and Js (N,) T at 300 K; its A and
-  K1 follow from the config (module data.boundary);
+- its regions: named cell sets with a material of their own: the grain-boundary phase
+  ("boundary": the cells within thickness/2 of a Voronoi edge, data.boundary) and the grains'
+  surface shell ("shell": their cells within the shell thickness of the boundary, data.shell);
+- each region's material parameters: its thickness (N,) nm, Js (N,) T and, for the shell, K1
+  (N,) J/m³ at 300 K; the rest follows from the config (data.boundary, data.shell);
 - the temperature (N,) K;
 - optionally per-cell material at 300 K given by hand (an .npz microstructure, data.microstructure),
   which then replaces the config's.
@@ -13,7 +14,8 @@ A batch of N samples holds
 `cells(cfg)` gives the per-cell material (physics.material.Cells, SI, at each sample's T) that
 the engine takes. Samples batch (take, join, at) and are read from and written to HDF5 in one
 place (columns, read_samples): a file keeps phi, phase (N, 3) = PHASE and boundary (N, ny, nx),
-the layout of every labels.h5, verified.h5 and design.h5 written so far.
+the layout of every labels.h5, verified.h5 and design.h5 written so far; a config with a
+[shell] section adds shell (N, ny, nx) bool and shell_phase (N, 3) = SHELL_PHASE.
 """
 
 from dataclasses import dataclass, field, replace
@@ -24,20 +26,32 @@ from ..physics.material import Cells
 from ..physics.temperature import NDFEB, T_ROOM, cells_at
 
 PHASE = ("boundary_thickness_nm", "boundary_Js_T", "temperature_K")  # HDF5 `phase` columns
+SHELL_PHASE = ("shell_thickness_nm", "shell_Js_T", "shell_K1_J_per_m3")  # `shell_phase` columns
 BOUNDARY = "boundary"  # the grain-boundary phase's region
+SHELL = "shell"  # the grains' surface shell's region
 
 
 @dataclass(frozen=True)
 class Region:
     """Cells of N samples with a material of their own: mask (N, ny, nx) bool; thickness (N,)
-    nm of the band (0: no cells); Js (N,) T at 300 K (NaN: none drawn)."""
+    nm of the band (0: no cells); Js (N,) T at 300 K (NaN: none drawn); K1 (N,) J/m³ at 300 K,
+    or None where the config gives it (the boundary's)."""
 
     mask: np.ndarray
     thickness: np.ndarray
     Js: np.ndarray
+    K1: np.ndarray | None = None
 
     def take(self, rows) -> "Region":
-        return Region(self.mask[rows], self.thickness[rows], self.Js[rows])
+        return Region(self.mask[rows], self.thickness[rows], self.Js[rows],
+                      None if self.K1 is None else self.K1[rows])
+
+    @classmethod
+    def join(cls, parts: list["Region"]) -> "Region":
+        """The regions of `parts` one after the other."""
+        return cls(*(None if getattr(parts[0], f) is None else
+                     np.concatenate([getattr(p, f) for p in parts])
+                     for f in ("mask", "thickness", "Js", "K1")))
 
 
 @dataclass(frozen=True)
@@ -82,6 +96,11 @@ class Samples:
         return self.regions.get(BOUNDARY)
 
     @property
+    def shell(self) -> Region | None:
+        """The grains' surface shell, or None."""
+        return self.regions.get(SHELL)
+
+    @property
     def mask(self) -> np.ndarray | None:
         """The boundary phase's cells (N, ny, nx) bool, or None."""
         return None if self.boundary is None else self.boundary.mask
@@ -96,9 +115,7 @@ class Samples:
     def join(cls, parts: list["Samples"]) -> "Samples":
         """The samples of `parts` one after the other (their regions must be the same names)."""
         first = parts[0]
-        regions = {k: Region(*(np.concatenate([getattr(p.regions[k], f) for p in parts])
-                               for f in ("mask", "thickness", "Js")))
-                   for k in first.regions}
+        regions = {k: Region.join([p.regions[k] for p in parts]) for k in first.regions}
         cells = None if first.cells is None else Cells(*(
             np.concatenate([getattr(p.cells, f) for p in parts]) for f in ("Js", "A", "K1")))
         return cls(np.concatenate([p.phi for p in parts]),
@@ -118,9 +135,8 @@ class Samples:
 
     def with_boundary_js(self, js) -> "Samples":
         """The same samples with the boundary phase's Js (N,) T at 300 K."""
-        b = self.boundary
-        return replace(self, regions={**self.regions, BOUNDARY: Region(
-            b.mask, b.thickness, np.broadcast_to(np.asarray(js, float), len(self)).copy())})
+        js = np.broadcast_to(np.asarray(js, float), len(self)).copy()
+        return replace(self, regions={**self.regions, BOUNDARY: replace(self.boundary, Js=js)})
 
     @property
     def phase(self) -> np.ndarray:
@@ -130,14 +146,30 @@ class Samples:
             return np.c_[np.zeros(len(self)), np.full(len(self), np.nan), self.temperature]
         return np.c_[b.thickness, b.Js, self.temperature]
 
+    @property
+    def shell_phase(self) -> np.ndarray:
+        """(N, 3) = SHELL_PHASE: shell thickness nm (0 without one), its Js T and K1 J/m³ at
+        300 K (NaN)."""
+        s = self.shell
+        if s is None:
+            return np.c_[np.zeros(len(self)), np.full((len(self), 2), np.nan)]
+        return np.c_[s.thickness, s.Js, s.K1]
+
     def check(self, cfg) -> "Samples":
         """These samples, checked against a config: ValueError (one line) for a temperature
-        outside the K1 law's range, boundary cells without a [boundary] section, a boundary Js
-        outside [0, material.Js] or a thickness not a multiple of the cell."""
+        outside the K1 law's range, boundary (shell) cells without a [boundary] ([shell])
+        section, a boundary Js outside [0, material.Js] or a thickness not a multiple of the
+        cell."""
         from .boundary import check_thickness
 
         for T in self.temperature:
             NDFEB.check(float(T), got=f"{T:g}")
+        s = self.shell
+        if s is not None and s.mask.any():
+            if cfg.shell is None:
+                raise ValueError("shell cells given, but the config has no [shell] section")
+            for t in s.thickness:
+                check_thickness(t, cfg.grid.cell_size, "shell")
         b = self.boundary
         if b is None or not b.mask.any():
             return self
@@ -157,47 +189,62 @@ class Samples:
         temperature law; None for the config's one material at 300 K (the engine's
         one-material path, exactly)."""
         from .boundary import boundary_cells, has_phases
+        from .shell import shell_cells
 
         self.check(cfg)
+        shell = self.shell is not None and self.shell.mask.any()
         plain = self.cells is None and not (self.boundary is not None and self.mask.any())
-        if plain and not has_phases(cfg) and (self.temperature == T_ROOM).all():
+        if plain and not shell and not has_phases(cfg) and (self.temperature == T_ROOM).all():
             return None
         cells = self.cells or Cells.uniform(cfg.material, len(self), *self.grid)
         if self.boundary is not None and self.mask.any():
             cells = boundary_cells(cells, self.boundary, cfg)
-        return cells_at(cells, self.temperature)
+        cells = cells_at(cells, self.temperature)
+        return shell_cells(cells, self.shell, self.temperature, cfg) if shell else cells
 
 
-def columns(samples: Samples, phases: bool, boundary: bool) -> dict:
+def _cells_of(region: Region | None, shape) -> np.ndarray:
+    return np.zeros(shape, bool) if region is None else region.mask
+
+
+def columns(samples: Samples, phases: bool, boundary: bool, shell: bool = False) -> dict:
     """The HDF5 columns of samples: phi, and phase (N, 3) = PHASE with phases, the boundary
-    cells (N, ny, nx) bool with boundary (false where the samples have none)."""
+    cells (N, ny, nx) bool with boundary, the shell cells (N, ny, nx) bool and shell_phase
+    (N, 3) = SHELL_PHASE with shell (no cells where the samples have none)."""
     out = {"phi": samples.phi}
     if phases:
         out["phase"] = samples.phase
     if boundary:
-        out["boundary"] = (np.zeros(samples.phi.shape, bool) if samples.mask is None
-                           else samples.mask)
+        out["boundary"] = _cells_of(samples.boundary, samples.phi.shape)
+    if shell:
+        out["shell"] = _cells_of(samples.shell, samples.phi.shape)
+        out["shell_phase"] = samples.shell_phase
     return out
 
 
 def read_samples(f, rows=slice(None)) -> Samples:
     """The samples `rows` of an open HDF5 file or group (or a dict of arrays) with the columns
     of `columns` (from_columns)."""
-    return from_columns(f["phi"][rows], f["phase"][rows] if "phase" in f else None,
-                        f["boundary"][rows] if "boundary" in f else None)
+    return from_columns(*(f[k][rows] if k in f else None
+                          for k in ("phi", "phase", "boundary", "shell", "shell_phase")))
 
 
-def from_columns(phi, phase=None, boundary=None) -> Samples:
+def from_columns(phi, phase=None, boundary=None, shell=None, shell_phase=None) -> Samples:
     """Samples of the columns of `columns`: grain maps phi (N, ny, nx) rad, phase (N, 3) = PHASE
-    (None: at 300 K, no regions) and the boundary cells (N, ny, nx) bool (None: no boundary
-    region)."""
+    (None: at 300 K, no boundary), the boundary cells (N, ny, nx) bool (None: no boundary
+    region), the shell cells (N, ny, nx) bool and shell_phase (N, 3) = SHELL_PHASE (None: no
+    shell region)."""
     phi = np.asarray(phi, np.float32)
     phi = phi.reshape(-1, *phi.shape[-2:])
-    if phase is None:
+    if phase is None and shell is None:
         return Samples.plain(phi)
-    phase = np.asarray(phase, float).reshape(-1, 3)
+    phase = (np.c_[np.zeros(len(phi)), np.full(len(phi), np.nan), np.full(len(phi), T_ROOM)]
+             if phase is None else np.asarray(phase, float).reshape(-1, 3))
     regions = {}
     if boundary is not None:
         regions[BOUNDARY] = Region(np.asarray(boundary, bool).reshape(phi.shape), phase[:, 0],
                                    phase[:, 1])
+    if shell is not None:
+        sp = np.asarray(shell_phase, float).reshape(-1, 3)
+        regions[SHELL] = Region(np.asarray(shell, bool).reshape(phi.shape), *sp.T)
     return Samples(phi, phase[:, 2], regions)

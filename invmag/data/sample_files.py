@@ -18,7 +18,7 @@ from .. import ANCHORS, __version__
 from ..files import replacing
 from .boundary import has_phases
 from .holdout import inside
-from .sample import PHASE, Samples, read_samples
+from .sample import PHASE, SHELL_PHASE, Samples, read_samples
 
 PARAMS = ("n_grains", "theta_max", "seed")
 VERIFIED = "verified.h5"  # a run's structures simulated for designs (design.learn)
@@ -35,11 +35,12 @@ class Column:
     compressed: bool = False
 
 
-def structure_layout(ny: int, nx: int, phases: bool = False,
-                     boundary: bool = False) -> dict[str, Column]:
+def structure_layout(ny: int, nx: int, phases: bool = False, boundary: bool = False,
+                     shell: bool = False) -> dict[str, Column]:
     """structures.h5: phi (M, ny, nx) rad, params (M, 3) = (n_grains, theta_max rad, seed);
     with phases phase (M, 3) = PHASE (thickness nm, boundary Js T, temperature K), with boundary
-    the boundary phase's cells boundary (M, ny, nx) bool (data.boundary)."""
+    the boundary phase's cells boundary (M, ny, nx) bool (data.boundary), with shell the
+    shell's cells shell (M, ny, nx) bool and shell_phase (M, 3) = SHELL_PHASE (data.shell)."""
     out = {"phi": Column((ny, nx), "float32", 0.0, compressed=True),
            "params": Column((len(PARAMS),), "float64", np.nan),
            "done": Column((), "bool", False)}
@@ -47,20 +48,24 @@ def structure_layout(ny: int, nx: int, phases: bool = False,
         out["phase"] = Column((len(PHASE),), "float64", np.nan)
     if boundary:
         out["boundary"] = Column((ny, nx), "bool", False, compressed=True)
+    if shell:
+        out["shell"] = Column((ny, nx), "bool", False, compressed=True)
+        out["shell_phase"] = Column((len(SHELL_PHASE),), "float64", np.nan)
     return out
 
 
 def phase_columns(cfg) -> dict:
-    """The layout flags of a config: phases where it has a [boundary] or [temperature] section,
-    boundary where it has a [boundary] section."""
-    return {"phases": has_phases(cfg), "boundary": getattr(cfg, "boundary", None) is not None}
+    """The layout flags of a config: phases where it has a [boundary], [temperature] or [shell]
+    section, boundary where it has a [boundary] section, shell where it has a [shell] one."""
+    return {"phases": has_phases(cfg), "boundary": getattr(cfg, "boundary", None) is not None,
+            "shell": getattr(cfg, "shell", None) is not None}
 
 
 def label_layout(ny: int, nx: int, n_fields: int, phases: bool = False,
-                 boundary: bool = False) -> dict[str, Column]:
+                 boundary: bool = False, shell: bool = False) -> dict[str, Column]:
     """labels.h5: the structure columns plus M (N, n) in Ms, anchors (N, 6) (Ms, H_A),
     converged and flagged (N,)."""
-    return {**structure_layout(ny, nx, phases, boundary),
+    return {**structure_layout(ny, nx, phases, boundary, shell),
             "M": Column((n_fields,), "float64", np.nan),
             "anchors": Column((len(ANCHORS),), "float64", np.nan),
             "converged": Column((), "bool", False),
@@ -82,6 +87,10 @@ def run_attrs(cfg, stream: int) -> dict:
                          "K) of sample i; material constants above are at 300 K; boundary A = "
                          "A·(Js_b/Js)²; invmag.data.boundary.draw_sample(seed, config) "
                          "regenerates the sample, Samples.material its per-cell material")
+    if phase_columns(cfg)["shell"]:
+        out["shell"] = ("shell_phase[i] = (shell thickness nm, shell Js T, shell K1 J/m³, at "
+                        "300 K) of sample i; shell A = A·(Js_s/Js)²; it follows Nd2Fe14B's law "
+                        "with the config's shell.Tc (invmag.data.shell)")
     return out
 
 
@@ -128,6 +137,8 @@ class SampleStore:
             f["params"].attrs["columns"] = list(PARAMS)
             if "phase" in f:
                 f["phase"].attrs["columns"] = list(PHASE)
+            if "shell_phase" in f:
+                f["shell_phase"].attrs["columns"] = list(SHELL_PHASE)
             f.attrs.update(attrs)
 
     def _check(self):

@@ -48,7 +48,7 @@ from ..data.sample import Samples
 from ..physics.temperature import T_ROOM
 from .design_folder import Design
 from .grains import sharpen
-from .phases import phase_bounds, realize
+from .phases import phase_bounds, realize, regioned
 from .polish import PolishSettings, met, polish, ranked
 from .sources import Candidates, distinct_first, pool_starts
 from .targets import Goal
@@ -167,7 +167,7 @@ def latent_search(surrogate, goal: Goal, settings: Settings, progress=None,
                     settings.population, settings.generations, settings.seed,
                     settings.diversity, 16 * settings.top, progress, phase_bounds(cfg))
     samples = structures(result.x)
-    if cfg.boundary is None:  # the structure of the candidate's own code
+    if not regioned(cfg):  # the structure of the candidate's own code
         samples = samples.with_phi(surrogate.decode(result.z))
     found = codes(surrogate, result.z, settings.consistency, samples)
     # feasible before infeasible, then consistent before inconsistent, then the search's order
@@ -204,7 +204,7 @@ def search_starts(surrogate, goal: Goal, settings: Settings, need: int, progress
         raise BadParameter("no candidate passed the consistency check: relax "
                            "{} or leave out {}", 'consistency', 'drop_inconsistent')
     samples = found["samples"]
-    if surrogate.config.boundary is None:
+    if not regioned(surrogate.config):
         samples = samples.with_phi(np.stack([sharpen(p) for p in samples.phi]))
     pick = distinct_first(samples.phi, settings.distinct)[:need]
     return (Candidates.new(samples.take(pick), "search").coded(surrogate, found["z"][pick]),

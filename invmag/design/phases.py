@@ -11,12 +11,18 @@ cells, and the easy axes; the boundary phase is the cells within thickness/2 of 
 edges (data.boundary), the thickness lowered where a grain would keep no interior cell, as the
 generator does. So the search, the polish and the verification all see one structure, whose
 boundary has the thickness asked for.
+
+A run with a grain-surface shell ([shell], data.shell) draws it per sample, which the maker does
+not choose: a searched structure gets the config's middle shell (the middle thickness level and
+the middle K1 factor, data.shell.shell_values at u = 0.5), lowered like the boundary where a
+grain would keep no interior cell; the shell is not a design variable.
 """
 
 import numpy as np
 
 from ..data.boundary import boundary_band, edge_distances
-from ..data.sample import BOUNDARY, Region, Samples
+from ..data.sample import BOUNDARY, SHELL, Region, Samples
+from ..data.shell import depths, shell_region
 from ..data.structures import grain_axes
 from .grains import grains
 
@@ -47,11 +53,17 @@ def voronoi_seeds(phi: np.ndarray, cell_size: float):
     return seeds[count > 0], axes[count > 0]
 
 
+def regioned(cfg) -> bool:
+    """Whether a run's searched structures are Voronoi structures with regions (a [boundary] or
+    [shell] section), else decoded images."""
+    return cfg.boundary is not None or cfg.shell is not None
+
+
 def realize(cfg, decoded: np.ndarray, x: np.ndarray, temperature: float) -> Samples:
     """The Samples at `temperature` K of decision vectors x (N, latent + k) whose codes decoded
     to `decoded` (N, ny, nx) rad (module docstring)."""
     n, (ny, nx) = len(decoded), decoded.shape[1:]
-    if cfg.boundary is None:
+    if not regioned(cfg):
         return Samples(decoded, temperature)
     c = cfg.grid.cell_size
     found = [voronoi_seeds(p, c) for p in decoded]
@@ -61,9 +73,14 @@ def realize(cfg, decoded: np.ndarray, x: np.ndarray, temperature: float) -> Samp
         seeds[i, :len(a)], axes[i, :len(a)] = s, a
     count = np.array([len(a) for _, a in found])
     grain, dist = edge_distances(seeds, count, nx, ny, c, cfg.grid.periodic)
-    levels = thickness_levels(cfg)
-    u = np.clip(x[:, -2], 0, 1 - 1e-12)
-    thickness, mask = boundary_band(grain, dist, levels[(u * len(levels)).astype(int)], c,
-                                    ny, nx)
-    return Samples(grain_axes(axes, grain, ny, nx), temperature,
-                   {BOUNDARY: Region(mask, thickness, np.asarray(x[:, -1], float))})
+    regions, thickness = {}, np.zeros(n)
+    if cfg.boundary is not None:
+        levels = thickness_levels(cfg)
+        u = np.clip(x[:, -2], 0, 1 - 1e-12)
+        thickness, mask = boundary_band(grain, dist, levels[(u * len(levels)).astype(int)], c,
+                                        ny, nx)
+        regions[BOUNDARY] = Region(mask, thickness, np.asarray(x[:, -1], float))
+    if cfg.shell is not None:
+        regions[SHELL] = shell_region(np.full((n, 2), 0.5), depths(grain, dist), dist,
+                                      thickness, cfg)
+    return Samples(grain_axes(axes, grain, ny, nx), temperature, regions)

@@ -17,7 +17,8 @@ import numpy as np
 
 from ..data.boundary import boundary_band, edge_distances
 from ..data.holdout import inside
-from ..data.sample import BOUNDARY, Region, Samples
+from ..data.sample import BOUNDARY, SHELL, Region, Samples
+from ..data.shell import depths, shell_region
 from ..data.sample_files import VERIFIED, read_labels
 from ..data.structures import grain_axes, grain_range, voronoi_batch, voronoi_draws
 from ..physics.temperature import T_ROOM
@@ -104,22 +105,27 @@ def draw_pool(cfg, n: int, seed: int, temperature: float = T_ROOM) -> Samples:
     """n fresh samples of the run's generator (cfg's grid and structures sections: grain counts
     uniform over their range, maximum misorientations uniform; with a [boundary] section its
     thickness and Js drawn uniformly as the data's, capped where a grain would lose its
-    interior), at `temperature` K, seeded by (cfg.seed, POOL_STREAM, seed): never the run's own
-    samples."""
+    interior; with a [shell] section its thickness and K1 likewise, data.shell), at
+    `temperature` K, seeded by (cfg.seed, POOL_STREAM, seed): never the run's own samples."""
     g, st = cfg.grid, cfg.structures
     rng = np.random.default_rng([cfg.seed, POOL_STREAM, seed])
     lo, hi = grain_range(g.nx * g.ny * g.cell_size ** 2, st.grain_density)
     n_grains = rng.integers(lo, hi + 1, n)
     theta = rng.uniform(0, st.max_misorientation, n)
-    if cfg.boundary is None:
+    if cfg.boundary is None and cfg.shell is None:
         return Samples(voronoi_batch(rng, g.nx, g.ny, g.cell_size, n_grains, theta,
                                      periodic=g.periodic), temperature)
     seeds, axes = voronoi_draws(rng, g.nx, g.ny, g.cell_size, n_grains, theta)
     grain, dist = edge_distances(seeds, n_grains, g.nx, g.ny, g.cell_size, g.periodic)
-    thickness, mask = boundary_band(grain, dist, rng.choice(thickness_levels(cfg), n),
-                                    g.cell_size, g.ny, g.nx)
-    return Samples(grain_axes(axes, grain, g.ny, g.nx), temperature,
-                   {BOUNDARY: Region(mask, thickness, rng.uniform(*cfg.boundary.Js, n))})
+    regions, thickness = {}, np.zeros(n)
+    if cfg.boundary is not None:
+        thickness, mask = boundary_band(grain, dist, rng.choice(thickness_levels(cfg), n),
+                                        g.cell_size, g.ny, g.nx)
+        regions[BOUNDARY] = Region(mask, thickness, rng.uniform(*cfg.boundary.Js, n))
+    if cfg.shell is not None:
+        regions[SHELL] = shell_region(rng.uniform(size=(n, 2)), depths(grain, dist), dist,
+                                      thickness, cfg)
+    return Samples(grain_axes(axes, grain, g.ny, g.nx), temperature, regions)
 
 
 def distinct_first(phi: np.ndarray, distance: float) -> np.ndarray:

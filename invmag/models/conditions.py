@@ -10,6 +10,10 @@ alone). The VAE's codes resolve misorientations poorly; measured on the magnet r
 labels with the VAE fixed, these cut the test MAE of mr from 0.0207 to 0.0131 and of hc from
 0.0305 to 0.0284 (docs/learning.md, with the levers that gave nothing). Without these sections
 the image has one channel and there are no conditions: the paper's layers, unchanged.
+
+A config with a [shell] section (data.shell) adds the shell's cells as one more channel (after
+the boundary's) and the shell's K1 factor (K1_s / K1, 1 where a sample has no shell) as one
+more condition (after the temperature).
 """
 
 import numpy as np
@@ -19,22 +23,36 @@ from ..data.structures import kx_from_phi
 from ..physics.temperature import T_ROOM
 
 T_SPAN = 150.0  # K: the temperature condition is (T − 300 K) / T_SPAN
+LAYERS = ("boundary", "shell")  # the regions an image may show after kx, in this order
+
+
+def image_layers(cfg) -> tuple[str, ...]:
+    """The regions (data.sample) the structure image shows after kx: those of the config's
+    sections, in LAYERS order."""
+    return tuple(name for name in LAYERS if getattr(cfg, name, None) is not None)
 
 
 def image_channels(cfg) -> int:
-    """Channels of the structure image: kx, and the boundary cells with a [boundary] section."""
-    return 1 + (cfg.boundary is not None)
+    """Channels of the structure image: kx and the cells of each of image_layers."""
+    return 1 + len(image_layers(cfg))
 
 
 def condition_names(cfg) -> list[str]:
-    """The regressor's conditions, in order: boundary_Js_T, temperature_K (those of the config's
-    sections) and the two Stoner–Wohlfarth statistics; none without either section."""
-    names = []
-    if cfg.boundary is not None:
-        names.append("boundary_Js_T")
-    if cfg.temperature is not None:
-        names.append("temperature_K")
+    """The regressor's conditions, in order: boundary_Js_T, temperature_K, shell_K1 (those of
+    the config's sections) and the two Stoner–Wohlfarth statistics; none without any."""
+    names = [name for section, name in (("boundary", "boundary_Js_T"),
+                                        ("temperature", "temperature_K"), ("shell", "shell_K1"))
+             if getattr(cfg, section, None) is not None]
     return names + ["sw_remanence", "sw_switching"] if names else []
+
+
+def shell_factor(cfg, samples) -> np.ndarray:
+    """The shell's K1 over the main phase's at 300 K (N,): 1 where a sample has no shell
+    (thickness 0), whatever was drawn: the same sample."""
+    s = samples.shell
+    if s is None:
+        return np.ones(len(samples))
+    return np.where(s.thickness > 0, s.K1 / cfg.material.K1, 1.0)
 
 
 def sw_remanence(samples) -> np.ndarray:
@@ -69,6 +87,8 @@ def condition_values(cfg, samples) -> np.ndarray:
     columns = {"boundary_Js_T": np.where(t > 0, np.nan_to_num(js), 0.0) / cfg.material.Js,
                "temperature_K": (T - T_ROOM) / T_SPAN, "sw_remanence": sw_remanence(samples),
                "sw_switching": sw_switching(samples)}
+    if "shell_K1" in names:
+        columns["shell_K1"] = shell_factor(cfg, samples)
     return np.stack([columns[n] for n in names], 1).astype(np.float32)
 
 
@@ -86,17 +106,17 @@ def inputs(cfg, z, samples=None) -> np.ndarray:
     return np.concatenate([z, np.broadcast_to(c, (*z.shape[:-1], c.shape[1]))], -1)
 
 
-def structure_images(samples, channels: int) -> np.ndarray:
-    """The VAE's input images (N, channels, ny, nx) float32 of Samples: kx = sin(phi) and, with
-    two channels, the boundary cells (none where the samples have no boundary region).
-    ValueError for boundary cells given to a model of one channel."""
-    kx = kx_from_phi(samples.phi)[:, None]
-    if channels == 1:
-        if samples.mask is not None and samples.mask.any():
-            raise ValueError("boundary cells given to a model trained without a boundary phase")
-        return kx
-    mask = np.zeros(samples.phi.shape, bool) if samples.mask is None else samples.mask
-    return np.concatenate([kx, mask.astype(np.float32)[:, None]], 1)
+def structure_images(samples, layers=()) -> np.ndarray:
+    """The VAE's input images (N, 1 + len(layers), ny, nx) float32 of Samples: kx = sin(phi) and
+    the cells of each region in layers (image_layers; none where the samples lack the region).
+    ValueError for a region's cells given to a model trained without it."""
+    for name in set(LAYERS) - set(layers):
+        region = samples.regions.get(name)
+        if region is not None and region.mask.any():
+            raise ValueError(f"{name} cells given to a model trained without a {name} region")
+    masks = [samples.regions[n].mask if n in samples.regions else np.zeros(samples.phi.shape)
+             for n in layers]
+    return np.stack([kx_from_phi(samples.phi), *masks], 1).astype(np.float32)
 
 
 def trained_range(cfg) -> tuple[float, float]:

@@ -13,20 +13,21 @@ import numpy as np
 import torch
 
 from ..data.sample import read_samples
-from .conditions import structure_images
+from .conditions import LAYERS, structure_images
 
 
 class StructureStream:
     """Batches of structure images (models.conditions.structure_images), float32 tensors
-    (B, C, ny, nx): kx = sin(phi) and, where the file holds a boundary phase, its cells; of the done rows of a
-    structures.h5."""
+    (B, C, ny, nx): kx = sin(phi) and the cells of the regions the file holds
+    (models.conditions.LAYERS); of the done rows of a structures.h5."""
 
     def __init__(self, path, batch_size: int, memory: int = 2 ** 29):
         self.path, self.batch_size = Path(path), batch_size
         with h5py.File(self.path, "r") as f:
             self.done = f["done"][:]
             self.shape = f["phi"].shape[1:]
-            self.channels = 1 + ("boundary" in f)
+            self.layers = tuple(name for name in LAYERS if name in f)
+            self.channels = 1 + len(self.layers)
         rows = max(batch_size, memory // (4 * int(np.prod(self.shape))))
         self.blocks = [(a, min(a + rows, len(self.done))) for a in range(0, len(self.done), rows)]
         self.size = int(self.done.sum())
@@ -42,7 +43,7 @@ class StructureStream:
         a, b = block
         with h5py.File(self.path, "r") as f:
             samples = read_samples(f, slice(a, b)).take(self.done[a:b])
-        kx = torch.from_numpy(structure_images(samples, self.channels))
+        kx = torch.from_numpy(structure_images(samples, self.layers))
         if len(self.blocks) == 1:
             self._cached = kx
         return kx

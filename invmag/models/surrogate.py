@@ -15,7 +15,7 @@ from ..data.holdout import describe, parse_box
 from ..data.run_folder import config_changes
 from ..data.structures import phi_from_kx
 from ..physics.anchors import ordered
-from .conditions import condition_names, image_channels, inputs, structure_images
+from .conditions import condition_names, image_channels, image_layers, inputs, structure_images
 from .regressor import Ensemble, Regressor
 from .vae import VAE
 
@@ -33,7 +33,7 @@ def seeded(seed: int, build):
 
 def build_vae(cfg: Config) -> VAE:
     return VAE(cfg.grid.ny, cfg.grid.nx, cfg.vae.latent, cfg.vae.dense, cfg.vae.channels,
-               image_channels(cfg))
+               image_channels(cfg), image_layers(cfg))
 
 
 def build_regressor(cfg: Config) -> Regressor:
@@ -75,7 +75,7 @@ def encode_mirrors(vae: VAE, samples, mirrors: bool) -> np.ndarray:
     """Latent means (C, N, latent) of Samples: of the structures alone (C = 1), or with mirrors
     of all four images (see mirror), the structures first (C = MIRRORS)."""
     vae.eval()
-    x = torch.from_numpy(structure_images(samples, vae.images))
+    x = torch.from_numpy(structure_images(samples, vae.layers))
     codes = []
     for which in range(MIRRORS if mirrors else 1):
         out = [vae.encode(mirror(x[i:i + BATCH].to(_device_of(vae)), which))[0].cpu()
@@ -87,7 +87,7 @@ def encode_mirrors(vae: VAE, samples, mirrors: bool) -> np.ndarray:
 @torch.no_grad()
 def decode_images(vae: VAE, z) -> np.ndarray:
     """Structure images (N, C, ny, nx) float32 in [−1, 1] decoded from latent codes z
-    (N, latent): kx and, for a VAE of two channels, the boundary cells (models.conditions)."""
+    (N, latent): kx and the cells of the VAE's layers (models.conditions)."""
     vae.eval()
     z = torch.as_tensor(np.asarray(z, np.float32))
     out = [vae.decode(z[i:i + BATCH].to(_device_of(vae))).cpu() for i in range(0, len(z), BATCH)]

@@ -22,7 +22,7 @@ from ..files import replacing
 from ..plots import save_figure
 from .plots import loss_figure, parity_figure, reconstruction_figure
 from .regressor import Ensemble
-from .conditions import image_channels, inputs, structure_images
+from .conditions import image_layers, inputs, structure_images
 from .surrogate import Surrogate, build_regressor, build_vae, decode, encode_mirrors
 from .fitting import cross_validate, no_progress, train_vae
 
@@ -123,7 +123,7 @@ def _train_run(cfg: Config, run_dir, device: torch.device, force: bool, progress
     samples = labels.samples
     vae, history, resumed, dropped = train_vae(
         cfg, run / "structures.h5", run / "checkpoints" / "vae.pt", device,
-        structure_images(samples.take(test), image_channels(cfg)), progress)
+        structure_images(samples.take(test), image_layers(cfg)), progress)
     times["vae"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()

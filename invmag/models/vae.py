@@ -2,7 +2,8 @@
 
 Input and output: kx = sin(phi) on the ny × nx grid, (B, 1, ny, nx) in [−1, 1]; for a real magnet
 (a config with a [boundary] section) a second channel holds the boundary phase's cells (1, else
-0), so the image is (B, 2, ny, nx) (models.conditions.structure_images). The encoder has
+0), so the image is (B, 2, ny, nx), and a config with a [shell] section adds the shell's cells
+(models.conditions.structure_images). The encoder has
 L stride-2 convolutions (the first 4×4 with padding 1, the others 2×2), channels doubling from
 `channels`, a dense layer of `dense` units and two linear layers for the latent mean and
 log-variance; the decoder mirrors it with transposed convolutions and a tanh output. L is the
@@ -29,16 +30,22 @@ def conv_levels(ny: int, nx: int) -> int:
 class VAE(nn.Module):
     """VAE(ny, nx, latent, dense, channels, images=1); at 160 × 160, 512, 2048, 16 with one image
     channel exactly paper Table 1 (encoder 15 382 256 and decoder 14 338 801 trainable
-    parameters). images: channels of the structure image (2 with a boundary phase)."""
+    parameters). images: channels of the structure image (2 with a boundary phase); layers: the
+    regions its channels after kx show (models.conditions.image_layers; default: the boundary,
+    then the shell)."""
 
     def __init__(self, ny: int, nx: int, latent: int, dense: int, channels: int,
-                 images: int = 1):
+                 images: int = 1, layers: tuple[str, ...] | None = None):
         super().__init__()
         if not 1 <= latent <= dense:
             raise ValueError(f"the VAE needs 1 ≤ vae.latent ≤ vae.dense, got latent {latent} "
                              f"and dense {dense}")
         levels = conv_levels(ny, nx)
         self.ny, self.nx, self.latent, self.images = ny, nx, latent, images
+        self.layers = ("boundary", "shell")[:images - 1] if layers is None else tuple(layers)
+        if len(self.layers) != images - 1:
+            raise ValueError(f"a VAE of {images} image channels shows {images - 1} regions after "
+                             f"kx, got {self.layers}")
         widths = [channels * 2 ** k for k in range(levels)]
         h, w = ny >> levels, nx >> levels
         flat = widths[-1] * h * w

@@ -13,6 +13,11 @@ predictions for K realizations. Every recipe of a search is evaluated on the sam
 realizations (common random numbers: fixed seed positions, axis uniforms and rounding draws;
 the grain count follows the density, the axes scale with θ), so the objective is a smooth
 function of the recipe.
+
+A run with a grain-surface shell ([shell], data.shell): the maker does not control it, so each
+realization draws its shell (thickness level and K1 factor) from the config's ranges, from
+uniforms fixed with the realization's (after its other draws), lowered where a grain would keep
+no interior cell; the shell spreads the statistics as the grain placement does.
 """
 
 from dataclasses import dataclass
@@ -22,7 +27,8 @@ import numpy as np
 
 from ... import BadParameter
 from ...data.boundary import EPS, edge_distances, max_thickness
-from ...data.sample import BOUNDARY, Region, Samples
+from ...data.sample import BOUNDARY, SHELL, Region, Samples
+from ...data.shell import depths, shell_region
 from ...data.structures import canonical, nearest_grain
 from ...physics.temperature import T_ROOM
 
@@ -57,17 +63,21 @@ class Recipe:
 class Realizations:
     """K realizations of any recipe on a grid from common random numbers (module docstring),
     drawn from seed; at most max_grains grains each; boundary: whether recipes have a boundary
-    phase (the run's config has a [boundary] section)."""
+    phase (the run's config has a [boundary] section); shell: the run's config, whose [shell]
+    section each realization draws its shell from (module docstring), or None."""
 
-    def __init__(self, grid, K: int, max_grains: int, seed, boundary: bool = False):
+    def __init__(self, grid, K: int, max_grains: int, seed, boundary: bool = False,
+                 shell=None):
         rng = np.random.default_rng(seed)
         self.grid, self.K, self.G, self.boundary = grid, K, max_grains, boundary
         self.seeds = rng.uniform(0, 1, (K, max_grains, 2)) * (np.array([grid.nx, grid.ny])
                                                               * grid.cell_size)
         self.axes = rng.uniform(-1, 1, (K, max_grains))
         self.rounding = rng.uniform(0, 1, K)
+        self.shell, self.shell_u = shell, None if shell is None else rng.uniform(0, 1, (K, 2))
         self._cells = {}  # grain count -> (K, ny·nx) nearest-seed index
-        self._edges = {}  # grain count -> ((K, ny·nx) distance to an edge nm, (K,) thickest nm)
+        self._edges = {}  # grain count -> ((K, ny·nx) distance to an edge nm, (K,) thickest nm,
+        # (K,) interior depth nm)
 
     def grain_counts(self, density: float) -> np.ndarray:
         """(K,) grains per realization: density × area rounded up or down at random."""
@@ -96,24 +106,27 @@ class Realizations:
             grain, dist = edge_distances(self.seeds[:, :n], np.full(self.K, n), g.nx, g.ny,
                                          g.cell_size, g.periodic)
             self._edges[n] = (dist, np.array([max_thickness(*f, g.cell_size)
-                                              for f in zip(grain, dist)]))
+                                              for f in zip(grain, dist)]), depths(grain, dist))
         return self._edges[n]
 
     def samples_of(self, recipe: Recipe) -> "Realized":
         """The K realizations of a recipe at 300 K, with their grain counts."""
         phi, n = self.structures(recipe)
         g, K = self.grid, self.K
-        if not self.boundary:
+        if not self.boundary and self.shell is None:
             return Realized(Samples(phi, T_ROOM), n)
-        thickness, dist = np.zeros(K), np.empty((K, g.ny * g.nx))
+        thickness, dist, depth = np.zeros(K), np.empty((K, g.ny * g.nx)), np.empty(K)
         for c in np.unique(n):
-            d, cap = self.edges(int(c))
-            dist[n == c] = d[n == c]
-            thickness[n == c] = np.minimum(recipe.thickness, cap[n == c])
-        mask = (dist < thickness[:, None] / 2 - EPS).reshape(K, g.ny, g.nx)
-        return Realized(Samples(phi, T_ROOM, {BOUNDARY: Region(mask, thickness,
-                                                               np.full(K, recipe.boundary_js))}),
-                        n)
+            d, cap, deep = self.edges(int(c))
+            dist[n == c], depth[n == c] = d[n == c], deep[n == c]
+            thickness[n == c] = np.minimum(recipe.thickness, cap[n == c]) if self.boundary else 0
+        regions = {}
+        if self.boundary:
+            mask = (dist < thickness[:, None] / 2 - EPS).reshape(K, g.ny, g.nx)
+            regions[BOUNDARY] = Region(mask, thickness, np.full(K, recipe.boundary_js))
+        if self.shell is not None:
+            regions[SHELL] = shell_region(self.shell_u, depth, dist, thickness, self.shell)
+        return Realized(Samples(phi, T_ROOM, regions), n)
 
 
 @dataclass
@@ -135,7 +148,7 @@ def realizations(cfg, K: int, seed: int, stream: int) -> Realizations:
     hi = cfg.structures.grain_density[1] * cfg.grid.area_nm2 * 1e-6
     return Realizations(cfg.grid, K, max(1, math.ceil(hi)),
                         np.random.SeedSequence(seed, spawn_key=(stream,)),
-                        cfg.boundary is not None)
+                        cfg.boundary is not None, None if cfg.shell is None else cfg)
 
 
 @dataclass(frozen=True)
