@@ -117,7 +117,8 @@ def kronmuller_figure(fit, title=""):
     b.plot(line, fit.alpha * line - fit.n_eff, "-", color="0.4")
     b.set_xlabel("µ0H_A / Js")
     b.set_ylabel("µ0Hc / Js")
-    b.set_title(f"α = {fit.alpha:.3f}, N_eff = {fit.n_eff:.3f}, rms {fit.residual:.2g} T",
+    b.set_title(f"α = {fit.alpha:.3f} ± {fit.alpha_se:.3f}, N_eff = {fit.n_eff:.3f} ± "
+                f"{fit.n_eff_se:.3f}, rms {fit.residual:.2g} T",
                 fontsize=9)
     if title:
         fig.suptitle(title, fontsize=10)

@@ -208,3 +208,20 @@ def run(tiny_model, tmp_path):
     """A fresh copy of the tiny run (tiny_model) for one test; modules on another run define
     their own `run`."""
     return shutil.copytree(tiny_model, tmp_path / "run")
+
+
+@pytest.fixture(scope="session")
+def tiny_toml_file(tmp_path_factory):
+    """The tiny config (16 × 16 cells, 0.05 H_A steps) as a TOML file outside any test's
+    folder."""
+    path = tmp_path_factory.mktemp("config") / "tiny.toml"
+    path.write_text(tiny_config().to_toml())
+    return path
+
+
+@pytest.fixture
+def structure(tmp_path, voronoi):
+    """A 16 × 16 Voronoi structure of 3 grains (θ ≤ 0.3 rad), also as tmp_path/s.npy."""
+    phi = voronoi(16, 3, 0.3, 4)
+    np.save(tmp_path / "s.npy", phi)
+    return phi

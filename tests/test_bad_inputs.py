@@ -5,31 +5,16 @@ material has, an .npz array that is not numbers."""
 import numpy as np
 import pytest
 
-from conftest import assert_user_error, invoke, tiny_config
-
-
-@pytest.fixture(scope="module")
-def config(tmp_path_factory):
-    """The tiny config as a TOML file outside the test's folder."""
-    path = tmp_path_factory.mktemp("config") / "tiny.toml"
-    path.write_text(tiny_config().to_toml())
-    return path
-
-
-@pytest.fixture
-def phi(tmp_path, voronoi):
-    """A 16 × 16 structure, also as s.npy."""
-    phi = voronoi(16, 3, 0.3, 4)
-    np.save(tmp_path / "s.npy", phi)
-    return phi
+from conftest import assert_user_error, invoke
 
 
 @pytest.mark.parametrize("temperature, low", [("20", "20"), ("134.9", "134.9"),
                                               ("20:300:3", "20")])
-def test_a_temperature_below_the_spin_reorientation(tmp_path, config, phi, temperature, low):
+def test_a_temperature_below_the_spin_reorientation(tmp_path, tiny_toml_file, structure,
+                                                    temperature, low):
     """K1 ∝ m³ does not hold below 135 K: the line gives the law's range and reads the number
     as °C too (20 °C = 293 K); no curve is written."""
-    result = invoke("simulate", tmp_path / "s.npy", "--config", config, "--temperature",
+    result = invoke("simulate", tmp_path / "s.npy", "--config", tiny_toml_file, "--temperature",
                     temperature, "--out", tmp_path / "c.csv")
     celsius = f"{low} °C = {float(low) + 273.15:.0f} K"
     assert_user_error(result, f"{low} K lies below Nd2Fe14B's spin reorientation (135 K)",
@@ -37,18 +22,18 @@ def test_a_temperature_below_the_spin_reorientation(tmp_path, config, phi, tempe
     assert not (tmp_path / "c.csv").exists()
 
 
-def test_the_spin_reorientation_itself_is_in_range(config, phi):
+def test_the_spin_reorientation_itself_is_in_range(tiny_toml_file, structure):
     """135 K is the law's lowest temperature, and runs."""
     import invmag
 
-    assert np.isfinite(invmag.simulate(phi, config, temperature=135).anchors[0, 0])
+    assert np.isfinite(invmag.simulate(structure, tiny_toml_file, temperature=135).anchors[0, 0])
 
 
 @pytest.mark.parametrize("js, shown", [(50.0, "50"), (2.6, "2.6")])
-def test_a_per_cell_js_above_2_5_T(tmp_path, config, phi, js, shown):
+def test_a_per_cell_js_above_2_5_T(tmp_path, tiny_toml_file, structure, js, shown):
     """Js = 50 T (a unit slip, e.g. kA/m or emu) names the file, the key and the bound."""
-    np.savez(tmp_path / "big.npz", phi=phi, Js=np.where(phi > 0, js, 1.61))
-    assert_user_error(invoke("simulate", tmp_path / "big.npz", "--config", config),
+    np.savez(tmp_path / "big.npz", phi=structure, Js=np.where(structure > 0, js, 1.61))
+    assert_user_error(invoke("simulate", tmp_path / "big.npz", "--config", tiny_toml_file),
                       "big.npz: per-cell Js must be ≤ 2.5 T", f"got {shown} T")
 
 
@@ -58,13 +43,14 @@ def test_a_per_cell_js_above_2_5_T(tmp_path, config, phi, js, shown):
     ("A", np.ones((16, 16), dtype=complex), "A must be an array of numbers, got dtype complex"),
     ("phi", np.full((16, 16), "x"), "phi must be an array of numbers"),
 ])
-def test_an_npz_array_that_is_not_numbers(tmp_path, config, phi, key, array, fragment):
-    np.savez(tmp_path / "bad.npz", **{"phi": phi, key: array})
-    assert_user_error(invoke("simulate", tmp_path / "bad.npz", "--config", config),
+def test_an_npz_array_that_is_not_numbers(tmp_path, tiny_toml_file, structure, key, array,
+                                          fragment):
+    np.savez(tmp_path / "bad.npz", **{"phi": structure, key: array})
+    assert_user_error(invoke("simulate", tmp_path / "bad.npz", "--config", tiny_toml_file),
                       f"bad.npz: {fragment}")
 
 
-def test_an_npy_named_npz(tmp_path, config, phi):
+def test_an_npy_named_npz(tmp_path, tiny_toml_file, structure):
     (tmp_path / "s.npy").rename(tmp_path / "s.npz")
-    assert_user_error(invoke("simulate", tmp_path / "s.npz", "--config", config),
+    assert_user_error(invoke("simulate", tmp_path / "s.npz", "--config", tiny_toml_file),
                       "s.npz: one .npy array, not an .npz archive")

@@ -126,3 +126,19 @@ def test_parse_temperatures_rejects(text):
         parse_temperatures(text)
     msg = str(err.value)
     assert "\n" not in msg and msg.startswith("temperatures") and repr(text) in msg
+
+
+def test_the_kronmuller_fit_gives_standard_errors_of_a_hand_computed_fit():
+    """Three points (µ0H_A, Js, µ0Hc) = (2, 0, 4.2), (0, 1, −0.5), (1, 0, 1.9) T, by hand:
+    XᵀX = diag(5, 1) (X rows (µ0H_A, −Js)), α = (2·4.2 + 1.9)/5 = 2.06, N_eff = 0.5; residuals
+    (0.08, 0, −0.16), s² = 0.032/(3 − 2); se(α) = √(0.032/5) = 0.08, se(N_eff) = √0.032; two
+    points fit exactly and have none."""
+    from invmag.physics.kronmuller import kronmuller_fit
+
+    fit = kronmuller_fit([300, 350, 400], [4.2, -0.5, 1.9], [2.0, 0.0, 1.0], [0.0, 1.0, 0.0])
+    assert (fit.alpha, fit.n_eff) == (pytest.approx(2.06, abs=1e-12), pytest.approx(0.5, abs=1e-12))
+    assert fit.residual == pytest.approx(np.sqrt(0.032 / 3), abs=1e-12)
+    assert fit.alpha_se == pytest.approx(0.08, abs=1e-12)
+    assert fit.n_eff_se == pytest.approx(np.sqrt(0.032), abs=1e-12)
+    two = kronmuller_fit([300, 350], [4.2, -0.5], [2.0, 0.0], [0.0, 1.0])
+    assert np.isnan(two.alpha_se) and np.isnan(two.n_eff_se)

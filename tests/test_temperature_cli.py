@@ -10,27 +10,11 @@ from invmag.physics.temperature import material_at
 from conftest import assert_user_error, invoke, tiny_config
 
 
-@pytest.fixture(scope="module")
-def config(tmp_path_factory):
-    """The tiny config (16 × 16 cells, 0.05 H_A steps) as a TOML file outside the test's
-    folder."""
-    path = tmp_path_factory.mktemp("config") / "tiny.toml"
-    path.write_text(tiny_config().to_toml())
-    return path
-
-
-@pytest.fixture
-def structure(tmp_path, voronoi):
-    phi = voronoi(16, 3, 0.3, 4)
-    np.save(tmp_path / "s.npy", phi)
-    return phi
-
-
-def test_a_structure_at_423_K_is_in_the_units_of_the_material_at_423_K(tmp_path, config,
+def test_a_structure_at_423_K_is_in_the_units_of_the_material_at_423_K(tmp_path, tiny_toml_file,
                                                                         structure):
     """At 423 K the curve is in Ms(423 K) and H_A(423 K) (SimulatedCurves.materials), and the
     CSV's SI columns are µ0H = H·µ0H_A(T), J = M·Js(T); at 300 K it is the config's material."""
-    hot = invmag.simulate(structure, config, temperature=423,
+    hot = invmag.simulate(structure, tiny_toml_file, temperature=423,
                           out=tmp_path / "c.csv")
     m = material_at(423)
     for k in ("Js", "A", "K1"):
@@ -38,36 +22,36 @@ def test_a_structure_at_423_K_is_in_the_units_of_the_material_at_423_K(tmp_path,
     rows = np.loadtxt(tmp_path / "c.csv", delimiter=",", skiprows=1)
     np.testing.assert_allclose(rows[:, 2], rows[:, 0] * MU0 * m.HA, rtol=1e-12)
     np.testing.assert_allclose(rows[:, 3], rows[:, 1] * m.Js, rtol=1e-12)
-    room = invmag.simulate(structure, config)
+    room = invmag.simulate(structure, tiny_toml_file)
     assert room.materials[0] == Material()
     # zero-temperature micromagnetics: the reduced coercivity hardly moves (Q = K1/Kd ∝ m(T))
     assert abs(hot.anchors[0, 5] - room.anchors[0, 5]) < 0.03
 
 
-def test_the_kronmuller_fit_recovers_alpha_and_n_eff(tmp_path, config, structure):
+def test_the_kronmuller_fit_recovers_alpha_and_n_eff(tmp_path, tiny_toml_file, structure):
     """Over 300–450 K the fit's line µ0Hc = α·µ0H_A − N_eff·Js goes through the simulated
     µ0Hc within its printed residual; the command prints α and N_eff and writes the table
     and the plot."""
     result = invoke("simulate", tmp_path / "s.npy", "--temperature", "300:450:4", "--config",
-                    config, "--out", tmp_path / "k.csv", "--plot", tmp_path / "k.png")
+                    tiny_toml_file, "--out", tmp_path / "k.csv", "--plot", tmp_path / "k.png")
     assert result.exit_code == 0, result.output
     assert "α =" in result.output and "N_eff =" in result.output
     table = np.genfromtxt(tmp_path / "k.csv", delimiter=",", names=True)
     assert list(table["T_K"]) == [300, 350, 400, 450] and (tmp_path / "k.png").stat().st_size
-    curve, fit = invmag.kronmuller(structure, [300, 350, 400, 450], config)
+    curve, fit = invmag.kronmuller(structure, [300, 350, 400, 450], tiny_toml_file)
     np.testing.assert_allclose(fit.hc, table["mu0Hc_T"], rtol=1e-5)
     assert np.abs(fit.predict(fit.ha, fit.js) - fit.hc).max() <= 2.5 * fit.residual + 1e-12
     # α·µ0H_A − N_eff·Js at 300 K against the room-temperature curve, simulated alone
-    room = invmag.simulate(structure, config).anchors[0, 5] * MU0 * Material().HA
+    room = invmag.simulate(structure, tiny_toml_file).anchors[0, 5] * MU0 * Material().HA
     assert fit.hc[0] == pytest.approx(room, abs=1e-4)
     assert 0 < fit.alpha < 1
 
 
-def test_an_npz_of_per_cell_material_is_simulated_as_given(tmp_path, config, structure):
+def test_an_npz_of_per_cell_material_is_simulated_as_given(tmp_path, tiny_toml_file, structure):
     """phi with per-cell Js, A, K1: omitted keys take the config's material; a key-for-key copy
     of the config's material gives the curve of the plain structure; a non-magnetic band
     weighs nothing in M (Ms-weighted mean)."""
-    cfg = config
+    cfg = tiny_toml_file
     plain = invmag.simulate(structure, cfg)
     np.savez(tmp_path / "same.npz", phi=structure, Js=np.full(structure.shape, 1.61))
     same = invmag.simulate(tmp_path / "same.npz", cfg)
@@ -93,11 +77,11 @@ def test_an_npz_of_per_cell_material_is_simulated_as_given(tmp_path, config, str
     (("--temperature", "warm"), "start:stop:count"),
     (("--temperature", "300:450:3", "--states", "{tmp}/s.h5"), "one temperature"),
 ])
-def test_bad_temperatures_are_one_line_and_write_nothing(tmp_path, config, structure, args,
+def test_bad_temperatures_are_one_line_and_write_nothing(tmp_path, tiny_toml_file, structure, args,
                                                          fragment):
     args = [str(a).format(tmp=tmp_path) for a in args]
     before = sorted(tmp_path.iterdir())
-    assert_user_error(invoke("simulate", tmp_path / "s.npy", "--config", config,
+    assert_user_error(invoke("simulate", tmp_path / "s.npy", "--config", tiny_toml_file,
                              "--out", tmp_path / "c.csv", *args), fragment)
     assert sorted(tmp_path.iterdir()) == before
 
@@ -108,14 +92,14 @@ def test_bad_temperatures_are_one_line_and_write_nothing(tmp_path, config, struc
     ({"K1": np.ones((4, 4))}, "K1 has shape (4, 4)"),
     ({"Ms": np.ones((16, 16))}, "expected the keys phi and optionally Js, A, K1"),
 ])
-def test_bad_npz_is_one_line(tmp_path, config, structure, arrays, fragment):
+def test_bad_npz_is_one_line(tmp_path, tiny_toml_file, structure, arrays, fragment):
     np.savez(tmp_path / "bad.npz", phi=structure, **arrays)
-    assert_user_error(invoke("simulate", tmp_path / "bad.npz", "--config", config),
+    assert_user_error(invoke("simulate", tmp_path / "bad.npz", "--config", tiny_toml_file),
                       fragment)
 
 
 def test_info_gives_the_material_at_300_and_423_K():
-    """`invmag info` prints Js, K1, A and µ0H_A at 300 K (the config's constants) and 423 K
+    """`invmag info` prints Js, K1, A and µ0H_A at 300 K (the tiny_toml_file's constants) and 423 K
     (the temperature law: µ0H_A falls to 0.720 of its 300 K value), and the boundary phase."""
     result = invoke("info", "--config", "magnet")
     assert result.exit_code == 0, result.output

@@ -54,7 +54,8 @@ def config_table(cfg, levels: int) -> Table:
     table.add_column()
     rows = {
         "grid": f"{g.nx} × {g.ny} cells of {g.cell_size:g} nm ({g.nx * g.cell_size:g} × "
-                f"{g.ny * g.cell_size:g} nm²), thickness {g.thickness:g} nm",
+                f"{g.ny * g.cell_size:g} nm²), thickness {g.thickness:g} nm"
+                + ("; periodic (a closed circuit)" if g.periodic else ""),
         "data": f"{d.unlabelled} unlabelled structures, {d.labelled} labelled curves "
                 f"({d.test} test)",
         "VAE": f"latent {v.latent}, dense {v.dense}, channels {v.channels}, "
@@ -72,6 +73,17 @@ def config_table(cfg, levels: int) -> Table:
         "temperature": "300 K" if cfg.temperature is None else (
             f"{cfg.temperature.range[0]:g}–{cfg.temperature.range[1]:g} K, drawn per sample"),
     }
+    if cfg.shell is not None:  # optional sections: a row only where the config has one
+        sh, span = cfg.shell, lambda v: f"{v[0]:g}" if v[0] == v[1] else f"{v[0]:g}–{v[1]:g}"
+        rows["shell"] = (f"{span(sh.thickness)} nm of each grain's surface, K1 × {span(sh.K1)}, Js × {sh.Js:g}, Tc {sh.Tc:g} K; drawn "
+                         "per sample")
+    if cfg.thermal is not None:
+        from ..physics.thermal import activation_volume
+
+        th = cfg.thermal
+        rows["thermal"] = (f"hc_th beside hc: v = {th.volume_factor:g}·δ_w³ ("
+                           f"{activation_volume(cfg.material, th) * 1e27:.0f} nm³ at 300 K), "
+                           f"ln(t/τ0) = {th.ln_rate:g}")
     for k, val in rows.items():
         table.add_row(k, val)
     return table

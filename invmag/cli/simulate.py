@@ -98,7 +98,8 @@ def report_sweep(curve, fit, name: str):
         table.add_row(f"{t:g}", *(f"{a[ANCHORS.index(k)]:.3f}" for k in ("mr", "hk90", "hc")),
                       f"{fit.hc[i]:.3f}", f"{fit.ha[i]:.3f}", f"{fit.js[i]:.3f}")
     console.print(table)
-    console.print(f"Kronmüller fit µ0Hc = α·µ0H_A − N_eff·Js: α = {fit.alpha:.3f}, "
-                  f"N_eff = {fit.n_eff:.3f}, rms residual {fit.residual:.3g} T")
+    console.print(f"Kronmüller fit µ0Hc = α·µ0H_A − N_eff·Js: α = {fit.alpha:.3f} ± "
+                  f"{fit.alpha_se:.3f}, N_eff = {fit.n_eff:.3f} ± {fit.n_eff_se:.3f} (standard "
+                  f"errors), rms residual {fit.residual:.3g} T")
     for kind, path in curve.files.items():
         console.print(f"{kind} → {path}")

@@ -11,7 +11,10 @@ import numpy as np
 @dataclass
 class KronmullerFit:
     """alpha (1), n_eff (1), residual: RMS of µ0Hc − the fit over the temperatures (T);
-    T (n,) K; hc (n,), ha (n,), js (n,) in T: µ0Hc, µ0H_A and Js at each temperature."""
+    T (n,) K; hc (n,), ha (n,), js (n,) in T: µ0Hc, µ0H_A and Js at each temperature;
+    alpha_se, n_eff_se: their standard errors, the square roots of the diagonal of the
+    least-squares covariance s²·(XᵀX)⁻¹, s² = Σ residual² / (n − 2) (NaN for two points, an
+    exact fit)."""
 
     alpha: float
     n_eff: float
@@ -20,6 +23,8 @@ class KronmullerFit:
     hc: np.ndarray
     ha: np.ndarray
     js: np.ndarray
+    alpha_se: float = float("nan")
+    n_eff_se: float = float("nan")
 
     def predict(self, ha, js):
         """µ0Hc (T) of the fit at µ0H_A and Js (T)."""
@@ -36,5 +41,11 @@ def kronmuller_fit(T, hc, ha, js) -> KronmullerFit:
                          f"more, got {int(ok.sum())}")
     X = np.c_[ha[ok], -js[ok]]
     (alpha, n_eff), *_ = np.linalg.lstsq(X, hc[ok], rcond=None)
-    residual = float(np.sqrt(np.mean((X @ [alpha, n_eff] - hc[ok]) ** 2)))
-    return KronmullerFit(float(alpha), float(n_eff), residual, T, hc, ha, js)
+    r = X @ [alpha, n_eff] - hc[ok]
+    residual = float(np.sqrt(np.mean(r ** 2)))
+    n = int(ok.sum())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s2 = float(r @ r) / (n - 2) if n > 2 else float("nan")
+        se = np.sqrt(s2 * np.diag(np.linalg.pinv(X.T @ X)))
+    return KronmullerFit(float(alpha), float(n_eff), residual, T, hc, ha, js, float(se[0]),
+                         float(se[1]))
