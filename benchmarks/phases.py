@@ -1,7 +1,7 @@
 """The grain-boundary phase and the temperature in numbers (on demand, not part of the test
 suite; docs/engine.md "Real magnets"). Run from the repository root:
 
-    python -m benchmarks.phases [--parts trends,temperature,kronmuller,speed] [--count 16]
+    python -m benchmarks.phases [--parts trends,temperature,kronmuller,speed,labels] [--count 16]
                                 [--baseline DIR]
 
 Structures: the magnet config's sample (40 × 40 cells of 2 nm) with 8 grains (≈ 28 nm), aligned
@@ -15,6 +15,8 @@ Structures: the magnet config's sample (40 × 40 cells of 2 nm) with 8 grains (�
   and with boundaries of 2 nm / 0.5 T and 4 nm / 0 T; magnum.np (benchmarks.peers) on two of
   them without and with a boundary; with --baseline DIR (a checkout of an earlier commit) that
   engine on the same structures, run as its own process, and the ratios against it.
+- labels: curves per hour of the labels `generate` makes under the magnet and the bulk config
+  (periodic boundaries, a defect shell), the same seeds, and their ratio.
 """
 
 import argparse
@@ -197,6 +199,34 @@ def speed(cfg, count, baseline, repeats: int = 3):
         print(f"  {name:26s} {rate[name]:8,.0f}{ratio}{ms}")
 
 
+def labels(cfg, count, repeats: int = 2):
+    """Curves per hour of labels as `generate` makes them (draw_phase_batch, simulate_samples:
+    the retry included), one thread, the same `count` labelled seeds under the magnet and the
+    bulk config (periodic, a defect shell, the boundary phase, 293–453 K), best of `repeats`
+    interleaved runs in this process; the ratio bulk / magnet."""
+    from invmag.config import load_config
+    from invmag.data.boundary import draw_phase_batch
+    from invmag.data.generate import LABELLED
+    from invmag.data.labels import simulate_samples
+    from invmag.data.structures import sample_seed
+    from invmag.runtime import one_thread
+
+    configs = {"magnet": cfg, "bulk": load_config("bulk")}
+    drawn = {name: draw_phase_batch([sample_seed(c.seed, LABELLED, i) for i in range(count)],
+                                    c)[0] for name, c in configs.items()}
+    best = {}
+    with one_thread():
+        for _ in range(repeats):
+            for name, c in configs.items():
+                t0 = time.perf_counter()
+                simulate_samples(drawn[name], c)
+                best[name] = min(best.get(name, math.inf), time.perf_counter() - t0)
+    rate = {name: 3600 * count / t for name, t in best.items()}
+    for name in configs:
+        print(f"  labels of {name:7s} {rate[name]:8,.0f} curves per hour (one thread)")
+    print(f"  bulk / magnet: {rate['bulk'] / rate['magnet']:.2f}×")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--parts", default="trends,temperature,kronmuller,speed")
@@ -204,7 +234,8 @@ def main():
     p.add_argument("--baseline", help="a checkout of an earlier commit, for the speed ratio")
     args = p.parse_args()
     cfg = config()
-    parts = {"trends": trends, "temperature": temperature, "kronmuller": kronmuller}
+    parts = {"trends": trends, "temperature": temperature, "kronmuller": kronmuller,
+             "labels": labels}
     for part in args.parts.split(","):
         t0 = time.perf_counter()
         if part == "speed":
