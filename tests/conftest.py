@@ -28,6 +28,23 @@ def curves(phis, settings=SolverSettings(), cells=None):
         phis, cells=cells)
 
 
+def against_magnumnp(phi, cells):
+    """One structure phi (ny, nx) rad with per-cell material cells (Cells of one) by the engine
+    (the paper's full protocol, float32) and by magnum.np (float64): (anchors (6,), magnum.np's
+    anchors, M (n,), magnum.np's M), after checking that neither curve is flagged and ours
+    converged."""
+    from benchmarks.peers import magnumnp_curve
+    from invmag.physics.anchors import anchors
+
+    ours = curves(phi, SolverSettings(), cells)
+    H, M = magnumnp_curve(phi, settings=SolverSettings(dtype="float64"),
+                          **{k: getattr(cells, k)[0] for k in ("Js", "A", "K1")})
+    a, flagged = anchors(ours.H, ours.M)
+    a_ref, flagged_ref = anchors(H, M[None])
+    assert not (flagged[0] or flagged_ref[0]) and ours.converged[0]
+    return a[0], a_ref[0], ours.M[0], M
+
+
 def tiny_config(name="tiny", **sections):
     """The quick config on a 16 × 16 sample (1–3 grains) with a coarse field axis (0.05 H_A) on
     the CPU, small networks and few samples; `sections` update its sections, e.g.

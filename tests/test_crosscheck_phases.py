@@ -7,14 +7,11 @@ within 0.005; measured: anchors within 5.2e-7, 3.3e-7 and 2.9e-6, M within 8.5e-
 import numpy as np
 import pytest
 
-from benchmarks.peers import magnumnp_curve
 from invmag.config import load_config
 from invmag.data.boundary import boundary_mask
 from invmag.data.sample import from_columns
 from invmag.data.structures import voronoi
-from invmag.physics.anchors import anchors
-from invmag.physics.solver_settings import SolverSettings
-from conftest import curves
+from conftest import against_magnumnp
 
 CASES = [  # thickness nm, boundary Js T, temperature K, seed (6 grains, θ ≤ 30°)
     (2.0, 0.0, 300.0, 11),
@@ -33,12 +30,6 @@ def test_magnumnp_gives_the_same_anchors_with_a_boundary_phase(thickness, js_b, 
     mask = boundary_mask(seeds, 6, g.nx, g.ny, g.cell_size, thickness)
     assert mask.any() and not mask.all()
     cells = from_columns(phi, [[thickness, js_b, T]], mask).material(cfg)
-    settings = SolverSettings()  # the paper's full protocol, float32
-    ours = curves(phi, settings, cells)
-    H, M = magnumnp_curve(phi, settings=SolverSettings(dtype="float64"),
-                          **{k: getattr(cells, k)[0] for k in ("Js", "A", "K1")})
-    a, flagged = anchors(ours.H, ours.M)
-    a_ref, flagged_ref = anchors(H, M[None])
-    assert not (flagged[0] or flagged_ref[0]) and ours.converged[0]
-    assert np.abs(a[0] - a_ref[0]).max() < 2e-5, (a[0], a_ref[0])
-    assert np.nanmax(np.abs(ours.M[0] - M)) < 3e-5
+    a, a_ref, M, M_ref = against_magnumnp(phi, cells)
+    assert np.abs(a - a_ref).max() < 2e-5, (a, a_ref)
+    assert np.nanmax(np.abs(M - M_ref)) < 3e-5

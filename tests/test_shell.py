@@ -17,11 +17,8 @@ from invmag.data.shell import (SHELL_KEY, depths, draw_shell, max_shell, shell_m
 from invmag.data.structures import draw, draw_seeds, sample_seed, voronoi
 from invmag.models.conditions import (condition_names, condition_values, image_channels,
                                       structure_images)
-from invmag.physics.anchors import anchors
-from invmag.physics.solver_settings import SolverSettings
 from invmag.physics.temperature import S_ND2FE14B
-from benchmarks.peers import magnumnp_curve
-from conftest import curves, tiny_magnet
+from conftest import against_magnumnp, tiny_magnet
 
 SHELL_SECTION = {"thickness": [0.0, 4.0], "K1": [0.0, 0.6], "Js": 0.9, "Tc": 550.0}
 
@@ -254,12 +251,6 @@ def test_magnumnp_gives_the_same_anchors_with_a_shell(t_b, js_b, seed):
     assert sh.any() and not (sh | band).all()
     s = Samples(phi, 300.0, {BOUNDARY: Region(band, [t_b], [js_b]),
                              SHELL: Region(sh, [2.0], [0.9 * 1.61], [0.3 * 4.2e6])})
-    cells = s.material(cfg)
-    ours = curves(phi, SolverSettings(), cells)
-    H, M = magnumnp_curve(phi, settings=SolverSettings(dtype="float64"),
-                          **{k: getattr(cells, k)[0] for k in ("Js", "A", "K1")})
-    a, flagged = anchors(ours.H, ours.M)
-    a_ref, flagged_ref = anchors(H, M[None])
-    assert not (flagged[0] or flagged_ref[0]) and ours.converged[0]
-    assert np.abs(a[0] - a_ref[0]).max() < 5e-5, (a[0], a_ref[0])
-    assert np.nanmax(np.abs(ours.M[0] - M)) < 5e-5
+    a, a_ref, M, M_ref = against_magnumnp(phi, s.material(cfg))
+    assert np.abs(a - a_ref).max() < 5e-5, (a, a_ref)
+    assert np.nanmax(np.abs(M - M_ref)) < 5e-5
