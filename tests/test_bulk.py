@@ -95,3 +95,27 @@ def test_train_on_bulk_makes_a_model_that_sees_the_shell(bulk_run):
     labels = read_labels(run / "labels.h5")
     predicted = invmag.open_run(run).surrogate.predict_samples(labels.samples.take([0, 1, 2]))
     assert predicted.shape == (3, 6) and np.isfinite(predicted).all()
+
+
+def test_predict_reads_a_sample_file_with_its_boundary_and_shell(bulk_run, tmp_path):
+    """A label saved as a sample file with its boundary and shell keys predicts what the model
+    predicts for the label read from labels.h5; without the shell keys the prediction changes."""
+    import invmag
+
+    _, run, _, _ = bulk_run
+    labels = read_labels(run / "labels.h5")
+    s = labels.samples
+    r = int(np.flatnonzero(s.shell.mask.any((1, 2)) & (s.shell_phase[:, 2] < 0.4e6))[0])
+    one = s.take([r])
+    keys = {"phi": one.phi[0], "boundary": one.mask[0], "boundary_thickness_nm": one.phase[0, 0],
+            "boundary_Js_T": one.phase[0, 1]}
+    np.savez(tmp_path / "bare.npz", **keys)
+    np.savez(tmp_path / "s.npz", **keys, shell=one.shell.mask[0],
+             shell_thickness_nm=one.shell.thickness[0], shell_Js_T=one.shell.Js[0],
+             shell_K1_J_m3=one.shell.K1[0])
+    T = float(one.temperature[0])
+    p = invmag.predict(tmp_path / "s.npz", run=run, temperature=T)
+    own = invmag.open_run(run).surrogate.predict_samples(one)[0]
+    np.testing.assert_allclose(p.anchors, own, rtol=0, atol=1e-12)
+    bare = invmag.predict(tmp_path / "bare.npz", run=run, temperature=T).anchors
+    assert not np.allclose(bare, p.anchors)

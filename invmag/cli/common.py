@@ -27,7 +27,8 @@ STRUCTURE_HELP = ("Structure: .npy phi\\[iy, ix] (easy-axis angles, rad) or an O
                   "field.")
 SAMPLE_HELP = ("Sample: .npy phi\\[iy, ix] (easy-axis angles, rad), an OVF 2.0 easy-axis field, or "
                ".npz with phi and, for a real magnet's run, its grain-boundary phase: boundary "
-               "(bool cells), boundary_thickness_nm, boundary_Js_T.")
+               "(bool cells), boundary_thickness_nm, boundary_Js_T (and its shell: shell, "
+               "shell_thickness_nm, shell_Js_T, shell_K1_J_m3).")
 PREDICT_TEMPERATURE_HELP = ("The sample's temperature, K (default 300; a real magnet's run: any "
                             "in its trained range).")
 MERIT_HELP = "Write the figures of merit as CSV (figure, unit, value)."

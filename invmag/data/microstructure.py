@@ -5,7 +5,9 @@ s.npz`). It is read as Samples (data.sample) at a temperature.
 
 .npz keys: phi (required; as a .npy structure); optionally the grain-boundary phase: boundary
 (bool, phi's shape: its cells), boundary_thickness_nm and boundary_Js_T (numbers; its material
-follows the config's [boundary] section, as the labels'); or per-cell material at 300 K: Js (T),
+follows the config's [boundary] section, as the labels'), and the grains' shell: shell (bool),
+shell_thickness_nm, shell_Js_T and shell_K1_J_m3 (numbers at 300 K; its law from [shell]); or
+per-cell material at 300 K: Js (T),
 A (J/m), K1 (J/m³), each an array of phi's shape (a key left out takes the config's material in
 every cell). The temperature law scales either to T. The main phase is the cells of the largest
 Js: magnetization is given in its Ms and fields in its H_A.
@@ -16,12 +18,14 @@ from pathlib import Path
 import numpy as np
 
 from ..physics.material import Cells, Material
-from .sample import BOUNDARY, Region, Samples
+from .sample import BOUNDARY, SHELL, Region, Samples
 from .structures import load_structure, validate_structure
 
 CELLS = ("Js", "A", "K1")
-REGION = ("boundary", "boundary_thickness_nm", "boundary_Js_T")
-KEYS = ("phi", *CELLS, *REGION)
+# a region's keys: its cells (bool), thickness nm and Js T at 300 K (and the shell's K1 J/m³)
+REGIONS = {BOUNDARY: ("boundary", "boundary_thickness_nm", "boundary_Js_T"),
+           SHELL: ("shell", "shell_thickness_nm", "shell_Js_T", "shell_K1_J_m3")}
+KEYS = ("phi", *CELLS, *(k for keys in REGIONS.values() for k in keys))
 
 
 def load_microstructure(path, material: Material, shape=None, cell_size: float | None = None,
@@ -42,8 +46,9 @@ def load_microstructure(path, material: Material, shape=None, cell_size: float |
     with archive:
         unknown = sorted(set(archive.files) - set(KEYS))
         if "phi" not in archive.files or unknown:
-            raise ValueError(f"{path}: expected the keys phi and optionally Js, A, K1 or "
-                             f"{', '.join(REGION)}, got {', '.join(sorted(archive.files)) or 'none'}")
+            raise ValueError(f"{path}: expected the keys phi and optionally Js, A, K1 or a "
+                             "region's (boundary, boundary_thickness_nm, boundary_Js_T; shell, "
+                             "…), got " + (", ".join(sorted(archive.files)) or "none"))
         arrays = {k: _numbers(archive, k, path) for k in archive.files}
     phi = validate_structure(arrays["phi"], f"{path}: phi")
     if shape is not None and phi.shape != tuple(shape):
@@ -54,20 +59,22 @@ def load_microstructure(path, material: Material, shape=None, cell_size: float |
 
 
 def _regions(arrays: dict, phi, path) -> dict:
-    """{"boundary": Region} of an .npz's boundary keys, or {}."""
-    given = [k for k in REGION if k in arrays]
-    if not given:
-        return {}
-    if len(given) < len(REGION):
-        raise ValueError(f"{path}: a boundary needs all of {', '.join(REGION)}, got "
-                         f"{', '.join(given)}")
-    mask, t, js = (arrays[k] for k in REGION)
-    if mask.shape != phi.shape:
-        raise ValueError(f"{path}: boundary has shape {mask.shape}, phi {phi.shape}")
-    if np.ndim(t) or np.ndim(js):
-        raise ValueError(f"{path}: boundary_thickness_nm and boundary_Js_T must be numbers")
-    return {BOUNDARY: Region(mask.astype(bool)[None], np.array([float(t)]),
-                             np.array([float(js)]))}
+    """{name: Region} of an .npz's region keys (REGIONS), each region all or none of them."""
+    out = {}
+    for name, keys in REGIONS.items():
+        given = [k for k in keys if k in arrays]
+        if not given:
+            continue
+        if len(given) < len(keys):
+            raise ValueError(f"{path}: a {name} needs all of {', '.join(keys)}, got "
+                             f"{', '.join(given)}")
+        mask, *values = (arrays[k] for k in keys)
+        if mask.shape != phi.shape:
+            raise ValueError(f"{path}: {name} has shape {mask.shape}, phi {phi.shape}")
+        if any(np.ndim(v) for v in values):
+            raise ValueError(f"{path}: {', '.join(keys[1:])} must be numbers")
+        out[name] = Region(mask.astype(bool)[None], *(np.array([float(v)]) for v in values))
+    return out
 
 
 def _cells(arrays: dict, phi, material: Material, path) -> Cells | None:
