@@ -55,7 +55,7 @@ def test_the_material_of_a_boundary_cell_by_hand():
 def test_columns_and_read_samples_round_trip(tmp_path):
     s = _magnet()
     with h5py.File(tmp_path / "s.h5", "w") as f:
-        for name, value in columns(s, phases=True, boundary=True).items():
+        for name, value in columns(s).items():
             f[name] = value
     with h5py.File(tmp_path / "s.h5", "r") as f:
         back = read_samples(f)

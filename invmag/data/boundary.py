@@ -26,7 +26,7 @@ import numpy as np
 
 from ..physics.material import Cells
 from ..physics.temperature import T_ROOM
-from .sample import BOUNDARY, SHELL, Region, Samples
+from .sample import Region, Samples
 from .structures import draw_seeds
 
 PHASE_KEY = 2  # spawn key of a sample's phase stream: SeedSequence(seed, spawn_key=(PHASE_KEY,))
@@ -157,19 +157,27 @@ def interior_depth(grain, dist) -> float:
     return min(_depths(grain, dist).values())
 
 
+def thickness_cap(depth, cell_size: float):
+    """The largest multiple of the cell size that leaves a grain of interior depth `depth` nm
+    (interior_depth; scalar or (N,)) an interior cell (inf for one grain)."""
+    depth = np.asarray(depth, float)
+    with np.errstate(invalid="ignore"):
+        cap = np.floor(2 * (depth + EPS) / cell_size) * cell_size
+    return np.where(np.isinf(depth), np.inf, cap)
+
+
 def max_thickness(grain, dist, cell_size: float) -> float:
     """The largest multiple of the cell size that leaves every grain holding cells at least one
     interior cell (inf for one grain)."""
-    depth = interior_depth(grain, dist)
-    return math.inf if depth == math.inf else math.floor(2 * (depth + EPS) / cell_size) * cell_size
+    return float(thickness_cap(interior_depth(grain, dist), cell_size))
 
 
-def boundary_band(grain, dist, thickness, cell_size: float, ny: int, nx: int):
-    """The boundary phase of N Voronoi structures from each cell's grain and edge distance
-    (N, ny·nx) nm (edge_distances): (thickness (N,) nm, the given one lowered to max_thickness
-    where a grain would keep no interior cell, as draw_sample does; mask (N, ny, nx) bool)."""
-    t = np.minimum(thickness, [max_thickness(g, d, cell_size) for g, d in zip(grain, dist)])
-    return t, (dist < t[:, None] / 2 - EPS).reshape(-1, ny, nx)
+def boundary_region(depth, dist, thickness, js, cell_size: float, ny: int, nx: int) -> Region:
+    """The boundary phase of N Voronoi structures of interior depths (N,) nm and edge
+    distances dist (N, ny·nx) nm: thickness (N,) nm lowered to thickness_cap where a grain
+    would keep no interior cell, its cells, its Js (N,) T."""
+    t = np.minimum(thickness, thickness_cap(depth, cell_size))
+    return Region((dist < t[:, None] / 2 - EPS).reshape(-1, ny, nx), t, np.asarray(js, float))
 
 
 def _mask(dist, thickness: float, ny: int, nx: int) -> np.ndarray:
@@ -222,7 +230,7 @@ def draw_sample(seed: int, cfg):
     [boundary] section) has the drawn thickness, lowered to the largest that leaves every grain
     an interior cell (the stored one is used); its shell (with a [shell] section, data.shell)
     likewise."""
-    from .shell import depths, shell_region, shell_uniforms
+    from .shell import shell_uniforms, voronoi_regions
 
     g = cfg.grid
     phi, params, seeds = draw_seeds(seed, g, cfg.structures)
@@ -230,14 +238,9 @@ def draw_sample(seed: int, cfg):
     regions = {}
     if cfg.boundary is not None or cfg.shell is not None:
         grain, dist = edge_distance(seeds, g.nx, g.ny, g.cell_size, g.periodic)
-    if cfg.boundary is not None:
-        thickness = min(thickness, max_thickness(grain, dist, g.cell_size))
-        regions[BOUNDARY] = Region(_mask(dist, thickness, g.ny, g.nx)[None],
-                                   np.array([thickness]), np.array([js]))
-    if cfg.shell is not None:
-        t_b = np.array([thickness if cfg.boundary is not None else 0.0])
-        regions[SHELL] = shell_region(shell_uniforms(seed), depths(grain[None], dist[None]),
-                                      dist[None], t_b, cfg)
+        regions = voronoi_regions(cfg, grain[None], dist[None], np.array([thickness]),
+                                  np.array([js]), None if cfg.shell is None
+                                  else shell_uniforms(seed))
     return Samples(phi, T, regions), params
 
 

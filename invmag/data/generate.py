@@ -18,7 +18,7 @@ from .boundary import draw_phase_batch, has_phases
 from .labels import label_batch
 from .parallel import Pool
 from .run_folder import claim_run
-from .sample import Samples, columns, read_samples
+from .sample import Samples, columns
 from .sample_files import (SampleStore, label_layout, phase_columns, read_labels, run_attrs,
                            structure_layout)
 from .structures import draw_batch, sample_seed
@@ -62,14 +62,18 @@ def _no_progress(stage, completed, total):
     pass
 
 
-def _draw(cfg: Config, seeds) -> dict:
-    """The HDF5 columns (sample.columns and params) of the samples of seeds, as draw_batch or,
-    for a config with phases, draw_phase_batch draws them."""
+def _draw(cfg: Config, seeds) -> tuple:
+    """(Samples, params (N, 3)) of seeds, as draw_batch or, for a config with phases,
+    draw_phase_batch draws them."""
     if has_phases(cfg):
-        samples, params = draw_phase_batch(seeds, cfg)
-    else:
-        phis, params = draw_batch(seeds, cfg.grid, cfg.structures)
-        samples = Samples.plain(phis)
+        return draw_phase_batch(seeds, cfg)
+    phis, params = draw_batch(seeds, cfg.grid, cfg.structures)
+    return Samples.plain(phis), params
+
+
+def _columns(cfg: Config, drawn: tuple) -> dict:
+    """The HDF5 columns of drawn (Samples, params) (sample.columns and params)."""
+    samples, params = drawn
     return {**columns(samples, **phase_columns(cfg)), "params": params}
 
 
@@ -86,7 +90,7 @@ def make_structures(cfg: Config, path, n: int, pool: Pool, progress=_no_progress
         for rows, drawn, error in pool.unordered(_draw, tasks):
             if error:
                 raise RunFailed(f"structures {rows[0]}–{rows[-1]} failed twice: {error}")
-            store.write(rows, **drawn)
+            store.write(rows, **_columns(cfg, drawn))
             completed += len(rows)
             progress("structures", completed, n)
     return todo.size
@@ -108,9 +112,8 @@ def make_labels(cfg: Config, path, n: int, pool: Pool, progress=_no_progress):
 
         def tasks():
             for rows in _batches(todo, cfg.solver.batch_size):
-                columns = _draw(cfg, _seeds(cfg, LABELLED, rows))
-                drawn[rows[0]] = columns
-                yield rows, (read_samples(columns), config)
+                drawn[rows[0]] = _draw(cfg, _seeds(cfg, LABELLED, rows))
+                yield rows, (drawn[rows[0]][0], config)
 
         fields = [0]  # fields done inside the batch, for per-field progress in this process
 
@@ -122,7 +125,7 @@ def make_labels(cfg: Config, path, n: int, pool: Pool, progress=_no_progress):
             return label_batch(samples, config, on_fields)
         fn = in_process if pool.in_process else label_batch
         for rows, result, error in pool.unordered(fn, tasks()):
-            columns = drawn.pop(rows[0])
+            columns = _columns(cfg, drawn.pop(rows[0]))
             if error:
                 result = np.full((len(rows), len(H)), np.nan), np.zeros(len(rows), bool)
                 failed += len(rows)

@@ -203,14 +203,14 @@ class Samples:
         return shell_cells(cells, self.shell, self.temperature, cfg) if shell else cells
 
 
-def _cells_of(region: Region | None, shape) -> np.ndarray:
-    return np.zeros(shape, bool) if region is None else region.mask
-
-
-def columns(samples: Samples, phases: bool, boundary: bool, shell: bool = False) -> dict:
-    """The HDF5 columns of samples: phi, and phase (N, 3) = PHASE with phases, the boundary
-    cells (N, ny, nx) bool with boundary, the shell cells (N, ny, nx) bool and shell_phase
-    (N, 3) = SHELL_PHASE with shell (no cells where the samples have none)."""
+def columns(samples: Samples, phases: bool = True, boundary: bool | None = None,
+            shell: bool | None = None) -> dict:
+    """The HDF5 columns of samples: phi; with phases (a file of a config with phases) phase
+    (N, 3) = PHASE; with boundary the boundary cells (N, ny, nx) bool, with shell the shell
+    cells (N, ny, nx) bool and shell_phase (N, 3) = SHELL_PHASE (None: where the samples have
+    the region; a layout that asks for a region the samples lack gets no cells)."""
+    boundary = samples.boundary is not None if boundary is None else boundary
+    shell = samples.shell is not None if shell is None else shell
     out = {"phi": samples.phi}
     if phases:
         out["phase"] = samples.phase
@@ -220,6 +220,10 @@ def columns(samples: Samples, phases: bool, boundary: bool, shell: bool = False)
         out["shell"] = _cells_of(samples.shell, samples.phi.shape)
         out["shell_phase"] = samples.shell_phase
     return out
+
+
+def _cells_of(region: Region | None, shape) -> np.ndarray:
+    return np.zeros(shape, bool) if region is None else region.mask
 
 
 def read_samples(f, rows=slice(None)) -> Samples:

@@ -24,8 +24,8 @@ import numpy as np
 
 from ..physics.material import Cells
 from ..physics.temperature import NDFEB, KuzminLaw, scale_at
-from .boundary import EPS, boundary_exchange, interior_depth, pick_level
-from .sample import Region
+from .boundary import EPS, boundary_exchange, boundary_region, interior_depth, pick_level
+from .sample import BOUNDARY, SHELL, Region
 
 SHELL_KEY = 3  # spawn key of a sample's shell stream: SeedSequence(seed, spawn_key=(SHELL_KEY,))
 
@@ -91,6 +91,22 @@ def shell_region(u, depth, dist, boundary_thickness, cfg) -> Region:
     s = np.minimum(s, max_shell(depth, boundary_thickness, g.cell_size))
     return Region(shell_mask(dist, boundary_thickness, s, g.ny, g.nx), s,
                   np.full(len(s), cfg.shell.Js * m.Js), m.K1 * factor)
+
+
+def voronoi_regions(cfg, grain, dist, thickness, js, shell_u) -> dict:
+    """The regions of N Voronoi structures under cfg from each cell's grain and edge distance
+    (N, ny·nx) nm (data.boundary.edge_distances): with a [boundary] section its band of
+    thickness (N,) nm (lowered where a grain would keep no interior cell) and Js (N,) T; with a
+    [shell] section the shells the uniforms shell_u (N, 2) stand for (shell_region), beside
+    that band."""
+    g, depth = cfg.grid, depths(grain, dist)
+    regions, t = {}, np.zeros(len(dist))
+    if cfg.boundary is not None:
+        regions[BOUNDARY] = boundary_region(depth, dist, thickness, js, g.cell_size, g.ny, g.nx)
+        t = regions[BOUNDARY].thickness
+    if cfg.shell is not None:
+        regions[SHELL] = shell_region(shell_u, depth, dist, t, cfg)
+    return regions
 
 
 def shell_cells(cells: Cells, region: Region, temperature, cfg) -> Cells:

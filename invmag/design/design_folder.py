@@ -120,8 +120,7 @@ def write_design(path, design: Design):
         for name in ARRAYS:
             f.create_dataset(name, data=getattr(design, name))
         s = design.samples
-        for name, v in columns(s, phases=True, boundary=s.boundary is not None,
-                               shell=s.shell is not None).items():
+        for name, v in columns(s).items():
             f.create_dataset(name, data=v, **({"compression": "gzip"} if v.ndim == 3 else {}))
         f["phase"].attrs["columns"] = list(PHASE)
         f.create_dataset("source", data=np.asarray(design.source, dtype=object),

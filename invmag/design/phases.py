@@ -20,9 +20,9 @@ grain would keep no interior cell; the shell is not a design variable.
 
 import numpy as np
 
-from ..data.boundary import boundary_band, edge_distances
-from ..data.sample import BOUNDARY, SHELL, Region, Samples
-from ..data.shell import depths, shell_region
+from ..data.boundary import edge_distances
+from ..data.sample import Samples
+from ..data.shell import voronoi_regions
 from ..data.structures import grain_axes
 from .grains import grains
 
@@ -73,14 +73,10 @@ def realize(cfg, decoded: np.ndarray, x: np.ndarray, temperature: float) -> Samp
         seeds[i, :len(a)], axes[i, :len(a)] = s, a
     count = np.array([len(a) for _, a in found])
     grain, dist = edge_distances(seeds, count, nx, ny, c, cfg.grid.periodic)
-    regions, thickness = {}, np.zeros(n)
+    thickness = None
     if cfg.boundary is not None:
         levels = thickness_levels(cfg)
         u = np.clip(x[:, -2], 0, 1 - 1e-12)
-        thickness, mask = boundary_band(grain, dist, levels[(u * len(levels)).astype(int)], c,
-                                        ny, nx)
-        regions[BOUNDARY] = Region(mask, thickness, np.asarray(x[:, -1], float))
-    if cfg.shell is not None:
-        regions[SHELL] = shell_region(np.full((n, 2), 0.5), depths(grain, dist), dist,
-                                      thickness, cfg)
-    return Samples(grain_axes(axes, grain, ny, nx), temperature, regions)
+        thickness = levels[(u * len(levels)).astype(int)]
+    return Samples(grain_axes(axes, grain, ny, nx), temperature,
+                   voronoi_regions(cfg, grain, dist, thickness, x[:, -1], np.full((n, 2), 0.5)))

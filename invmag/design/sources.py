@@ -15,10 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data.boundary import boundary_band, edge_distances
+from ..data.boundary import edge_distances
 from ..data.holdout import inside
-from ..data.sample import BOUNDARY, SHELL, Region, Samples
-from ..data.shell import depths, shell_region
+from ..data.sample import Samples
+from ..data.shell import voronoi_regions
 from ..data.sample_files import VERIFIED, read_labels
 from ..data.structures import grain_axes, grain_range, voronoi_batch, voronoi_draws
 from ..physics.temperature import T_ROOM
@@ -117,15 +117,14 @@ def draw_pool(cfg, n: int, seed: int, temperature: float = T_ROOM) -> Samples:
                                      periodic=g.periodic), temperature)
     seeds, axes = voronoi_draws(rng, g.nx, g.ny, g.cell_size, n_grains, theta)
     grain, dist = edge_distances(seeds, n_grains, g.nx, g.ny, g.cell_size, g.periodic)
-    regions, thickness = {}, np.zeros(n)
+    thickness = js = shell_u = None  # drawn in this order: the pools of earlier runs stay
     if cfg.boundary is not None:
-        thickness, mask = boundary_band(grain, dist, rng.choice(thickness_levels(cfg), n),
-                                        g.cell_size, g.ny, g.nx)
-        regions[BOUNDARY] = Region(mask, thickness, rng.uniform(*cfg.boundary.Js, n))
+        thickness = rng.choice(thickness_levels(cfg), n)
+        js = rng.uniform(*cfg.boundary.Js, n)
     if cfg.shell is not None:
-        regions[SHELL] = shell_region(rng.uniform(size=(n, 2)), depths(grain, dist), dist,
-                                      thickness, cfg)
-    return Samples(grain_axes(axes, grain, g.ny, g.nx), temperature, regions)
+        shell_u = rng.uniform(size=(n, 2))
+    return Samples(grain_axes(axes, grain, g.ny, g.nx), temperature,
+                   voronoi_regions(cfg, grain, dist, thickness, js, shell_u))
 
 
 def distinct_first(phi: np.ndarray, distance: float) -> np.ndarray:

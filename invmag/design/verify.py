@@ -104,8 +104,7 @@ def write_verification(folder, v: Verification) -> list[Path]:
     with replacing(paths[1]) as tmp, h5py.File(tmp, "w") as f:
         for name in ("rank", "H", "M", "simulated", "predicted", "converged", "flagged"):
             f.create_dataset(name, data=getattr(v, name))
-        for name, value in columns(v.samples, True, v.samples.boundary is not None,
-                                   v.samples.shell is not None).items():
+        for name, value in columns(v.samples).items():
             f.create_dataset(name, data=value)
         f["simulated"].attrs["names"] = f["predicted"].attrs["names"] = list(ANCHORS)
         f.attrs["window"] = v.window

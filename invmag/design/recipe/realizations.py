@@ -26,7 +26,7 @@ import math
 import numpy as np
 
 from ... import BadParameter
-from ...data.boundary import EPS, edge_distances, max_thickness
+from ...data.boundary import EPS, edge_distances, thickness_cap
 from ...data.sample import BOUNDARY, SHELL, Region, Samples
 from ...data.shell import depths, shell_region
 from ...data.structures import canonical, nearest_grain
@@ -100,13 +100,15 @@ class Realizations:
         phi = canonical(recipe.theta * np.take_along_axis(self.axes, grain, 1))
         return phi.astype(np.float32).reshape(self.K, self.grid.ny, self.grid.nx), n
 
-    def edges(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+    def edges(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Of the K realizations with n grains: edge distances (K, ny·nx) nm, the thickest
+        boundary each allows (K,) nm and their interior depths (K,) nm, computed once."""
         if n not in self._edges:
             g = self.grid
             grain, dist = edge_distances(self.seeds[:, :n], np.full(self.K, n), g.nx, g.ny,
                                          g.cell_size, g.periodic)
-            self._edges[n] = (dist, np.array([max_thickness(*f, g.cell_size)
-                                              for f in zip(grain, dist)]), depths(grain, dist))
+            depth = depths(grain, dist)
+            self._edges[n] = (dist, thickness_cap(depth, g.cell_size), depth)
         return self._edges[n]
 
     def samples_of(self, recipe: Recipe) -> "Realized":
