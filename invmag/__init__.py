@@ -20,7 +20,7 @@ __version__ = "0.1.0"
 ANCHORS = ("m1", "mr", "hk90", "hk80", "hk70", "hc")
 
 API = ("generate", "train", "simulate", "kronmuller", "predict", "morph", "optimize", "recipe",
-       "verify", "export", "info", "resolve_run", "open_run", "sample", "Samples")
+       "verify", "export", "calibrate", "info", "resolve_run", "open_run", "sample", "Samples")
 
 
 class BadParameter(ValueError):

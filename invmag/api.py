@@ -56,7 +56,7 @@ __all__ = ["Samples", "anchors_si", "curve_figures", "design_figures", "device_n
            "QUANTITIES", "UNITS", "FIGURES", "FIGURE_UNITS", "T_ROOM", "parse_temperatures",
            "resolve_run", "sample", "Run", "open_run", "Info", "info", "generate", "train",
            "simulate", "kronmuller", "Prediction", "predict", "morph", "optimize", "recipe",
-           "verify", "export"]
+           "verify", "export", "calibrate"]
 
 
 def resolve_run(config=None, run=None, device=None):
@@ -391,3 +391,19 @@ def export(source, out, config=None, run=None) -> list[Path]:
 
     grid = resolve_run(config, run)[0].grid
     return write_fields(source, out, grid.cell_size * 1e-9, grid.thickness * 1e-9)
+
+
+def calibrate(measured=None, magnets=(), hold_out=(), config="bulk", out=None, device=None,
+              advance=None):
+    """Calibrate a config's grain-surface shell and thermal activation on measured magnets
+    (invmag.calibration; docs/calibration.md): a CSV in the format of the packaged table
+    (default: that table), the magnets to fit (default: every one with a grain size) less those
+    held out, which are predicted. Writes calibration.json, calibrated.toml and calibration.png
+    into `out` (default runs/<config name>-calibration), where the simulations are kept for a
+    resumed run. advance: callable(done, total) in cells × realizations. Returns the
+    Calibration."""
+    from .calibration.calibrate import calibrate as run_calibration
+
+    cfg, _ = resolve_run(config, None, device)
+    folder = Path(out) if out else Path("runs") / f"{cfg.name}-calibration"
+    return run_calibration(cfg, folder, measured, tuple(magnets), tuple(hold_out), advance)

@@ -4,9 +4,11 @@ as `invmag <name>`."""
 
 import typer
 
-from . import export, generate, info, morph, optimize, predict, recipe, simulate, train, verify
+from . import (calibrate, export, generate, info, morph, optimize, predict, recipe, simulate,
+               train, verify)
 
-COMMANDS = (generate, simulate, train, info, predict, morph, optimize, recipe, verify, export)
+COMMANDS = (generate, simulate, train, info, predict, morph, optimize, recipe, verify, export,
+            calibrate)
 
 app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Inverse design of nanocrystalline permanent magnets: generate → "

@@ -58,12 +58,13 @@ def build_solver(cfg, ny: int, nx: int, settings: SolverSettings | None = None,
 
 def simulate_curves(phis, cfg, fast: bool | None = None, cell_size: float | None = None,
                     device=None, progress=None, states: bool = False,
-                    cells: Cells | None = None) -> SimulatedCurves:
+                    cells: Cells | None = None, threads: int = 1) -> SimulatedCurves:
     """Curves of structures phis (N, ny, nx) rad under cfg (material, grid, solver settings;
     `fast` overrides solver.fast, `cell_size` nm the grid's), retried as the module says.
     progress: callable(n_fields) per accepted field step of the first pass; states: keep the
     magnetization; cells: per-cell material (default: cfg.material everywhere), M then in
-    each structure's main-phase Ms and H in its H_A."""
+    each structure's main-phase Ms and H in its H_A; threads: torch's CPU threads (one for the
+    small grids of labels, which run in parallel processes)."""
     from ..runtime import one_thread
 
     if cell_size is not None and not cell_size > 0:
@@ -71,7 +72,7 @@ def simulate_curves(phis, cfg, fast: bool | None = None, cell_size: float | None
     phis = np.asarray(phis, dtype=np.float32)
     settings = cfg.solver if fast is None else replace(cfg.solver, fast=fast)
     ny, nx = phis.shape[1:]
-    with one_thread():  # small FFTs: several threads run slower, much slower on a busy CPU
+    with one_thread(threads):  # small FFTs: several threads run slower, much slower on a busy CPU
         c = build_solver(cfg, ny, nx, settings, cell_size, device).run(phis, progress, states,
                                                                        cells)
         values, flagged = anchors(c.H, c.M)
