@@ -15,7 +15,8 @@ it. Beside it, on the same held-out points:
                 by the other magnets' mean β.
 Prints the table per magnet and temperature, each magnet's β per method, and the issue's goals:
 the highest temperature within 20 %, β within 0.1 %/K. The simulations are kept in --out
-(default runs/calibration-benchmark), so a second run only refits.
+(default runs/bulk-calibration, where `invmag calibrate` keeps its own: a run after it only
+simulates each fold's fit), each fold's files in --out/held-out-<magnet>.
 """
 
 import argparse
@@ -45,7 +46,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--measured", default=None)
     parser.add_argument("--config", default="bulk")
-    parser.add_argument("--out", default="runs/calibration-benchmark")
+    parser.add_argument("--out", default="runs/bulk-calibration")
     args = parser.parse_args()
 
     from invmag.calibration.calibrate import calibrate
@@ -61,7 +62,8 @@ def main():
     for held in magnets:
         others = [m for m in magnets if m is not held]
         t0 = time.time()
-        c = calibrate(cfg, args.out, args.measured, names, (held.name,))
+        c = calibrate(cfg, f"{args.out}/held-out-{held.name}", args.measured, names,
+                      (held.name,), kept=args.out)
         p, e = c.fit.parameters, c.fit.errors
         print(f"\nheld out {held.name}: fit on {', '.join(c.fitted)}: shell {p.shell_nm:g} nm, "
               f"K1 × {p.shell_k1:.3f} ± {e['shell_k1']:.3f}, c = {p.volume_factor:.2f} ± "

@@ -174,3 +174,17 @@ def test_missing_columns_and_unknown_magnets_give_one_line(tmp_path):
     assert out.exit_code == 2 and "no magnet nope" in out.output
     out = invoke("calibrate", "--magnet", "HD-Liu2017", "--out", tmp_path / "o")
     assert out.exit_code == 2 and "grain_size_nm is needed" in out.output
+
+
+def test_the_command_prints_the_fit_and_the_held_out_prediction(synthetic, monkeypatch):
+    cfg, folder, measured, c = synthetic
+    (folder / "tiny.toml").write_text(cfg.to_toml())
+    monkeypatch.setattr(simulations, "simulate_job", None)  # every simulation is kept
+    out = invoke("calibrate", "--config", folder / "tiny.toml", "--measured", measured,
+                 "--hold-out", "B", "--out", folder / "out")
+    assert out.exit_code == 0, out.output
+    text = out.output
+    assert "Calibrated on A (3 measured values)" in text and "Held out" in text
+    held = [r for r in c.rows if r.held_out]
+    assert f"{held[-1].calibrated:.2f} ± {held[-1].calibrated_error:.2f}" in text
+    assert f"{held[-1].error:+.0%}" in text and "A 20° (given)" in text

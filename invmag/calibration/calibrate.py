@@ -96,11 +96,12 @@ def choose(magnets: list[Magnet], names, hold_out, path) -> tuple[list, list, di
 
 
 def calibrate(cfg, folder, measured=None, names=(), hold_out=(), advance=None,
-              threads: int | None = None) -> Calibration:
+              threads: int | None = None, kept=None) -> Calibration:
     """Calibrate cfg on the magnets of a measured-magnets CSV (default: the packaged table;
-    module docstring); simulations are kept in folder. advance: callable(done, total) in cells ×
-    realizations simulated. ValueError (one line) for bad input."""
-    magnets = read_measured(measured)
+    module docstring), writing its files into folder; simulations are kept in `kept` (default:
+    folder). advance: callable(done, total) in cells × realizations simulated. ValueError (one
+    line) for bad input."""
+    magnets, kept = read_measured(measured), kept or folder
     fitted, held, skipped = choose(magnets, names, hold_out, measured)
     for m in fitted + held:
         sampling(m, cfg)
@@ -118,7 +119,7 @@ def calibrate(cfg, folder, measured=None, names=(), hold_out=(), advance=None,
         if advance is not None:
             advance(done[0], total)
 
-    points = run_jobs(grid_jobs, cfg, folder, step, threads)
+    points = run_jobs(grid_jobs, cfg, kept, step, threads)
     grid = {(j.magnet.name, j.shell_nm, j.shell_k1, j.T): p for j, p in zip(grid_jobs, points)}
     result = fit(fitted, grid, cfg)
     p = result.parameters
@@ -126,7 +127,7 @@ def calibrate(cfg, folder, measured=None, names=(), hold_out=(), advance=None,
     for m in every:
         at = [Job(m, p.shell_nm, p.shell_k1, float(T)) for T in m.temperature]
         was = [Job(m, base.shell_nm, base.shell_k1, float(T)) for T in m.temperature]
-        now, before = (run_jobs(jobs, cfg, folder, step, threads) for jobs in (at, was))
+        now, before = (run_jobs(jobs, cfg, kept, step, threads) for jobs in (at, was))
         bad += flagged(now)
         hcj, sem, jr = predicted(now, m.temperature, p.volume_factor, cfg)
         old = predicted(before, m.temperature, None if math.isnan(base.volume_factor)
