@@ -38,7 +38,7 @@ import numpy as np
 
 # The value of a magnet sample, and what the commands print and take as defaults:
 from .api_tables import (anchors_si, curve_figures, design_figures, device_name, figure_rows,
-                         label_figures, material_rows, thermal_hcj)
+                         label_figures, material_rows, recipe_tesla, thermal_hcj)
 from .data.sample import Samples
 from .design.optimize import CONSISTENCY, DISTINCT, DIVERSITY, HIT_WINDOW, POOL, PRIOR_QUANTILE
 from .design.polish import PolishSettings
@@ -50,7 +50,7 @@ from .physics.merit import FIGURES, UNITS as FIGURE_UNITS
 from .physics.temperature import T_ROOM, parse_temperatures
 
 __all__ = ["Samples", "anchors_si", "curve_figures", "design_figures", "device_name",
-           "figure_rows", "label_figures", "material_rows", "thermal_hcj", "CONSISTENCY",
+           "figure_rows", "label_figures", "material_rows", "recipe_tesla", "thermal_hcj", "CONSISTENCY",
            "DISTINCT", "DIVERSITY", "HIT_WINDOW", "POOL", "PRIOR_QUANTILE", "PolishSettings",
            "RecipeSettings", "temperature_label", "QUANTIFIED", "nearest_miss", "targeted",
            "QUANTITIES", "UNITS", "FIGURES", "FIGURE_UNITS", "T_ROOM", "parse_temperatures",

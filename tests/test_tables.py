@@ -54,3 +54,31 @@ def test_design_and_verification_tables_fit_80_columns(run, narrow):  # noqa: F8
     assert "…" not in text, text
     assert max(map(len, text.splitlines())) <= 80
     assert np.isfinite(d.simulated).all()
+
+
+def test_a_recipe_in_tesla_carries_givords_shift_by_hand():
+    """recipe_tesla: Jr = mr·Js(T), µ0HcJ = hc·µ0H_A(T), and the thermal quantiles are hc's
+    less Givord's shift ln(t/τ0)·k_B·T/(µ0·Ms·v) in units of H_A = 2K1/(µ0·Ms), that is
+    ln(t/τ0)·k_B·T/(2·K1·c·δ_w³), written out here, times µ0H_A(T)."""
+    from types import SimpleNamespace
+
+    from invmag.api import recipe_tesla
+    from invmag.config import load_config
+    from invmag.design.recipe.stats import Stats
+    from invmag.physics.temperature import material_at
+
+    cfg, T = load_config("bulk"), 423.0
+    mean = np.array([1.0, 0.99, 0.40, 0.41, 0.42, 0.45])
+    quantiles = np.stack([mean - 0.03, mean, mean + 0.03])
+    r = SimpleNamespace(stats=[[Stats(mean, mean * 0 + 0.02, quantiles, 0.9)]],
+                        temperatures=[T])
+    row = recipe_tesla(cfg, r)[0]
+    m = material_at(T)
+    delta = math.pi * math.sqrt(m.A / m.K1)  # Bloch wall width, m
+    shift = 25 * 1.380649e-23 * T / (2 * m.K1 * 4.0 * delta**3)  # bulk's c = 4
+    ha = 4e-7 * math.pi * 2 * m.K1 / m.Js  # µ0H_A in T
+    assert row["Jr"] == pytest.approx(0.99 * m.Js, rel=1e-9)
+    assert row["HcJ"] == pytest.approx(0.45 * ha, rel=1e-6)
+    assert row["HcJ_th_q10"] == pytest.approx((0.42 - shift) * ha, rel=1e-6)
+    assert row["HcJ_th_q50"] == pytest.approx((0.45 - shift) * ha, rel=1e-6)
+    assert shift * ha == pytest.approx(0.32, abs=0.005)  # docs/engine.md: 0.32 T at 423 K, c = 4
