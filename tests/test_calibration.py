@@ -79,12 +79,12 @@ def synthetic(tmp_path_factory):
                                                   for t in TEMPERATURES])
         magnet = read_measured(stub)[0]
         points = run_jobs([Job(magnet, TRUTH[0], TRUTH[1], t) for t in TEMPERATURES], cfg,
-                          folder / "truth")
+                          folder / "truth", threads=1)  # one thread: the suite runs on both
         hcj = predicted(points, magnet.temperature, TRUTH[2], cfg)[0]
         rows += [[name, t, f"{h:.5f}", "", size, 20, "", "", "synthetic"]
                  for t, h in zip(TEMPERATURES, hcj)]
     measured = write_csv(folder / "measured.csv", rows)
-    result = calibrate(cfg, folder / "out", measured, hold_out=("B",))
+    result = calibrate(cfg, folder / "out", measured, hold_out=("B",), threads=1)
     return cfg, folder, measured, result
 
 
