@@ -126,6 +126,25 @@ def test_a_second_run_reads_the_kept_simulations(synthetic, monkeypatch):
     assert not list((folder / "out").rglob("*.tmp"))
 
 
+def test_a_killed_calibration_resumes_with_what_it_kept(synthetic, tmp_path, monkeypatch):
+    """A kill leaves the simulations written so far (each renamed into place whole): the
+    run after it simulates only the missing ones and gives the same calibration."""
+    import shutil
+
+    cfg, folder, measured, first = synthetic
+    shutil.copytree(folder / "out" / "simulations", tmp_path / "simulations")
+    lost = sorted((tmp_path / "simulations").rglob("*.npz"))[::5]  # as if killed before these
+    for path in lost:
+        path.unlink()
+    simulate, calls = simulations.simulate_job, []
+    monkeypatch.setattr(simulations, "simulate_job",
+                        lambda *a, **k: calls.append(a[0]) or simulate(*a, **k))
+    again = calibrate(cfg, tmp_path, measured, hold_out=("B",), threads=1)
+    assert len(calls) == len(lost) > 0
+    assert again.fit == first.fit
+    assert [r.calibrated for r in again.rows] == [r.calibrated for r in first.rows]
+
+
 def test_the_calibrated_config_runs_generate(synthetic):
     cfg, folder, _, c = synthetic
     toml = c.files["config"]
