@@ -71,8 +71,8 @@ class Calibration:
 def uncalibrated(cfg) -> Parameters:
     """The config's own values: its shell's middle thickness and K1 factor (no [shell]: none,
     0 nm and × 1), its volume factor (no [thermal]: NaN, zero-temperature hc)."""
-    sh = cfg.shell
-    s = 0.0 if sh is None else round(sum(sh.thickness) / 2 / cfg.grid.cell_size) * cfg.grid.cell_size
+    sh, cell = cfg.shell, cfg.grid.cell_size
+    s = 0.0 if sh is None else round(sum(sh.thickness) / 2 / cell) * cell
     f = 1.0 if sh is None else sum(sh.K1) / 2
     return Parameters(s, f, math.nan if cfg.thermal is None else cfg.thermal.volume_factor)
 
@@ -123,7 +123,7 @@ def calibrate(cfg, folder, measured=None, names=(), hold_out=(), advance=None,
     grid = {(j.magnet.name, j.shell_nm, j.shell_k1, j.T): p for j, p in zip(grid_jobs, points)}
     result = fit(fitted, grid, cfg)
     p = result.parameters
-    rows, bad, c_held = [], 0, {m.name for m in held}
+    rows, bad, held_names = [], 0, {m.name for m in held}
     for m in every:
         at = [Job(m, p.shell_nm, p.shell_k1, float(T)) for T in m.temperature]
         was = [Job(m, base.shell_nm, base.shell_k1, float(T)) for T in m.temperature]
@@ -133,7 +133,7 @@ def calibrate(cfg, folder, measured=None, names=(), hold_out=(), advance=None,
         old = predicted(before, m.temperature, None if math.isnan(base.volume_factor)
                         else base.volume_factor, cfg)[0]
         rows += [Row(m.name, float(T), float(h), float(c), float(e), float(o), float(j0),
-                     float(j1), m.name in c_held)
+                     float(j1), m.name in held_names)
                  for T, h, c, e, o, j0, j1 in zip(m.temperature, m.hcj, hcj, sem, old, m.jr, jr)]
     calibrated = replace(with_shell(cfg, p.shell_nm, p.shell_k1, p.volume_factor),
                          name=f"{cfg.name}-calibrated")
