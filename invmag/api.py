@@ -50,8 +50,8 @@ from .physics.merit import FIGURES, UNITS as FIGURE_UNITS
 from .physics.temperature import T_ROOM, parse_temperatures
 
 __all__ = ["Samples", "anchors_si", "curve_figures", "design_figures", "device_name",
-           "figure_rows", "label_figures", "material_rows", "recipe_tesla", "thermal_hcj", "CONSISTENCY",
-           "DISTINCT", "DIVERSITY", "HIT_WINDOW", "POOL", "PRIOR_QUANTILE", "PolishSettings",
+           "figure_rows", "label_figures", "material_rows", "recipe_tesla", "thermal_hcj",
+           "CONSISTENCY", "DISTINCT", "DIVERSITY", "HIT_WINDOW", "POOL", "PRIOR_QUANTILE", "PolishSettings",
            "RecipeSettings", "temperature_label", "QUANTIFIED", "nearest_miss", "targeted",
            "QUANTITIES", "UNITS", "FIGURES", "FIGURE_UNITS", "T_ROOM", "parse_temperatures",
            "resolve_run", "sample", "Run", "open_run", "Info", "info", "generate", "train",

@@ -107,23 +107,24 @@ def device_name(cfg) -> str:
     return str(solver_device(cfg.solver_device))
 
 
-def recipe_tesla(cfg, r) -> list[dict]:
-    """Per recipe (rank) and temperature of a RecipeSearch r: Jr mean, µ0HcJ mean of the
-    zero-temperature curves and, with cfg's [thermal], the thermally activated µ0HcJ's 10 % and
-    50 % quantiles over the realizations (T; thermal activation shifts every hc by the same
-    amount at one T, so the quantiles carry over exactly)."""
+def recipe_tesla(cfg, temperatures, stats: dict) -> list[dict]:
+    """Recipe statistics in tesla: per label of `stats` ({label: [Stats per temperature]}, e.g.
+    a search's recipes or a verification's simulated realizations) and temperature (K): Jr
+    mean, µ0HcJ mean of the zero-temperature curves and, with cfg's [thermal], the thermally
+    activated µ0HcJ's 10 % and 50 % quantiles over the realizations (T; thermal activation
+    shifts every hc by the same amount at one T, so the quantiles carry over exactly)."""
     from .physics.material import MU0
     from .physics.temperature import material_at
     from .physics.thermal import thermal_hc, thermal_shift
 
     rows, hc, mr = [], ANCHORS.index("hc"), ANCHORS.index("mr")
-    for rank, at in enumerate(r.stats, start=1):
-        for T, s in zip(r.temperatures, at):
+    for label, at in stats.items():
+        for T, s in zip(temperatures, at):
             m = material_at(float(T), cfg.material)
             shift = thermal_shift(float(T), m, cfg.thermal) or 0.0
             q10, q50 = (float(thermal_hc(s.quantiles[i][hc], shift)) * MU0 * m.HA
                         for i in (0, 1))
-            rows.append({"rank": rank, "T": float(T), "Jr": s.mean[mr] * m.Js,
+            rows.append({"label": label, "T": float(T), "Jr": s.mean[mr] * m.Js,
                          "HcJ": s.mean[hc] * MU0 * m.HA,
                          "HcJ_th_q10": q10 if cfg.thermal else None,
                          "HcJ_th_q50": q50 if cfg.thermal else None})

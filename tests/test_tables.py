@@ -60,8 +60,6 @@ def test_a_recipe_in_tesla_carries_givords_shift_by_hand():
     """recipe_tesla: Jr = mr·Js(T), µ0HcJ = hc·µ0H_A(T), and the thermal quantiles are hc's
     less Givord's shift ln(t/τ0)·k_B·T/(µ0·Ms·v) in units of H_A = 2K1/(µ0·Ms), that is
     ln(t/τ0)·k_B·T/(2·K1·c·δ_w³), written out here, times µ0H_A(T)."""
-    from types import SimpleNamespace
-
     from invmag.api import recipe_tesla
     from invmag.config import load_config
     from invmag.design.recipe.stats import Stats
@@ -70,9 +68,8 @@ def test_a_recipe_in_tesla_carries_givords_shift_by_hand():
     cfg, T = load_config("bulk"), 423.0
     mean = np.array([1.0, 0.99, 0.40, 0.41, 0.42, 0.45])
     quantiles = np.stack([mean - 0.03, mean, mean + 0.03])
-    r = SimpleNamespace(stats=[[Stats(mean, mean * 0 + 0.02, quantiles, 0.9)]],
-                        temperatures=[T])
-    row = recipe_tesla(cfg, r)[0]
+    row = recipe_tesla(cfg, [T], {"#1": [Stats(mean, mean * 0 + 0.02, quantiles, 0.9)]})[0]
+    assert row["label"] == "#1"
     m = material_at(T)
     delta = math.pi * math.sqrt(m.A / m.K1)  # Bloch wall width, m
     shift = 25 * 1.380649e-23 * T / (2 * m.K1 * 4.0 * delta**3)  # bulk's c = 4

@@ -8,10 +8,10 @@ import typer
 from rich.table import Table
 
 from .. import ANCHORS
-from ..api import (QUANTIFIED, QUANTITIES, RecipeSettings, recipe, recipe_tesla, resolve_run,
-                   temperature_label)
+from ..api import QUANTIFIED, QUANTITIES, RecipeSettings, recipe, resolve_run, temperature_label
 from .common import CONFIG_HELP, DEVICE_HELP, RUN_HELP, UNITS_HELP, console, user_errors, warn
 from .optimize import BOUNDS, anchor_options
+from .tables import tesla_table
 
 EPILOG = ("Examples: invmag recipe --target-hc 0.4 · invmag recipe --min-hc 0.35 --min-mr 0.85 "
           "--yield 0.9 · invmag recipe --target-hc 0.4 --theta 0 30 · invmag recipe --run "
@@ -49,23 +49,6 @@ def recipes_table(r) -> Table:
                 table.add_row(about[j] if j < len(about) else "", name,
                               *([f"{x:.3f}" for x in get(s)] if get else [""] * 6),
                               end_section=j == rows - 1)
-    return table
-
-
-def tesla_table(cfg, r) -> Table:
-    """The recipes in tesla: Jr, µ0HcJ and, with thermal activation, its q10 and q50."""
-    rows = recipe_tesla(cfg, r)
-    thermal = cfg.thermal is not None
-    table = Table(title="In tesla (means over the realizations; thermal: Givord's activation, "
-                        "the quantiles over them)" if thermal else "In tesla")
-    for name in ("recipe", "T (K)", "Jr", "µ0HcJ") + (
-            ("thermal µ0HcJ q10", "thermal µ0HcJ q50") if thermal else ()):
-        table.add_column(name, justify="right")
-    for row in rows:
-        cells = [f"#{row['rank']}", f"{row['T']:.0f}", f"{row['Jr']:.3f}", f"{row['HcJ']:.3f}"]
-        if thermal:
-            cells += [f"{row['HcJ_th_q10']:.3f}", f"{row['HcJ_th_q50']:.3f}"]
-        table.add_row(*cells)
     return table
 
 
@@ -152,7 +135,8 @@ def recipe_command(
                        calibrate=calibrate, population=population, generations=generations,
                        **({} if seed is None else {"seed": seed}))
     console.print(recipes_table(r))
-    console.print(tesla_table(cfg, r))
+    console.print(tesla_table(cfg, r.temperatures,
+                              {f"#{i + 1}": at for i, at in enumerate(r.stats)}))
     if r.meta["cv"][0] > 0:
         console.print(f"[red]not met:[/] no recipe in the box meets {r.goal.summary()}; "
                       f"#1 is the closest (constraint violation {r.meta['cv'][0]:.3f})")

@@ -3,7 +3,7 @@
 from rich.table import Table
 
 from .. import ANCHORS
-from ..api import UNITS, anchors_si, figure_rows
+from ..api import UNITS, anchors_si, figure_rows, recipe_tesla
 
 
 def anchor_table(values, material, title="Anchors", columns=None) -> Table:
@@ -28,4 +28,21 @@ def merit_table(columns: dict, title="Figures of merit", thermal=None) -> Table:
         table.add_column(label, justify="right")
     for name, (unit, values) in figure_rows(list(columns.values()), thermal).items():
         table.add_row(name, unit, *[f"{v:.4g}" for v in values])
+    return table
+
+
+def tesla_table(cfg, temperatures, stats: dict) -> Table:
+    """Recipe statistics {label: [Stats per temperature]} in tesla: Jr, µ0HcJ and, with thermal
+    activation, its q10 and q50 over the realizations (recipe_tesla)."""
+    thermal = cfg.thermal is not None
+    table = Table(title="In tesla (means over the realizations; thermal: Givord's activation, "
+                        "the quantiles over them)" if thermal else "In tesla")
+    for name in ("", "T (K)", "Jr", "µ0HcJ") + (
+            ("thermal µ0HcJ q10", "thermal µ0HcJ q50") if thermal else ()):
+        table.add_column(name, justify="right")
+    for row in recipe_tesla(cfg, temperatures, stats):
+        cells = [row["label"], f"{row['T']:.0f}", f"{row['Jr']:.3f}", f"{row['HcJ']:.3f}"]
+        if thermal:
+            cells += [f"{row['HcJ_th_q10']:.3f}", f"{row['HcJ_th_q50']:.3f}"]
+        table.add_row(*cells)
     return table

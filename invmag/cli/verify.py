@@ -10,6 +10,7 @@ from rich.table import Table
 from .. import ANCHORS
 from ..api import FIGURE_UNITS, FIGURES, QUANTIFIED, T_ROOM, resolve_run, thermal_hcj, verify
 from .common import CONFIG_HELP, DEVICE_HELP, RUN_HELP, console, user_errors
+from .tables import tesla_table
 
 EPILOG = ("Examples: invmag verify · invmag verify --design 2 --top 3 · "
           "invmag verify --recipe 1 --realizations 256")
@@ -93,9 +94,9 @@ def recipe_verification_table(v, t: int = 0) -> Table:
     return table
 
 
-def recipe_verification_report(v):
+def recipe_verification_report(v, cfg):
     """A recipe's verification: per temperature the statistics, yields and the gap of the
-    mean; where the files went."""
+    mean; the search's and the simulated statistics in tesla; where the files went."""
     for t, T in enumerate(v.temperatures):
         console.print(recipe_verification_table(v, t))
         expected, predicted, simulated = (v.expected[t], v.predicted_stats[t],
@@ -107,6 +108,8 @@ def recipe_verification_report(v):
         gap = np.abs(simulated.mean - expected.mean)
         console.print(f"|simulated − predicted| of the mean at {T:.0f} K: "
                       + ", ".join(f"{a} {x:.3f}" for a, x in zip(ANCHORS, gap)))
+    console.print(tesla_table(cfg, v.temperatures, {"search": v.expected,
+                                                    "simulated": v.simulated_stats}))
     if not v.good.all():
         console.print(f"[yellow]![/] {int((~v.good).sum())} curve(s) did not converge or miss an "
                       "anchor: left out of the statistics, never meeting a bound")
@@ -139,6 +142,6 @@ def verify_command(
                        lambda n, total: bar("simulating", advance=n, total=total), recipe,
                        realizations, rank, cfg)
     if hasattr(v, "recipe_id"):
-        recipe_verification_report(v)
+        recipe_verification_report(v, cfg)
     else:
         design_verification_report(v, v.goal, cfg)
