@@ -9,16 +9,8 @@ in Ms and H_A (a second on a CPU):
 >>> print(*(f"{a} {v:.1f}" for a, v in zip(invmag.ANCHORS, curve.anchors[0])))
 m1 1.0 mr 1.0 hk90 0.8 hk80 0.8 hk70 0.8 hc 0.8
 
-A run, from data to verified designs (minutes on the quick config, so not run here):
-
-    invmag.generate(config="quick")                        # runs/quick/: structures, labels
-    invmag.train("runs/quick")                             # surrogate.pt, metrics.json, plots/
-    run = invmag.open_run("runs/quick")                    # a trained run
-    run.predict(phi[None])                                 # (1, 6) anchors
-    d = invmag.optimize("runs/quick", target={"hc": 0.3})  # written to designs/<id>/
-    v = invmag.verify("runs/quick", d.id)                  # simulated again
-    r = invmag.recipe("runs/quick", target={"hc": 0.4})    # grain size and texture, recipes/<id>/
-    v = invmag.verify("runs/quick", recipe_id=r.id)        # fresh realizations simulated
+A run, from data to verified designs and recipes, call by call: README.md, "Python"
+(generate, train, open_run, optimize, verify, recipe, calibrate; minutes on the quick config).
 
 A run is found by one rule (resolve_run): `config` is an embedded name ('quick', 'paper'), a
 TOML path or a Config; without it a call takes the config.toml of its run folder (`run`,
@@ -395,15 +387,10 @@ def export(source, out, config=None, run=None) -> list[Path]:
 
 def calibrate(measured=None, magnets=(), hold_out=(), config="bulk", out=None, device=None,
               advance=None):
-    """Calibrate a config's grain-surface shell and thermal activation on measured magnets
-    (invmag.calibration; docs/calibration.md): a CSV in the format of the packaged table
-    (default: that table), the magnets to fit (default: every one with a grain size) less those
-    held out, which are predicted. Writes calibration.json, calibrated.toml and calibration.png
-    into `out` (default runs/<config name>-calibration), where the simulations are kept for a
-    resumed run. advance: callable(done, total) in cells × realizations. Returns the
-    Calibration."""
+    """The Calibration of a config on measured magnets (invmag.calibration.calibrate, whose
+    arguments these are; docs/calibration.md), written to `out` (default
+    runs/<config name>-calibration)."""
     from .calibration.calibrate import calibrate as run_calibration
 
     cfg, _ = resolve_run(config, None, device)
-    folder = Path(out) if out else Path("runs") / f"{cfg.name}-calibration"
-    return run_calibration(cfg, folder, measured, tuple(magnets), tuple(hold_out), advance)
+    return run_calibration(cfg, out, measured, tuple(magnets), tuple(hold_out), advance)

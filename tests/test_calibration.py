@@ -12,7 +12,7 @@ from invmag.calibration import simulations
 from invmag.calibration.calibrate import calibrate
 from invmag.calibration.fit import predicted
 from invmag.calibration.measured import HEADER, MEASURED, misorientation, read_measured
-from invmag.calibration.realize import MIN_GRAINS, realizations, sampling
+from invmag.calibration.realize import MIN_GRAINS, magnet_config, realizations, sampling
 from invmag.calibration.simulations import Job, run_jobs
 from invmag.config import load_config
 from invmag.data.sample_files import read_labels
@@ -52,7 +52,7 @@ def test_the_sample_holds_the_magnets_grains():
     # 4 grains of π/4·286² nm² need a square √(4·π/4)·286 = 507 nm wide: 256 cells of 2 nm
     assert (s.side, s.grains, s.realizations) == (256, 4, 6)  # 6 × 4 ≥ 24 grains
     assert s.grains >= MIN_GRAINS
-    r = realizations(xia, load_config("bulk"), 2.0, 0.25, 298.0)
+    r = realizations(xia, magnet_config(xia, load_config("bulk"), 2.0, 0.25), 298.0)
     assert r.phi.shape == (6, 256, 256)
     assert [len(np.unique(p)) for p in r.phi] == [4] * 6  # one axis per grain
     assert 0 < r.shell.mask.mean() < 0.1 and np.allclose(r.shell.K1, 0.25 * 4.2e6)

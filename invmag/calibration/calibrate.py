@@ -13,7 +13,7 @@ from pathlib import Path
 from ..files import replacing
 from .fit import SHELL_K1, SHELL_NM, Fit, Parameters, fit, predicted
 from .measured import Magnet, beta, read_measured, select
-from .realize import sampling, with_shell
+from .realize import sampling
 from .simulations import Job, cost, flagged, run_jobs
 
 
@@ -95,23 +95,26 @@ def choose(magnets: list[Magnet], names, hold_out, path) -> tuple[list, list, di
     return fitted, held, skipped
 
 
-def calibrate(cfg, folder, measured=None, names=(), hold_out=(), advance=None,
+def calibrate(cfg, folder=None, measured=None, names=(), hold_out=(), advance=None,
               threads: int | None = None, kept=None) -> Calibration:
     """Calibrate cfg on the magnets of a measured-magnets CSV (default: the packaged table;
-    module docstring), writing its files into folder; simulations are kept in `kept` (default:
-    folder). advance: callable(done, total) in cells × realizations simulated. ValueError (one
-    line) for bad input."""
+    module docstring): fit the magnets `names` (default: every one with a grain size) less
+    those `hold_out`, which are predicted; write the files into folder (default
+    runs/<config name>-calibration) and keep the simulations in `kept` (default: folder).
+    advance: callable(done, total) in cells × realizations simulated; threads: torch's CPU
+    threads (default all cores). ValueError (one line) for bad input."""
+    folder = Path(folder) if folder else Path("runs") / f"{cfg.name}-calibration"
     magnets, kept = read_measured(measured), kept or folder
     fitted, held, skipped = choose(magnets, names, hold_out, measured)
-    for m in fitted + held:
-        sampling(m, cfg)
+    every = fitted + held
+    for m in every:
+        sampling(m, cfg)  # grains the sample cannot hold: refused before any simulation
     base = uncalibrated(cfg)
     grid_jobs = [Job(m, s, f, float(T)) for m in fitted for s in SHELL_NM for f in SHELL_K1
                  for T in m.temperature]
-    every = fitted + held
-    check_cost = 2 * sum(cost(Job(m, 0.0, 0.0, float(T)), cfg) for m in every
-                         for T in m.temperature)
-    total = sum(cost(j, cfg) for j in grid_jobs) + check_cost
+    # the grid, then every magnet at the fit and as the config was
+    total = sum(cost(j.magnet, cfg) for j in grid_jobs) + 2 * sum(
+        cost(m, cfg) * len(m.temperature) for m in every)
     done = [0]
 
     def step(n):
@@ -135,13 +138,24 @@ def calibrate(cfg, folder, measured=None, names=(), hold_out=(), advance=None,
         rows += [Row(m.name, float(T), float(h), float(c), float(e), float(o), float(j0),
                      float(j1), m.name in held_names)
                  for T, h, c, e, o, j0, j1 in zip(m.temperature, m.hcj, hcj, sem, old, m.jr, jr)]
-    calibrated = replace(with_shell(cfg, p.shell_nm, p.shell_k1, p.volume_factor),
-                         name=f"{cfg.name}-calibrated")
-    out = Calibration(result, rows, calibrated, tuple(m.name for m in fitted),
+    out = Calibration(result, rows, calibrated_config(cfg, p), tuple(m.name for m in fitted),
                       tuple(m.name for m in held), skipped, base, bad, output_files(folder),
                       {m.name: (math.degrees(m.texture[0]), m.texture[1]) for m in every})
     write_calibration(out)
     return out
+
+
+def calibrated_config(cfg, p: Parameters):
+    """cfg named <name>-calibrated with a [shell] of p's thickness and K1 factor (its other
+    shell values kept) and [thermal] volume_factor p's."""
+    from ..config import Shell, config_from_dict
+    from ..physics.thermal import Thermal
+
+    s, f = (p.shell_nm,) * 2, (p.shell_k1,) * 2
+    shell = replace(cfg.shell, thickness=s, K1=f) if cfg.shell else Shell(s, f)
+    thermal = replace(cfg.thermal or Thermal(p.volume_factor), volume_factor=p.volume_factor)
+    return config_from_dict(replace(cfg, name=f"{cfg.name}-calibrated", shell=shell,
+                                    thermal=thermal).to_dict())
 
 
 def output_files(folder) -> dict:

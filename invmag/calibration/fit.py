@@ -20,11 +20,11 @@ import numpy as np
 from scipy.optimize import least_squares
 
 from ..physics.temperature import material_at
-from ..physics.thermal import Thermal, thermal_shift
+from ..physics.thermal import LN_RATE, Thermal, thermal_shift
 from .measured import Magnet
+from .realize import SHELL_NM
 from .simulations import Point
 
-SHELL_NM = (2.0, 4.0)        # nm: the 2-nm cell's multiples in the bounds (docs/calibration.md)
 SHELL_K1 = (0.0, 0.25, 0.5)  # × K1: K1 cut by 50–100 %, the levels simulated
 VOLUME_FACTOR = (0.5, 8.0)   # c bounds: v = c·δ_w³ = 41–650 nm³ at 300 K
 MEASUREMENT = 0.02           # relative uncertainty of a measured HcJ or Jr (assumed)
@@ -53,7 +53,7 @@ class Fit:
 
 def shifts(temperature, volume_factor: float, cfg) -> np.ndarray:
     """Givord's shift (in H_A(T)) at each temperature (n,) K with volume factor c."""
-    thermal = Thermal(volume_factor, cfg.thermal.ln_rate if cfg.thermal else Thermal(1).ln_rate)
+    thermal = Thermal(volume_factor, cfg.thermal.ln_rate if cfg.thermal else LN_RATE)
     return np.array([thermal_shift(float(T), material_at(float(T), cfg.material), thermal)
                      for T in temperature])
 

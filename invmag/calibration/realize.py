@@ -11,7 +11,7 @@ would need a side above MAX_SIDE cells, or that are narrower than MIN_CELLS cell
 cannot hold. DRAWING names this way of drawing in the kept simulations' keys.
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 import math
 import zlib
 
@@ -29,6 +29,7 @@ GRAINS_SAMPLED = 24  # grains over a magnet's realizations, at least
 SIDE_STEP = 16       # cells: sample sides are multiples of this
 MAX_SIDE = 320       # cells: the largest sample side (640 nm of 2-nm cells)
 MIN_CELLS = 4        # cells a grain is across, at least
+SHELL_NM = (2.0, 4.0)  # nm: the shell thicknesses fitted (calibration.fit), multiples of 2 nm
 DRAWING = "stratified axes, redrawn for the shell"  # changes when the drawing does
 REDRAWS = 50         # draws of a realization until its smallest grain holds every shell
 
@@ -92,26 +93,23 @@ def boundary_thickness(magnet: Magnet, cell_size: float) -> float:
     return round(magnet.boundary / cell_size) * cell_size
 
 
-def realizations(magnet: Magnet, cfg, shell_nm: float, shell_k1: float, T: float) -> Samples:
-    """The magnet's realizations (Samples) at T K with a shell of shell_nm nm and K1 ×
-    shell_k1, under magnet_config's config: the same grain maps at every shell and T. A
-    realization's seed comes from cfg.seed, the magnet's name, its index and a redraw count: a
-    structure whose smallest grain cannot hold the thickest shell fitted (SHELL_NM) with an
-    interior cell is drawn again, so that every shell is the one asked for."""
-    mcfg = magnet_config(magnet, cfg, shell_nm, shell_k1)
-    g, s = mcfg.grid, sampling(magnet, cfg)
-    t_b = boundary_thickness(magnet, g.cell_size)
-    js = 0.0 if math.isnan(magnet.boundary_js) else magnet.boundary_js
-    return Samples.join([_realization(magnet, mcfg, cfg.seed, r, s.grains, t_b, js, T)
+def realizations(magnet: Magnet, mcfg, T: float) -> Samples:
+    """The magnet's realizations (Samples) at T K under mcfg = magnet_config(magnet, cfg, shell
+    nm, K1 factor) (its sample, texture, boundary and shell): the same grain maps at every
+    shell and T. A realization's seed comes from the config's seed, the magnet's name, its
+    index and a redraw count: a structure whose smallest grain cannot hold the thickest shell
+    fitted (SHELL_NM) with an interior cell is drawn again, so that every shell is the one
+    asked for."""
+    s = sampling(magnet, mcfg)  # mcfg's sample is the magnet's: the same sampling
+    return Samples.join([_realization(magnet, mcfg, r, s.grains, T)
                          for r in range(s.realizations)])
 
 
-def _realization(magnet, mcfg, seed, r, grains, t_b, js, T) -> Samples:
-    from .fit import SHELL_NM
-
-    g, theta = mcfg.grid, mcfg.structures.max_misorientation
+def _realization(magnet, mcfg, r, grains, T) -> Samples:
+    g, theta, b = mcfg.grid, mcfg.structures.max_misorientation, mcfg.boundary
+    t_b, js = (0.0, 0.0) if b is None else (b.thickness[0], b.Js[0])
     for redraw in range(REDRAWS):
-        rng = np.random.default_rng([seed, zlib.crc32(magnet.name.encode()), r, redraw])
+        rng = np.random.default_rng([mcfg.seed, zlib.crc32(magnet.name.encode()), r, redraw])
         _, seeds = voronoi(g.nx, g.ny, g.cell_size, grains, theta, rng, periodic=g.periodic)
         grain, dist = edge_distance(seeds, g.nx, g.ny, g.cell_size, g.periodic)
         phi = canonical(stratified(rng, grains, theta)[grain]).reshape(g.ny, g.nx)
@@ -130,18 +128,3 @@ def stratified(rng, n: int, theta: float) -> np.ndarray:
     is not set by which one drew the most misaligned grain."""
     u = (rng.permutation(n) + rng.uniform(size=n)) / n
     return (2 * u - 1) * theta
-
-
-def with_shell(cfg, shell_nm: float, shell_k1: float, volume_factor: float | None = None):
-    """cfg with a [shell] of shell_nm nm and K1 × shell_k1 (its other shell values kept) and,
-    given volume_factor, [thermal] volume_factor: the calibrated config."""
-    from ..config import Shell
-    from ..physics.thermal import Thermal
-
-    base = cfg.shell or Shell((shell_nm, shell_nm), (shell_k1, shell_k1))
-    out = replace(cfg, shell=replace(base, thickness=(shell_nm, shell_nm),
-                                     K1=(shell_k1, shell_k1)))
-    if volume_factor is not None:
-        out = replace(out, thermal=replace(cfg.thermal or Thermal(volume_factor),
-                                           volume_factor=volume_factor))
-    return config_from_dict(out.to_dict())

@@ -18,6 +18,7 @@ import numpy as np
 from ..files import replacing
 from ..physics.material import MU0
 from ..physics.temperature import material_at
+from ..physics.thermal import thermal_hc
 from .measured import Magnet
 from .realize import DRAWING, magnet_config, realizations, sampling
 
@@ -47,7 +48,7 @@ class Point:
 
     def hcj(self, shift=0.0) -> np.ndarray:
         """µ0HcJ (R,) T with a thermal shift (in H_A(T)) taken off: max(hc − shift, 0)·µ0H_A."""
-        return np.maximum(self.hc - shift, 0.0) * self.ha
+        return thermal_hc(self.hc, shift) * self.ha
 
 
 def job_key(job: Job, cfg) -> str:
@@ -86,16 +87,16 @@ def simulate_job(job: Job, cfg, threads: int = 1) -> Point:
     from ..physics.simulation import simulate_curves
 
     mcfg = magnet_config(job.magnet, cfg, job.shell_nm, job.shell_k1)
-    samples = realizations(job.magnet, cfg, job.shell_nm, job.shell_k1, job.T)
+    samples = realizations(job.magnet, mcfg, job.T)
     curves = simulate_curves(samples.phi, mcfg, cells=samples.material(mcfg), threads=threads)
     main = material_at(job.T, cfg.material)
     return Point(curves.anchors[:, ANCHOR_HC], curves.anchors[:, ANCHOR_MR], MU0 * main.HA,
                  main.Js)
 
 
-def cost(job: Job, cfg) -> int:
-    """Cells × realizations of a job: its share of a calibration's work."""
-    s = sampling(job.magnet, cfg)
+def cost(magnet: Magnet, cfg) -> int:
+    """Cells × realizations of one of a magnet's jobs: its share of a calibration's work."""
+    s = sampling(magnet, cfg)
     return s.side**2 * s.realizations
 
 
@@ -117,16 +118,10 @@ def run_jobs(jobs: list[Job], cfg, folder, advance=None,
                     np.savez(f, key=key, hc=point.hc, mr=point.mr, ha=point.ha, js=point.js)
         out.append(point)
         if advance is not None:
-            advance(cost(job, cfg))
+            advance(cost(job.magnet, cfg))
     return out
 
 
 def flagged(points) -> int:
     """Realizations whose hc is NaN (never reversed within ±H_A) among points."""
     return int(sum(np.isnan(p.hc).sum() for p in points))
-
-
-def jr_of(point: Point) -> float:
-    """The realizations' mean µ0·Mr, T."""
-    return float(np.nanmean(point.mr) * point.js)
-
